@@ -1,0 +1,266 @@
+//! SQL ingest: a DDL script run in a fresh scratch database and introspected.
+//!
+//! The script runs in one transaction as the scratch database's unprivileged owner. Roles
+//! the script names but the server lacks are created (`NOLOGIN`) and the script is run again.
+//! An error comes back with PostgreSQL's message, the file's line and column, and the
+//! statement's text. The scratch database is dropped whatever happens.
+
+pub mod split;
+
+use schemareg_engine::Snapshot;
+use tokio_postgres::Client;
+use tokio_postgres::error::{ErrorPosition, SqlState};
+
+use crate::introspect::{IntrospectError, introspect};
+use crate::scratch::{ScratchError, ScratchServer};
+use split::{Script, SplitError};
+
+/// How many missing roles one script may make us create.
+const MAX_ROLE_RETRIES: usize = 50;
+
+/// Why a script could not be ingested.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{source_name}:{line}:{column}: {error}")]
+    Split {
+        source_name: String,
+        line: usize,
+        column: usize,
+        error: SplitError,
+    },
+    #[error("{}", .0)]
+    Sql(Box<SqlError>),
+    #[error(transparent)]
+    Scratch(#[from] ScratchError),
+    #[error(transparent)]
+    Introspect(#[from] IntrospectError),
+}
+
+/// PostgreSQL's error for a statement of the script, placed in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlError {
+    pub source_name: String,
+    pub line: usize,
+    pub column: usize,
+    /// The SQLSTATE code.
+    pub code: String,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    /// The failing statement's text (shortened when long).
+    pub statement: String,
+}
+
+impl std::fmt::Display for SqlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {} (SQLSTATE {})",
+            self.source_name, self.line, self.column, self.message, self.code
+        )?;
+        if let Some(d) = &self.detail {
+            write!(f, "; {d}")?;
+        }
+        if let Some(h) = &self.hint {
+            write!(f, "; hint: {h}")?;
+        }
+        write!(f, "; in statement: {}", self.statement)
+    }
+}
+
+/// The result of an ingest.
+#[derive(Debug)]
+pub struct Ingested {
+    /// The unscoped snapshot of the scratch database after the script.
+    pub snapshot: Snapshot,
+    /// Statements passed over, by reason (ownership, privileges, …).
+    pub skipped: std::collections::BTreeMap<&'static str, usize>,
+}
+
+/// Runs a DDL script in a fresh scratch database and introspects the result.
+pub async fn ingest(scratch: &ScratchServer, sql: &str, source_name: &str) -> Result<Ingested, IngestError> {
+    let script = split::split(sql).map_err(|error| {
+        let (line, column) = line_column(sql, error.offset());
+        IngestError::Split {
+            source_name: source_name.to_string(),
+            line,
+            column,
+            error,
+        }
+    })?;
+    let body = script.runnable_text(sql);
+    let db = scratch.create_database().await?;
+    let result = async {
+        let client = db.connect().await?;
+        run(scratch, &client, &script, sql, &body, source_name).await?;
+        let (snapshot, _) = introspect(&client).await?;
+        Ok::<_, IngestError>(snapshot)
+    }
+    .await;
+    if let Err(e) = db.drop_now().await {
+        tracing::warn!(error = %e, "could not drop a scratch database");
+    }
+    Ok(Ingested {
+        snapshot: result?,
+        skipped: script.skipped(),
+    })
+}
+
+async fn run(
+    scratch: &ScratchServer,
+    client: &Client,
+    script: &Script,
+    sql: &str,
+    body: &str,
+    source_name: &str,
+) -> Result<(), IngestError> {
+    let scratch_err = |e: tokio_postgres::Error| {
+        IngestError::Scratch(ScratchError::Refused {
+            server: scratch.admin().to_string(),
+            action: "run a transaction",
+            message: crate::pg::error_text(&e),
+        })
+    };
+    for _ in 0..MAX_ROLE_RETRIES {
+        client.batch_execute("BEGIN").await.map_err(scratch_err)?;
+        let outcome = match client.batch_execute(body).await {
+            Ok(()) => client.batch_execute("COMMIT").await,
+            Err(e) => Err(e),
+        };
+        let Err(e) = outcome else { return Ok(()) };
+        let _ = client.batch_execute("ROLLBACK").await;
+        if let Some(role) = missing_role(&e) {
+            scratch.ensure_role(&role).await?;
+            continue;
+        }
+        if e.as_db_error().is_none() {
+            return Err(scratch_err(e));
+        }
+        return Err(locate(client, script, sql, &e, source_name).await);
+    }
+    Err(IngestError::Sql(Box::new(SqlError {
+        source_name: source_name.to_string(),
+        line: 1,
+        column: 1,
+        code: "42704".into(),
+        message: format!("the script names more than {MAX_ROLE_RETRIES} roles that do not exist"),
+        detail: None,
+        hint: None,
+        statement: String::new(),
+    })))
+}
+
+/// `role "x" does not exist`: the role's name.
+fn missing_role(e: &tokio_postgres::Error) -> Option<String> {
+    let db = e.as_db_error()?;
+    if db.code() != &SqlState::UNDEFINED_OBJECT {
+        return None;
+    }
+    let rest = db.message().strip_prefix("role \"")?;
+    let name = rest.strip_suffix("\" does not exist")?;
+    Some(name.replace("\"\"", "\""))
+}
+
+/// Places an error in the file: by PostgreSQL's position when it gives one, else by running
+/// the statements one by one until one fails.
+async fn locate(
+    client: &Client,
+    script: &Script,
+    sql: &str,
+    e: &tokio_postgres::Error,
+    source_name: &str,
+) -> IngestError {
+    let db = e.as_db_error().expect("checked by the caller");
+    let offset = match db.position() {
+        Some(ErrorPosition::Original(p)) => Some(char_to_byte(sql, *p as usize)),
+        _ => None,
+    };
+    let (offset, db_err) = match offset {
+        Some(o) => (Some(o), db.clone()),
+        None => replay(client, script, sql).await.unwrap_or((None, db.clone())),
+    };
+    let statement = offset
+        .and_then(|o| {
+            script
+                .statements
+                .iter()
+                .find(|s| s.start <= o && o < s.end.max(s.start + 1))
+        })
+        .map(|s| shorten(&sql[s.start..s.end]))
+        .unwrap_or_default();
+    let (line, column) = line_column(sql, offset.unwrap_or(sql.len()));
+    IngestError::Sql(Box::new(SqlError {
+        source_name: source_name.to_string(),
+        line,
+        column,
+        code: db_err.code().code().to_string(),
+        message: db_err.message().to_string(),
+        detail: db_err.detail().map(str::to_string),
+        hint: db_err.hint().map(str::to_string),
+        statement,
+    }))
+}
+
+/// Runs the statements one at a time in a transaction that is rolled back; returns where the
+/// first failure is and its error.
+async fn replay(
+    client: &Client,
+    script: &Script,
+    sql: &str,
+) -> Option<(Option<usize>, tokio_postgres::error::DbError)> {
+    client.batch_execute("BEGIN").await.ok()?;
+    let mut found = None;
+    for s in script.runnable() {
+        if let Err(e) = client.batch_execute(&sql[s.start..s.end]).await {
+            if let Some(db) = e.as_db_error() {
+                let offset = match db.position() {
+                    Some(ErrorPosition::Original(p)) => s.start + char_to_byte(&sql[s.start..s.end], *p as usize),
+                    _ => s.start,
+                };
+                found = Some((Some(offset), db.clone()));
+            }
+            break;
+        }
+    }
+    let _ = client.batch_execute("ROLLBACK").await;
+    found
+}
+
+/// The byte offset of PostgreSQL's 1-based character position.
+fn char_to_byte(text: &str, position: usize) -> usize {
+    text.char_indices()
+        .nth(position.saturating_sub(1))
+        .map_or(text.len(), |(b, _)| b)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, text[line_start..offset].chars().count() + 1)
+}
+
+fn shorten(statement: &str) -> String {
+    let one_line: String = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 240 {
+        format!("{}…", one_line.chars().take(240).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let text = "a\nbé c\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 2), (2, 1));
+        assert_eq!(line_column(text, text.find('c').unwrap()), (2, 4));
+        assert_eq!(char_to_byte(text, 5), text.find(' ').unwrap());
+    }
+}

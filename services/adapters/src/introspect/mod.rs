@@ -1,0 +1,130 @@
+//! Introspection: a live database read into a snapshot.
+//!
+//! One set-based catalog query per object kind (the `.sql` files beside this one), all in one
+//! read-only repeatable-read transaction with an empty `search_path`, so that every name
+//! outside `pg_catalog` comes back schema-qualified. The number of queries does not depend on
+//! the size of the schema. The result holds every non-system schema; scopes are applied by
+//! the engine afterwards.
+
+mod build;
+
+use schemareg_engine::Snapshot;
+use tokio_postgres::{Client, Row};
+
+/// Why a database could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum IntrospectError {
+    #[error("reading the catalog ({query}) failed: {message}")]
+    Query { query: &'static str, message: String },
+    #[error("unexpected catalog value in {query}: {message}")]
+    Decode { query: &'static str, message: String },
+    #[error("PostgreSQL {0} is not supported: schemareg reads PostgreSQL 12 and later")]
+    UnsupportedVersion(String),
+}
+
+/// What an introspection cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IntrospectStats {
+    /// Statements sent to the server, the transaction's own included.
+    pub queries: usize,
+    /// The server's `server_version_num`.
+    pub server_version: u32,
+}
+
+/// The catalog queries, in the order they run.
+pub const QUERIES: &[(&str, &str)] = &[
+    ("schemas", include_str!("queries/schemas.sql")),
+    ("extensions", include_str!("queries/extensions.sql")),
+    ("enums", include_str!("queries/enums.sql")),
+    ("domains", include_str!("queries/domains.sql")),
+    ("relations", include_str!("queries/relations.sql")),
+    ("columns", include_str!("queries/columns.sql")),
+    ("sequences", include_str!("queries/sequences.sql")),
+    ("constraints", include_str!("queries/constraints.sql")),
+    ("indexes", include_str!("queries/indexes.sql")),
+    ("index_keys", include_str!("queries/index_keys.sql")),
+    ("functions", include_str!("queries/functions.sql")),
+    ("triggers", include_str!("queries/triggers.sql")),
+    ("policies", include_str!("queries/policies.sql")),
+];
+
+/// A query's text for a server version: catalog columns that older versions lack are
+/// replaced by what they mean there.
+pub fn query_for_version(sql: &str, server_version: u32) -> String {
+    let pg13 = server_version >= 130000;
+    let pg15 = server_version >= 150000;
+    sql.replace(
+        "{nulls_not_distinct}",
+        if pg15 {
+            "ci.indnullsnotdistinct"
+        } else {
+            "NULL::boolean"
+        },
+    )
+    .replace(
+        "{index_nulls_not_distinct}",
+        if pg15 { "i.indnullsnotdistinct" } else { "NULL::boolean" },
+    )
+    .replace("{trigger_is_local}", if pg13 { "t.tgparentid = 0" } else { "true" })
+}
+
+/// The rows of every catalog query, by name.
+pub struct CatalogRows {
+    rows: Vec<(&'static str, Vec<Row>)>,
+}
+
+impl CatalogRows {
+    fn take(&mut self, name: &str) -> Vec<Row> {
+        self.rows
+            .iter_mut()
+            .find(|(n, _)| *n == name)
+            .map(|(_, r)| std::mem::take(r))
+            .unwrap_or_default()
+    }
+}
+
+/// Reads the whole (unscoped) schema of the database the client is connected to.
+pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), IntrospectError> {
+    let mut stats = IntrospectStats::default();
+    let fail = |query: &'static str| {
+        move |e: tokio_postgres::Error| IntrospectError::Query {
+            query,
+            message: crate::pg::error_text(&e),
+        }
+    };
+    client
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''")
+        .await
+        .map_err(fail("begin"))?;
+    stats.queries += 1;
+    let result = async {
+        let version_row = client
+            .query_one(
+                "SELECT current_setting('server_version_num')::int, current_setting('server_version')",
+                &[],
+            )
+            .await
+            .map_err(fail("server_version"))?;
+        stats.queries += 1;
+        let version: i32 = version_row.get(0);
+        stats.server_version = version as u32;
+        if version < 120000 {
+            return Err(IntrospectError::UnsupportedVersion(version_row.get(1)));
+        }
+        let mut rows = CatalogRows {
+            rows: Vec::with_capacity(QUERIES.len()),
+        };
+        for (name, sql) in QUERIES {
+            let sql = query_for_version(sql, stats.server_version);
+            let r = client.query(sql.as_str(), &[]).await.map_err(fail(name))?;
+            stats.queries += 1;
+            rows.rows.push((name, r));
+        }
+        build::snapshot(&mut rows)
+    }
+    .await;
+    // A read-only transaction: ending it cannot lose anything.
+    let _ = client.batch_execute("ROLLBACK").await;
+    stats.queries += 1;
+    Ok((result?, stats))
+}

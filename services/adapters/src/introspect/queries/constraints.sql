@@ -1,0 +1,30 @@
+-- Table constraints: primary key, unique, check, exclusion, foreign key. Constraints cloned
+-- onto partitions from their parent (conparentid) and inherited checks are the parent's.
+SELECT n.nspname::text AS schema, c.relname::text AS relation,
+       con.conname::text AS name, con.contype::text AS kind,
+       pg_get_constraintdef(con.oid) AS definition,
+       CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expression,
+       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, i)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.i) AS columns,
+       fn.nspname::text AS ref_schema, fc.relname::text AS ref_table,
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, i)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.i) AS ref_columns,
+       con.confupdtype::text AS on_update, con.confdeltype::text AS on_delete,
+       con.confmatchtype::text AS match_type,
+       con.condeferrable AS deferrable, con.condeferred AS initially_deferred,
+       con.convalidated AS validated, con.connoinherit AS no_inherit,
+       COALESCE({nulls_not_distinct}, false) AS nulls_not_distinct,
+       dsc.description AS comment
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+LEFT JOIN pg_index ci ON ci.indexrelid = con.conindid
+LEFT JOIN pg_description dsc ON dsc.objoid = con.oid AND dsc.classoid = 'pg_constraint'::regclass AND dsc.objsubid = 0
+WHERE con.contype IN ('p', 'u', 'c', 'x', 'f')
+  AND con.conparentid = 0
+  AND (con.contype <> 'c' OR con.conislocal)
+  AND c.relkind IN ('r', 'p')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
+ORDER BY 1, 2, 3

@@ -1,0 +1,26 @@
+-- Tables, partitioned tables, views, materialized views and composite types; extension
+-- members excluded. One row per relation.
+SELECT n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind,
+       c.relpersistence = 'u' AS unlogged,
+       c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
+       COALESCE(c.reloptions::text[], '{}') AS options,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
+       c.relispartition AS is_partition,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
+       ARRAY(SELECT pn.nspname::text FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+             JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid ORDER BY i.inhseqno) AS parent_schemas,
+       ARRAY(SELECT p.relname::text FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+             WHERE i.inhrelid = c.oid ORDER BY i.inhseqno) AS parent_names,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view_definition,
+       CASE WHEN c.relkind = 'c' THEN dsc.description ELSE dsc1.description END AS comment
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_description dsc ON dsc.objoid = c.reltype AND dsc.classoid = 'pg_type'::regclass AND dsc.objsubid = 0
+LEFT JOIN pg_description dsc1 ON dsc1.objoid = c.oid AND dsc1.classoid = 'pg_class'::regclass AND dsc1.objsubid = 0
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'c')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  AND NOT (c.relkind = 'c' AND EXISTS (SELECT 1 FROM pg_depend d
+                  WHERE d.classid = 'pg_type'::regclass AND d.objid = c.reltype AND d.deptype = 'e'))
+ORDER BY 1, 2

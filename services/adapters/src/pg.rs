@@ -1,0 +1,343 @@
+//! Connections to PostgreSQL from a URL.
+//!
+//! `sslmode` follows libpq: `disable` never encrypts; `prefer` (the default) and `require`
+//! encrypt without checking the certificate (`prefer` falls back to plain text when the
+//! server has no TLS); `verify-ca` and `verify-full` check it against the Mozilla roots.
+//! A URL holds a password: [`redact`] gives the form that may be shown.
+
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use tokio_postgres::config::SslMode;
+use tokio_postgres::{Client, Config, NoTls};
+
+/// Why a connection could not be made. Never holds the password.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("invalid PostgreSQL URL {url}: {message}")]
+    InvalidUrl { url: String, message: String },
+    #[error("cannot connect to {target}: {message}")]
+    Unreachable { target: String, message: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tls {
+    Disable,
+    Unverified,
+    Verified,
+}
+
+/// A parsed connection target: the driver's configuration and how to do TLS.
+#[derive(Clone)]
+pub struct Target {
+    config: Config,
+    tls: Tls,
+    shown: String,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl Target {
+    /// Parses a `postgres://` URL (or a libpq key=value string).
+    pub fn parse(url: &str) -> Result<Self, ConnectError> {
+        let (rest, sslmode) = take_sslmode(url);
+        let tls = match sslmode.as_deref() {
+            None | Some("prefer") | Some("require") | Some("allow") => Tls::Unverified,
+            Some("disable") => Tls::Disable,
+            Some("verify-ca") | Some("verify-full") => Tls::Verified,
+            Some(other) => {
+                return Err(ConnectError::InvalidUrl {
+                    url: redact(url),
+                    message: format!(
+                        "unknown sslmode {other:?} (use disable, prefer, require, verify-ca or verify-full)"
+                    ),
+                });
+            }
+        };
+        let mut config: Config = rest
+            .parse()
+            .map_err(|e: tokio_postgres::Error| ConnectError::InvalidUrl {
+                url: redact(url),
+                message: e.to_string(),
+            })?;
+        config.ssl_mode(match sslmode.as_deref() {
+            Some("disable") => SslMode::Disable,
+            None | Some("prefer") | Some("allow") => SslMode::Prefer,
+            _ => SslMode::Require,
+        });
+        if config.get_user().is_none() {
+            config.user("postgres");
+        }
+        config.connect_timeout(std::time::Duration::from_secs(10));
+        config.application_name("schemareg");
+        let shown = describe(&config);
+        Ok(Self { config, tls, shown })
+    }
+
+    /// The same server, another database.
+    pub fn with_database(&self, dbname: &str) -> Self {
+        let mut t = self.clone();
+        t.config.dbname(dbname);
+        t.shown = describe(&t.config);
+        t
+    }
+
+    /// The same server and database, another user and password.
+    pub fn with_user(&self, user: &str, password: &str) -> Self {
+        let mut t = self.clone();
+        t.config.user(user).password(password);
+        t.shown = describe(&t.config);
+        t
+    }
+
+    pub fn dbname(&self) -> &str {
+        self.config.get_dbname().unwrap_or("postgres")
+    }
+
+    /// Connects and drives the connection on the current tokio runtime.
+    pub async fn connect(&self) -> Result<Client, ConnectError> {
+        let fail = |e: tokio_postgres::Error| ConnectError::Unreachable {
+            target: self.shown.clone(),
+            message: error_text(&e),
+        };
+        let client = match self.tls {
+            Tls::Disable => {
+                let (client, conn) = self.config.connect(NoTls).await.map_err(fail)?;
+                tokio::spawn(async move { drop(conn.await) });
+                client
+            }
+            tls => {
+                let connector = tokio_postgres_rustls::MakeRustlsConnect::new(client_config(tls == Tls::Verified));
+                let (client, conn) = self.config.connect(connector).await.map_err(fail)?;
+                tokio::spawn(async move { drop(conn.await) });
+                client
+            }
+        };
+        Ok(client)
+    }
+}
+
+/// The full text of a driver error, its causes included.
+pub fn error_text(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return db.message().to_string();
+    }
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+fn describe(config: &Config) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(h) => h.clone(),
+            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or("postgres");
+    let db = config.get_dbname().unwrap_or(user);
+    format!("postgres://{user}@{host}:{port}/{db}")
+}
+
+/// A URL with its password replaced by `***`, safe to show.
+pub fn redact(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let (authority, tail) = match rest.find(['/', '?']) {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        if let Some((userinfo, host)) = authority.rsplit_once('@') {
+            let user = userinfo.split(':').next().unwrap_or("");
+            let tail = redact_query_password(tail);
+            return if userinfo.contains(':') {
+                format!("{scheme}://{user}:***@{host}{tail}")
+            } else {
+                format!("{scheme}://{user}@{host}{tail}")
+            };
+        }
+        return format!("{scheme}://{authority}{}", redact_query_password(tail));
+    }
+    // key=value form: hide password=…
+    url.split_whitespace()
+        .map(|kv| {
+            if kv.starts_with("password=") {
+                "password=***"
+            } else {
+                kv
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn redact_query_password(tail: &str) -> String {
+    let Some((path, query)) = tail.split_once('?') else {
+        return tail.to_string();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|kv| {
+            if kv.starts_with("password=") {
+                "password=***".to_string()
+            } else {
+                kv.to_string()
+            }
+        })
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+/// Removes `sslmode=…` from a URL or key=value string, returning it apart.
+fn take_sslmode(url: &str) -> (String, Option<String>) {
+    if url.contains("://") {
+        let Some((base, query)) = url.split_once('?') else {
+            return (url.to_string(), None);
+        };
+        let mut mode = None;
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|kv| match kv.strip_prefix("sslmode=") {
+                Some(v) => {
+                    mode = Some(v.to_string());
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        let rebuilt = if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        (rebuilt, mode)
+    } else {
+        let mut mode = None;
+        let kept: Vec<&str> = url
+            .split_whitespace()
+            .filter(|kv| match kv.strip_prefix("sslmode=") {
+                Some(v) => {
+                    mode = Some(v.to_string());
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        (kept.join(" "), mode)
+    }
+}
+
+fn client_config(verify: bool) -> rustls::ClientConfig {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default protocol versions");
+    if verify {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        builder.with_root_certificates(roots).with_no_client_auth()
+    } else {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
+            .with_no_client_auth()
+    }
+}
+
+/// libpq's `sslmode=require`: encryption without certificate checks.
+#[derive(Debug)]
+struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_passwords_in_every_form() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db.example:5432/app"),
+            "postgres://app:***@db.example:5432/app"
+        );
+        assert_eq!(
+            redact("postgres://app@db/app?password=s3cret&sslmode=require"),
+            "postgres://app@db/app?password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact("host=db user=app password=s3cret"),
+            "host=db user=app password=***"
+        );
+        assert!(!format!("{:?}", Target::parse("postgres://app:s3cret@db/app").unwrap()).contains("s3cret"));
+    }
+
+    #[test]
+    fn sslmode_is_taken_apart_and_checked() {
+        let t = Target::parse("postgres://u@h/db?sslmode=verify-full").unwrap();
+        assert_eq!(t.tls, Tls::Verified);
+        assert_eq!(
+            Target::parse("postgres://u@h/db?sslmode=disable").unwrap().tls,
+            Tls::Disable
+        );
+        assert_eq!(Target::parse("postgres://u@h/db").unwrap().tls, Tls::Unverified);
+        let e = Target::parse("postgres://u:pw@h/db?sslmode=bogus")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bogus") && !e.contains("pw@"), "{e}");
+    }
+}

@@ -1,0 +1,244 @@
+//! A private PostgreSQL cluster started from the installed binaries.
+//!
+//! `initdb` refuses to run as root, so when we are root the cluster is made and run as the
+//! `postgres` OS user. It lives in a temporary directory, listens on a free loopback port
+//! with trust authentication, and is stopped (and its directory removed) when dropped. The
+//! server is also told to stop if this process dies (parent-death signal).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::ScratchError;
+
+/// A running private cluster.
+pub struct PrivateCluster {
+    dir: Option<tempfile::TempDir>,
+    child: Option<Child>,
+    port: u16,
+}
+
+impl std::fmt::Debug for PrivateCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PrivateCluster(127.0.0.1:{})", self.port)
+    }
+}
+
+/// Where the PostgreSQL server binaries are: `SCHEMAREG_PG_BINDIR`, else the newest
+/// `/usr/lib/postgresql/*/bin`, else `pg_config --bindir`.
+pub fn find_bindir() -> Result<PathBuf, ScratchError> {
+    if let Ok(dir) = std::env::var("SCHEMAREG_PG_BINDIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    let mut candidates: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version: u32 = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    candidates.sort();
+    if let Some((_, bin)) = candidates.pop() {
+        return Ok(bin);
+    }
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output()
+        && out.status.success()
+    {
+        let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if bin.join("initdb").exists() {
+            return Ok(bin);
+        }
+    }
+    Err(ScratchError::NoBinaries)
+}
+
+impl PrivateCluster {
+    /// Creates and starts a cluster; returns once it accepts connections.
+    pub fn start() -> Result<Self, ScratchError> {
+        let bindir = find_bindir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("schemareg-pg-")
+            .tempdir()
+            .map_err(|e| ScratchError::Cluster(format!("cannot create a temporary directory: {e}")))?;
+        let owner = run_as()?;
+        if let Some((uid, gid)) = owner {
+            std::os::unix::fs::chown(dir.path(), Some(uid.as_raw()), Some(gid.as_raw()))
+                .map_err(|e| ScratchError::Cluster(format!("cannot hand {} to postgres: {e}", dir.path().display())))?;
+        }
+        let data = dir.path().join("data");
+        let mut initdb = Command::new(bindir.join("initdb"));
+        initdb
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            ])
+            .stdin(Stdio::null());
+        let out = as_owner(&mut initdb, owner)
+            .output()
+            .map_err(|e| ScratchError::Cluster(format!("cannot run initdb: {e}")))?;
+        if !out.status.success() {
+            return Err(ScratchError::Cluster(format!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        let port = free_port()?;
+        let log = std::fs::File::create(dir.path().join("server.log"))
+            .map_err(|e| ScratchError::Cluster(format!("cannot create the server log: {e}")))?;
+        if let Some((uid, gid)) = owner {
+            let _ = std::os::unix::fs::chown(dir.path().join("server.log"), Some(uid.as_raw()), Some(gid.as_raw()));
+        }
+        let mut postgres = Command::new(bindir.join("postgres"));
+        postgres
+            .arg("-D")
+            .arg(&data)
+            .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
+            .arg("-c")
+            .arg(format!("unix_socket_directories={}", dir.path().display()))
+            .args([
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ])
+            .args(["-c", "max_connections=200"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log);
+        as_owner(&mut postgres, owner);
+        // SAFETY: prctl is async-signal-safe; it only sets this child's parent-death signal.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            postgres.pre_exec(|| {
+                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGINT).map_err(std::io::Error::from)
+            });
+        }
+        let child = postgres
+            .spawn()
+            .map_err(|e| ScratchError::Cluster(format!("cannot start postgres: {e}")))?;
+        let mut cluster = Self {
+            dir: Some(dir),
+            child: Some(child),
+            port,
+        };
+        cluster.wait_ready()?;
+        Ok(cluster)
+    }
+
+    /// `postgres://postgres@127.0.0.1:PORT/postgres`.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable", self.port)
+    }
+
+    fn wait_ready(&mut self) -> Result<(), ScratchError> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let sock = self
+            .dir
+            .as_ref()
+            .map(|d| d.path().join(format!(".s.PGSQL.{}", self.port)));
+        loop {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                return Err(ScratchError::Cluster(format!(
+                    "postgres exited at start ({status}): {}",
+                    self.log_tail()
+                )));
+            }
+            // The socket appears once the postmaster listens; a TCP connect then succeeds.
+            if sock.as_deref().is_some_and(Path::exists)
+                && std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(ScratchError::Cluster(format!(
+                    "postgres did not start in 60 s: {}",
+                    self.log_tail()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let Some(dir) = &self.dir else { return String::new() };
+        let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(5)..].join(" | ")
+    }
+
+    /// Stops the server (fast shutdown) and removes its directory.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
+            let deadline = Instant::now() + Duration::from_secs(15);
+            loop {
+                match child.try_wait() {
+                    Ok(Some(_)) | Err(_) => break,
+                    Ok(None) if Instant::now() > deadline => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break;
+                    }
+                    Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        }
+        if let Some(dir) = self.dir.take() {
+            let _ = dir.close();
+        }
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The `postgres` user's ids when we are root (initdb and postgres refuse to run as root).
+fn run_as() -> Result<Option<(nix::unistd::Uid, nix::unistd::Gid)>, ScratchError> {
+    if !nix::unistd::Uid::effective().is_root() {
+        return Ok(None);
+    }
+    let user = nix::unistd::User::from_name("postgres")
+        .map_err(|e| ScratchError::Cluster(format!("cannot look up the postgres user: {e}")))?
+        .ok_or_else(|| {
+            ScratchError::Cluster(
+                "running as root and there is no `postgres` OS user to run the private cluster as; \
+                 create one or give --scratch-url"
+                    .into(),
+            )
+        })?;
+    Ok(Some((user.uid, user.gid)))
+}
+
+fn as_owner(cmd: &mut Command, owner: Option<(nix::unistd::Uid, nix::unistd::Gid)>) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    if let Some((uid, gid)) = owner {
+        cmd.uid(uid.as_raw()).gid(gid.as_raw()).env("HOME", "/tmp");
+    }
+    cmd.env_remove("PGDATA")
+}
+
+fn free_port() -> Result<u16, ScratchError> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .map_err(|e| ScratchError::Cluster(format!("no free port on 127.0.0.1: {e}")))?;
+    Ok(listener
+        .local_addr()
+        .map_err(|e| ScratchError::Cluster(e.to_string()))?
+        .port())
+}

@@ -1,0 +1,14 @@
+//! The pure engine of schemareg.
+//!
+//! It holds the schema model (the snapshot), its canonical form and digest, and scope
+//! filters. It performs no I/O: callers hand it models and get models back.
+
+pub mod canonical;
+pub mod model;
+pub mod parse;
+pub mod scope;
+
+pub use canonical::digest;
+pub use model::*;
+pub use parse::{ParseError, from_json};
+pub use scope::{Preset, Scope, ScopeError};

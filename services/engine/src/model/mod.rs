@@ -1,0 +1,183 @@
+//! The snapshot: a PostgreSQL schema as the catalog describes it.
+//!
+//! Every text in a snapshot (types, defaults, expressions, definitions) is spelled the way
+//! PostgreSQL's own renderers print it with an empty `search_path`, so that names outside
+//! `pg_catalog` are always schema-qualified. One file per object kind.
+
+mod constraint;
+mod function;
+mod index;
+mod namespace;
+mod policy;
+mod sequence;
+mod table;
+mod trigger;
+mod types;
+mod view;
+
+pub use constraint::*;
+pub use function::*;
+pub use index::*;
+pub use namespace::*;
+pub use policy::*;
+pub use sequence::*;
+pub use table::*;
+pub use trigger::*;
+pub use types::*;
+pub use view::*;
+
+use serde::{Deserialize, Serialize};
+
+/// The snapshot format this build reads and writes.
+pub const FORMAT: u32 = 1;
+
+/// A schema-qualified object name, such as `public.users`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualifiedName {
+    /// The schema (namespace) the object lives in.
+    pub schema: String,
+    /// The object's name within its schema.
+    pub name: String,
+}
+
+impl QualifiedName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// A model snapshot: the whole schema of one database (within a scope), format 1.
+///
+/// Lists are kept sorted by object name (see [`crate::canonical`]); the digest does not
+/// depend on the order in which a document lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// The snapshot format version; this build reads and writes format 1.
+    pub format: u32,
+    /// Schemas (namespaces) in scope.
+    #[serde(default)]
+    pub schemas: Vec<Schema>,
+    /// Extensions installed into an in-scope schema.
+    #[serde(default)]
+    pub extensions: Vec<Extension>,
+    /// Enum types, with their labels in order.
+    #[serde(default)]
+    pub enums: Vec<EnumType>,
+    /// Domains over a base type.
+    #[serde(default)]
+    pub domains: Vec<Domain>,
+    /// Composite types created with `CREATE TYPE … AS (…)`.
+    #[serde(default)]
+    pub composite_types: Vec<CompositeType>,
+    /// Sequences, except those that implement identity columns (those belong to their column).
+    #[serde(default)]
+    pub sequences: Vec<Sequence>,
+    /// Tables, including partitioned tables and their partitions.
+    #[serde(default)]
+    pub tables: Vec<Table>,
+    /// Views.
+    #[serde(default)]
+    pub views: Vec<View>,
+    /// Materialized views.
+    #[serde(default)]
+    pub materialized_views: Vec<MaterializedView>,
+    /// Functions and procedures (aggregates are not modelled).
+    #[serde(default)]
+    pub functions: Vec<Function>,
+    /// Out-of-scope tables that in-scope foreign keys point to. They are references only: a
+    /// plan never changes them.
+    #[serde(default)]
+    pub external_tables: Vec<ExternalTable>,
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Self {
+            format: FORMAT,
+            schemas: Vec::new(),
+            extensions: Vec::new(),
+            enums: Vec::new(),
+            domains: Vec::new(),
+            composite_types: Vec::new(),
+            sequences: Vec::new(),
+            tables: Vec::new(),
+            views: Vec::new(),
+            materialized_views: Vec::new(),
+            functions: Vec::new(),
+            external_tables: Vec::new(),
+        }
+    }
+}
+
+impl Snapshot {
+    /// Counts the objects of each kind, nested ones included (for reports and tests).
+    pub fn counts(&self) -> ObjectCounts {
+        let mut c = ObjectCounts {
+            schemas: self.schemas.len(),
+            extensions: self.extensions.len(),
+            enums: self.enums.len(),
+            domains: self.domains.len(),
+            composite_types: self.composite_types.len(),
+            sequences: self.sequences.len(),
+            tables: self.tables.len(),
+            views: self.views.len(),
+            materialized_views: self.materialized_views.len(),
+            functions: self.functions.len(),
+            ..ObjectCounts::default()
+        };
+        for t in &self.tables {
+            c.columns += t.columns.len();
+            c.primary_keys += usize::from(t.primary_key.is_some());
+            c.unique_constraints += t.unique_constraints.len();
+            c.check_constraints += t.check_constraints.len();
+            c.exclusion_constraints += t.exclusion_constraints.len();
+            c.foreign_keys += t.foreign_keys.len();
+            c.indexes += t.indexes.len();
+            c.triggers += t.triggers.len();
+            c.policies += t.policies.len();
+        }
+        for m in &self.materialized_views {
+            c.indexes += m.indexes.len();
+        }
+        c
+    }
+}
+
+/// How many objects of each kind a snapshot holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectCounts {
+    pub schemas: usize,
+    pub extensions: usize,
+    pub enums: usize,
+    pub domains: usize,
+    pub composite_types: usize,
+    pub sequences: usize,
+    pub tables: usize,
+    pub columns: usize,
+    pub primary_keys: usize,
+    pub unique_constraints: usize,
+    pub check_constraints: usize,
+    pub exclusion_constraints: usize,
+    pub foreign_keys: usize,
+    pub indexes: usize,
+    pub views: usize,
+    pub materialized_views: usize,
+    pub functions: usize,
+    pub triggers: usize,
+    pub policies: usize,
+}
+
+pub(crate) fn is_false(b: &bool) -> bool {
+    !*b
+}

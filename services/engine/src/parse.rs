@@ -1,0 +1,167 @@
+//! Reading a snapshot from JSON, with errors a person can act on.
+
+use serde::Deserialize;
+
+use crate::canonical::normalize;
+use crate::model::{FORMAT, Snapshot};
+
+/// Why a document is not a usable snapshot.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("not valid JSON (line {line}, column {column}): {message}")]
+    NotJson {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("not a schemareg snapshot: the document has no numeric \"format\" field")]
+    NotASnapshot,
+    #[error(
+        "snapshot format {found} is not supported: this schemareg reads format {FORMAT}; \
+         upgrade schemareg to read newer snapshots"
+    )]
+    UnsupportedFormat { found: u64 },
+    #[error("invalid snapshot at {path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error("invalid snapshot: {kind} {name} is listed twice")]
+    Duplicate { kind: &'static str, name: String },
+}
+
+#[derive(Deserialize)]
+struct FormatProbe {
+    format: Option<serde_json::Value>,
+}
+
+/// Parses, checks and normalises a snapshot document.
+pub fn from_json(bytes: &[u8]) -> Result<Snapshot, ParseError> {
+    // A struct also deserialises from a JSON array; a snapshot is an object.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        return Err(ParseError::NotASnapshot);
+    }
+    let probe: FormatProbe = serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_data() {
+            ParseError::NotASnapshot
+        } else {
+            ParseError::NotJson {
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            }
+        }
+    })?;
+    match probe.format.as_ref().and_then(|v| v.as_u64()) {
+        None => return Err(ParseError::NotASnapshot),
+        Some(f) if f != u64::from(FORMAT) => return Err(ParseError::UnsupportedFormat { found: f }),
+        Some(_) => {}
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let mut snapshot: Snapshot = serde_path_to_error::deserialize(de).map_err(|e| ParseError::Invalid {
+        path: e.path().to_string(),
+        message: e.inner().to_string(),
+    })?;
+    normalize(&mut snapshot);
+    check_unique(&snapshot)?;
+    Ok(snapshot)
+}
+
+fn check_unique(s: &Snapshot) -> Result<(), ParseError> {
+    fn dup<I: Iterator<Item = String>>(kind: &'static str, names: I) -> Result<(), ParseError> {
+        let mut seen = std::collections::BTreeSet::new();
+        for n in names {
+            if !seen.insert(n.clone()) {
+                return Err(ParseError::Duplicate { kind, name: n });
+            }
+        }
+        Ok(())
+    }
+    dup("schema", s.schemas.iter().map(|x| x.name.clone()))?;
+    dup("extension", s.extensions.iter().map(|x| x.name.clone()))?;
+    // Types, relations and functions each share one namespace in PostgreSQL.
+    dup(
+        "type",
+        s.enums
+            .iter()
+            .map(|x| format!("{}.{}", x.schema, x.name))
+            .chain(s.domains.iter().map(|x| format!("{}.{}", x.schema, x.name)))
+            .chain(s.composite_types.iter().map(|x| format!("{}.{}", x.schema, x.name))),
+    )?;
+    dup(
+        "relation",
+        s.tables
+            .iter()
+            .map(|x| format!("{}.{}", x.schema, x.name))
+            .chain(s.sequences.iter().map(|x| format!("{}.{}", x.schema, x.name)))
+            .chain(s.views.iter().map(|x| format!("{}.{}", x.schema, x.name)))
+            .chain(s.materialized_views.iter().map(|x| format!("{}.{}", x.schema, x.name))),
+    )?;
+    dup(
+        "function",
+        s.functions
+            .iter()
+            .map(|x| format!("{}.{}({})", x.schema, x.name, x.arguments)),
+    )?;
+    for t in &s.tables {
+        dup(
+            "column",
+            t.columns.iter().map(|c| format!("{}.{}.{}", t.schema, t.name, c.name)),
+        )?;
+        dup(
+            "trigger",
+            t.triggers.iter().map(|c| format!("{}.{}.{}", t.schema, t.name, c.name)),
+        )?;
+        dup(
+            "policy",
+            t.policies.iter().map(|c| format!("{}.{}.{}", t.schema, t.name, c.name)),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_documents_that_are_not_snapshots() {
+        assert!(matches!(from_json(b"{nope"), Err(ParseError::NotJson { .. })));
+        assert!(matches!(from_json(b"[1,2]"), Err(ParseError::NotASnapshot)));
+        assert!(matches!(from_json(b"{\"tables\": []}"), Err(ParseError::NotASnapshot)));
+        assert!(matches!(
+            from_json(b"{\"format\": 2}"),
+            Err(ParseError::UnsupportedFormat { found: 2 })
+        ));
+    }
+
+    #[test]
+    fn names_the_path_of_an_invalid_field() {
+        let doc = br#"{"format": 1, "tables": [{"schema": "public", "name": "t", "columns": [{"name": "a"}]}]}"#;
+        let err = from_json(doc).unwrap_err().to_string();
+        assert!(err.contains("tables[0].columns[0]"), "{err}");
+        assert!(err.contains("type"), "{err}");
+    }
+
+    #[test]
+    fn rejects_unknown_fields_and_duplicates() {
+        let err = from_json(br#"{"format": 1, "tablez": []}"#).unwrap_err().to_string();
+        assert!(err.contains("tablez"), "{err}");
+        let doc = br#"{"format": 1, "schemas": [{"name": "a"}, {"name": "a"}]}"#;
+        assert!(matches!(
+            from_json(doc),
+            Err(ParseError::Duplicate { kind: "schema", .. })
+        ));
+    }
+
+    #[test]
+    fn key_order_and_whitespace_do_not_matter() {
+        let a = from_json(br#"{"format":1,"schemas":[{"name":"b"},{"name":"a","comment":"x"}]}"#).unwrap();
+        let b = from_json(
+            br#"{
+              "schemas": [ {"comment": "x", "name": "a"}, {"name": "b"} ],
+              "format": 1
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(crate::digest(&a), crate::digest(&b));
+    }
+}

@@ -1,0 +1,27 @@
+use clap::Parser;
+
+use schemareg::cli::{Cli, run};
+
+fn main() {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SCHEMAREG_LOG").unwrap_or_else(|_| "warn".into()))
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("start the runtime");
+    // The runtime (and with it any private cluster) is shut down before the process exits.
+    let code = runtime.block_on(async {
+        match run(cli).await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("schemareg: error: {e:#}");
+                2
+            }
+        }
+    });
+    drop(runtime);
+    std::process::exit(code);
+}

@@ -1,0 +1,124 @@
+//! Where a schema comes from: a live database, a DDL file, or a snapshot JSON.
+
+use std::path::{Path, PathBuf};
+
+use schemareg_adapters::ingest::{IngestError, ingest};
+use schemareg_adapters::introspect::{IntrospectError, introspect};
+use schemareg_adapters::pg::{ConnectError, Target};
+use schemareg_adapters::scratch::{ScratchError, ScratchServer};
+use schemareg_engine::{ParseError, Scope, Snapshot};
+
+/// A schema source named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A `postgres://` or `postgresql://` URL.
+    Database(String),
+    /// A `.sql` file of DDL.
+    Sql(PathBuf),
+    /// A `.json` snapshot.
+    Json(PathBuf),
+}
+
+/// Why a source could not be read. Messages never hold a password.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot tell what {0:?} is: give a postgres:// URL, a .sql file of DDL or a .json snapshot")]
+    Unknown(String),
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}: {error}")]
+    Json { path: String, error: ParseError },
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Introspect(#[from] IntrospectError),
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Scratch(#[from] ScratchError),
+}
+
+impl Source {
+    pub fn parse(arg: &str) -> Result<Self, SourceError> {
+        let lower = arg.to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            Ok(Source::Database(arg.to_string()))
+        } else if lower.ends_with(".sql") {
+            Ok(Source::Sql(PathBuf::from(arg)))
+        } else if lower.ends_with(".json") {
+            Ok(Source::Json(PathBuf::from(arg)))
+        } else {
+            Err(SourceError::Unknown(schemareg_adapters::pg::redact(arg)))
+        }
+    }
+
+    /// Whether reading this source needs a scratch server.
+    pub fn needs_scratch(&self) -> bool {
+        matches!(self, Source::Sql(_))
+    }
+}
+
+/// Gives a scratch server on demand: the configured one, else a private cluster started the
+/// first time one is needed.
+pub struct ScratchProvider {
+    url: Option<String>,
+    server: Option<ScratchServer>,
+}
+
+impl ScratchProvider {
+    pub fn new(url: Option<String>) -> Self {
+        Self { url, server: None }
+    }
+
+    pub async fn get(&mut self) -> Result<&ScratchServer, ScratchError> {
+        if self.server.is_none() {
+            let server = match &self.url {
+                Some(url) => ScratchServer::connect(url).await?,
+                None => {
+                    eprintln!(
+                        "schemareg: no scratch server given (--scratch-url or SCHEMAREG_SCRATCH_URL); \
+                         starting a private PostgreSQL cluster for this run"
+                    );
+                    ScratchServer::private().await?
+                }
+            };
+            self.server = Some(server);
+        }
+        Ok(self.server.as_ref().expect("set above"))
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, SourceError> {
+    std::fs::read(path).map_err(|e| SourceError::Read {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Reads a source into its scoped snapshot.
+pub async fn load(source: &Source, scope: &Scope, scratch: &mut ScratchProvider) -> Result<Snapshot, SourceError> {
+    let snapshot = match source {
+        Source::Database(url) => {
+            let client = Target::parse(url)?.connect().await?;
+            introspect(&client).await?.0
+        }
+        Source::Sql(path) => {
+            let bytes = read(path)?;
+            let text = String::from_utf8(bytes).map_err(|e| SourceError::Read {
+                path: path.display().to_string(),
+                message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+            })?;
+            let server = scratch.get().await?;
+            let ingested = ingest(server, &text, &path.display().to_string()).await?;
+            for (reason, count) in &ingested.skipped {
+                tracing::info!(count, reason, "statements passed over: snapshots do not model them");
+            }
+            ingested.snapshot
+        }
+        Source::Json(path) => schemareg_engine::from_json(&read(path)?).map_err(|error| SourceError::Json {
+            path: path.display().to_string(),
+            error,
+        })?,
+    };
+    Ok(scope.apply(snapshot))
+}

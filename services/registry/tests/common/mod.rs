@@ -1,0 +1,86 @@
+//! Helpers shared by the registry's end-to-end tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use schemareg_adapters::ingest::ingest;
+use schemareg_adapters::introspect::introspect;
+use schemareg_adapters::scratch::find_bindir;
+use schemareg_adapters::testing::{TestDb, scratch};
+use schemareg_engine::{Scope, Snapshot};
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A file under `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name)
+}
+
+/// The LOG-158 scenario's `live_before.sql` (in `shared/`, beside the repository).
+pub fn live_before() -> PathBuf {
+    repo().join("../shared/scenarios/log158/live_before.sql")
+}
+
+pub fn read(path: &PathBuf) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A fresh database with the script loaded (as the server's superuser).
+pub async fn loaded(sql: &str) -> TestDb {
+    let db = TestDb::new().await;
+    db.execute(sql).await;
+    db
+}
+
+/// The live snapshot of a test database, default scope.
+pub async fn live_snapshot(db: &TestDb) -> Snapshot {
+    Scope::default().apply(introspect(&db.client().await).await.unwrap().0)
+}
+
+/// The snapshot of a script ingested in a scratch database, default scope.
+pub async fn ingested(sql: &str, name: &str) -> Snapshot {
+    let server = scratch().await;
+    let out = ingest(&server, sql, name)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    Scope::default().apply(out.snapshot)
+}
+
+/// `pg_dump --schema-only` of a test database, with the binaries matching the server.
+pub fn pg_dump(db: &TestDb) -> String {
+    let bin = find_bindir().unwrap().join("pg_dump");
+    let out = Command::new(bin)
+        .args(["--schema-only", "--no-owner", "--no-privileges", "--dbname"])
+        .arg(db.url())
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        out.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `pg_dump --schema-only` with owners and privileges, as people usually run it.
+pub fn pg_dump_full(db: &TestDb) -> String {
+    let bin = find_bindir().unwrap().join("pg_dump");
+    let out = Command::new(bin)
+        .args(["--schema-only", "--dbname"])
+        .arg(db.url())
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        out.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
