@@ -9,7 +9,7 @@ build:
 
 ## run: the service (until `serve` lands: prints the LOG-158 snapshot as a smoke run)
 run: build
-	./target/debug/schemareg snapshot ../shared/scenarios/log158/live_before.sql --preset supabase
+	./target/debug/schemareg snapshot tests/fixtures/log158_live_before.sql --preset supabase
 
 ## test: every test, against a real PostgreSQL (found or started by scripts/with-postgres.sh)
 test:

@@ -11,15 +11,16 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 cluster_dir=""
-pg_pid=""
+run=()
+bindir=""
 
 cleanup() {
-  if [ -n "$pg_pid" ]; then
-    kill -INT "$pg_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pg_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pg_pid" 2>/dev/null || true
+  if [ -n "$cluster_dir" ]; then
+    if [ -f "$cluster_dir/data/postmaster.pid" ]; then
+      "${run[@]}" "$bindir/pg_ctl" -D "$cluster_dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$cluster_dir"
   fi
-  if [ -n "$cluster_dir" ]; then rm -rf "$cluster_dir"; fi
 }
 trap cleanup EXIT INT TERM
 
@@ -43,7 +44,6 @@ if [ -z "${DATABASE_URL:-}" ]; then
     bindir=$(find_bindir)
     mkdir -p "$here/target"
     cluster_dir=$(mktemp -d "$here/target/pgtest.XXXXXX")
-    run=()
     if [ "$(id -u)" = 0 ]; then
       chown postgres: "$cluster_dir"
       # Every directory above the cluster must be searchable by postgres.
@@ -53,15 +53,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     "${run[@]}" "$bindir/initdb" -D "$cluster_dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C --no-sync >"$cluster_dir/initdb.log" 2>&1 \
       || { cat "$cluster_dir/initdb.log" >&2; exit 2; }
-    "${run[@]}" "$bindir/postgres" -D "$cluster_dir/data" -p "$port" -c listen_addresses=127.0.0.1 \
-      -c unix_socket_directories="$cluster_dir" -c fsync=off -c synchronous_commit=off \
-      -c full_page_writes=off -c max_connections=300 >"$cluster_dir/server.log" 2>&1 &
-    pg_pid=$!
-    for _ in $(seq 1 300); do
-      if "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port"; then break; fi
-      kill -0 "$pg_pid" 2>/dev/null || { cat "$cluster_dir/server.log" >&2; exit 2; }
-      sleep 0.1
-    done
+    "${run[@]}" "$bindir/pg_ctl" -D "$cluster_dir/data" -l "$cluster_dir/server.log" -w -t 60 \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$cluster_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+      start >/dev/null || { cat "$cluster_dir/server.log" >&2; exit 2; }
     export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
     echo "with-postgres: started a private cluster on 127.0.0.1:$port" >&2
   fi

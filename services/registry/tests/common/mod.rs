@@ -23,9 +23,10 @@ pub fn fixture(name: &str) -> PathBuf {
     repo().join("tests/fixtures").join(name)
 }
 
-/// The LOG-158 scenario's `live_before.sql` (in `shared/`, beside the repository).
+/// The LOG-158 scenario's `live_before.sql` (a copy of `shared/scenarios/log158/`, kept with
+/// the fixtures so that the tests do not depend on where the repository is cloned).
 pub fn live_before() -> PathBuf {
-    repo().join("../shared/scenarios/log158/live_before.sql")
+    fixture("log158_live_before.sql")
 }
 
 pub fn read(path: &PathBuf) -> String {
