@@ -1,5 +1,6 @@
 //! The command line: `schemareg <command>`.
 
+mod diff;
 mod snapshot;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +17,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the snapshot (or its digest) of a database, a DDL file or a snapshot JSON.
     Snapshot(snapshot::SnapshotArgs),
+    /// Print the migration plan from FROM to TO (exit 0: no difference, 1: difference, 2: error).
+    Diff(diff::DiffArgs),
 }
 
 /// Options shared by the commands that read schemas.
@@ -44,5 +47,6 @@ impl ScopeArgs {
 pub async fn run(cli: Cli) -> Result<i32, anyhow::Error> {
     match cli.command {
         Command::Snapshot(args) => snapshot::run(args).await,
+        Command::Diff(args) => diff::run(args).await,
     }
 }

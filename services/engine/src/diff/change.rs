@@ -1,0 +1,228 @@
+//! The typed changes between two snapshots.
+
+use serde::Serialize;
+
+use crate::model::*;
+
+/// A constraint of any kind, for changes that treat them alike.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Constraint {
+    PrimaryKey(PrimaryKey),
+    Unique(UniqueConstraint),
+    Check(CheckConstraint),
+    Exclusion(ExclusionConstraint),
+    ForeignKey(ForeignKey),
+}
+
+impl Constraint {
+    pub fn name(&self) -> &str {
+        match self {
+            Constraint::PrimaryKey(c) => &c.name,
+            Constraint::Unique(c) => &c.name,
+            Constraint::Check(c) => &c.name,
+            Constraint::Exclusion(c) => &c.name,
+            Constraint::ForeignKey(c) => &c.name,
+        }
+    }
+
+    pub fn definition(&self) -> &str {
+        match self {
+            Constraint::PrimaryKey(c) => &c.definition,
+            Constraint::Unique(c) => &c.definition,
+            Constraint::Check(c) => &c.definition,
+            Constraint::Exclusion(c) => &c.definition,
+            Constraint::ForeignKey(c) => &c.definition,
+        }
+    }
+
+    pub fn comment(&self) -> Option<&str> {
+        match self {
+            Constraint::PrimaryKey(c) => c.comment.as_deref(),
+            Constraint::Unique(c) => c.comment.as_deref(),
+            Constraint::Check(c) => c.comment.as_deref(),
+            Constraint::Exclusion(c) => c.comment.as_deref(),
+            Constraint::ForeignKey(c) => c.comment.as_deref(),
+        }
+    }
+
+    /// Every constraint of a table.
+    pub fn all_of(t: &Table) -> Vec<Constraint> {
+        let mut v: Vec<Constraint> = Vec::new();
+        v.extend(t.primary_key.iter().cloned().map(Constraint::PrimaryKey));
+        v.extend(t.unique_constraints.iter().cloned().map(Constraint::Unique));
+        v.extend(t.check_constraints.iter().cloned().map(Constraint::Check));
+        v.extend(t.exclusion_constraints.iter().cloned().map(Constraint::Exclusion));
+        v.extend(t.foreign_keys.iter().cloned().map(Constraint::ForeignKey));
+        v
+    }
+}
+
+/// Where an enum label goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelPosition {
+    Before(String),
+    After(String),
+    End,
+}
+
+/// What an object's comment is attached to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "on", rename_all = "snake_case")]
+pub enum CommentTarget {
+    Schema {
+        name: String,
+    },
+    Type {
+        name: QualifiedName,
+        domain: bool,
+    },
+    Sequence {
+        name: QualifiedName,
+    },
+    Table {
+        name: QualifiedName,
+    },
+    Column {
+        table: QualifiedName,
+        column: String,
+        relation: &'static str,
+    },
+    Constraint {
+        table: QualifiedName,
+        name: String,
+    },
+    Index {
+        schema: String,
+        name: String,
+    },
+    View {
+        name: QualifiedName,
+        materialized: bool,
+    },
+    Function {
+        name: QualifiedName,
+        arguments: String,
+        procedure: bool,
+    },
+    Trigger {
+        table: QualifiedName,
+        name: String,
+    },
+    Policy {
+        table: QualifiedName,
+        name: String,
+    },
+}
+
+/// One difference between FROM and TO.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    CreateSchema(Schema),
+    DropSchema(Schema),
+    CreateExtension(Extension),
+    DropExtension(Extension),
+    CreateEnum(EnumType),
+    DropEnum(EnumType),
+    AddEnumLabel {
+        name: QualifiedName,
+        label: String,
+        position: LabelPosition,
+    },
+    /// Labels removed or reordered: the type is swapped for a new one.
+    ReplaceEnum {
+        from: EnumType,
+        to: EnumType,
+    },
+    CreateDomain(Domain),
+    DropDomain(Domain),
+    AlterDomain {
+        from: Domain,
+        to: Domain,
+    },
+    CreateCompositeType(CompositeType),
+    DropCompositeType(CompositeType),
+    CreateSequence(Sequence),
+    DropSequence(Sequence),
+    AlterSequence {
+        from: Sequence,
+        to: Sequence,
+    },
+    CreateTable(Box<Table>),
+    DropTable(Box<Table>),
+    AddColumn {
+        table: QualifiedName,
+        column: Column,
+    },
+    DropColumn {
+        table: QualifiedName,
+        column: Column,
+    },
+    AlterColumn {
+        table: QualifiedName,
+        from: Column,
+        to: Column,
+    },
+    AddConstraint {
+        table: QualifiedName,
+        constraint: Constraint,
+        new_table: bool,
+    },
+    DropConstraint {
+        table: QualifiedName,
+        constraint: Constraint,
+    },
+    CreateIndex {
+        table: QualifiedName,
+        index: Index,
+        new_table: bool,
+    },
+    DropIndex {
+        table: QualifiedName,
+        index: Index,
+    },
+    SetRowSecurity {
+        table: QualifiedName,
+        from: RowSecurity,
+        to: RowSecurity,
+    },
+    CreatePolicy {
+        table: QualifiedName,
+        policy: Policy,
+    },
+    DropPolicy {
+        table: QualifiedName,
+        policy: Policy,
+    },
+    CreateTrigger {
+        table: QualifiedName,
+        trigger: Trigger,
+    },
+    DropTrigger {
+        table: QualifiedName,
+        trigger: Trigger,
+    },
+    SetTriggerEnabled {
+        table: QualifiedName,
+        name: String,
+        from: TriggerEnabled,
+        to: TriggerEnabled,
+    },
+    CreateView(View),
+    DropView(View),
+    CreateMaterializedView(MaterializedView),
+    DropMaterializedView(MaterializedView),
+    CreateFunction(Function),
+    DropFunction(Function),
+    ReplaceFunction {
+        from: Function,
+        to: Function,
+    },
+    SetComment {
+        target: CommentTarget,
+        from: Option<String>,
+        to: Option<String>,
+    },
+}

@@ -1,0 +1,77 @@
+//! Hazards: what can go wrong or hurt when a step runs, said as data on the step.
+
+use serde::Serialize;
+
+/// The kind of a hazard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HazardKind {
+    /// Rows or values are lost (a dropped table, column or enum label).
+    DataLoss,
+    /// The table is rewritten.
+    TableRewrite,
+    /// Reads and writes of the table wait while the step runs.
+    AccessExclusiveLock,
+    /// Existing rows may make the step fail (a cast, a new NOT NULL, a new constraint).
+    MayFailOnExistingData,
+    /// The step cannot run inside a transaction.
+    NotTransactional,
+    /// The step may take long on a big table.
+    LongRunning,
+    /// Existing values are read in a new way (a `timestamp` becoming a `timestamptz`).
+    ReinterpretsData,
+}
+
+/// A hazard and what it means here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hazard {
+    pub kind: HazardKind,
+    pub message: String,
+}
+
+impl Hazard {
+    pub fn new(kind: HazardKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// A live table's size, from the catalog's statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TableSize {
+    /// `pg_class.reltuples` (an estimate; -1 when never analysed).
+    pub rows: f64,
+    /// `pg_total_relation_size`, in bytes.
+    pub bytes: i64,
+}
+
+impl TableSize {
+    /// `≈1.2 M rows, 340 MB`.
+    pub fn describe(&self) -> String {
+        let rows = if self.rows < 0.0 {
+            "rows unknown".to_string()
+        } else if self.rows >= 1e6 {
+            format!("≈{:.1} M rows", self.rows / 1e6)
+        } else if self.rows >= 1e3 {
+            format!("≈{:.1} k rows", self.rows / 1e3)
+        } else {
+            format!("≈{} rows", self.rows as i64)
+        };
+        let mb = self.bytes as f64 / (1024.0 * 1024.0);
+        let size = if mb >= 1024.0 {
+            format!("{:.1} GB", mb / 1024.0)
+        } else if mb >= 1.0 {
+            format!("{mb:.0} MB")
+        } else {
+            format!("{} kB", self.bytes / 1024)
+        };
+        format!("{rows}, {size}")
+    }
+
+    /// Big enough that a rewrite or scan is worth a warning.
+    pub fn is_big(&self) -> bool {
+        self.rows > 100_000.0 || self.bytes > 100 * 1024 * 1024
+    }
+}

@@ -1,0 +1,114 @@
+//! Plans: the changes as ordered steps, each with its SQL, rollback, hazards, lock and
+//! whether it may run in a transaction.
+//!
+//! Steps are ordered by a dependency graph over the objects they create, change, drop or
+//! need (`order.rs`); each kind of step also has a rank that breaks ties, so that without a
+//! dependency the usual order holds (drops of dependants first, types before tables, foreign
+//! keys after the keys they reference, views after their tables, type drops last).
+
+mod hazard;
+mod order;
+mod script;
+mod steps;
+
+pub use hazard::{Hazard, HazardKind, TableSize};
+pub use script::{ScriptOptions, render_rollback_script, render_script};
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::diff::{Change, diff};
+use crate::model::{QualifiedName, Snapshot};
+
+/// The lock a step takes on the object it changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lock {
+    None,
+    ShareUpdateExclusive,
+    Share,
+    ShareRowExclusive,
+    AccessExclusive,
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// 1-based position in the plan.
+    pub id: usize,
+    /// What the step does, in words: `add column public.users.bio`.
+    pub description: String,
+    /// The statements, each ending with `;`.
+    pub sql: String,
+    /// The statements that undo the step, if there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_sql: Option<String>,
+    /// Why there is no rollback, or what the rollback cannot bring back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_note: Option<String>,
+    pub hazards: Vec<Hazard>,
+    /// Whether the step may run inside a transaction.
+    pub transactional: bool,
+    /// The strongest lock the step takes.
+    pub lock: Lock,
+    #[serde(skip)]
+    pub(crate) deps: steps::Deps,
+}
+
+/// A plan from FROM to TO.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub format: u32,
+    pub from_digest: String,
+    pub to_digest: String,
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Every hazard kind of the plan, once.
+    pub fn hazard_kinds(&self) -> Vec<HazardKind> {
+        let mut v: Vec<HazardKind> = self
+            .steps
+            .iter()
+            .flat_map(|s| s.hazards.iter().map(|h| h.kind))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// How to plan.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Build indexes on existing tables with `CREATE INDEX CONCURRENTLY` (outside transactions).
+    pub concurrently: bool,
+    /// The live database's table sizes, when FROM is one: hazards then say how big.
+    pub sizes: BTreeMap<QualifiedName, TableSize>,
+}
+
+/// Diffs FROM and TO and plans the changes.
+pub fn plan(from: &Snapshot, to: &Snapshot, options: &PlanOptions) -> Plan {
+    plan_changes(from, to, &diff(from, to), options)
+}
+
+/// Plans given changes.
+pub fn plan_changes(from: &Snapshot, to: &Snapshot, changes: &[Change], options: &PlanOptions) -> Plan {
+    let ctx = steps::Context::new(from, to, options);
+    let unordered = steps::steps(&ctx, changes);
+    let mut ordered = order::order(unordered);
+    for (i, s) in ordered.iter_mut().enumerate() {
+        s.id = i + 1;
+    }
+    Plan {
+        format: 1,
+        from_digest: crate::digest(from),
+        to_digest: crate::digest(to),
+        steps: ordered,
+    }
+}

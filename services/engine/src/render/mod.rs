@@ -1,0 +1,24 @@
+//! SQL rendering: each change as the statements that make it, in the safe forms. Every
+//! identifier is quoted; every expression is PostgreSQL's own rendering from the snapshot.
+//! One file per object kind.
+
+pub mod ident;
+pub mod refs;
+
+mod comment;
+mod constraint;
+mod function;
+mod index;
+mod table;
+mod trigger;
+mod types;
+mod view;
+
+pub use comment::comment;
+pub use constraint::{add_constraint, drop_constraint};
+pub use function::{create_function, drop_function};
+pub use index::{create_index, drop_index};
+pub use table::{ColumnAlteration, add_column, alter_column, create_table, drop_column, drop_table};
+pub use trigger::*;
+pub use types::*;
+pub use view::*;

@@ -1,0 +1,171 @@
+//! Schemas, extensions, enums, domains, composite types and sequences.
+
+use super::ident::{ident, literal, qn, qualified};
+use crate::diff::LabelPosition;
+use crate::model::*;
+
+pub fn create_schema(s: &Schema) -> String {
+    format!("CREATE SCHEMA {}", ident(&s.name))
+}
+
+pub fn drop_schema(s: &Schema) -> String {
+    format!("DROP SCHEMA {}", ident(&s.name))
+}
+
+pub fn create_extension(e: &Extension) -> String {
+    format!(
+        "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
+        ident(&e.name),
+        ident(&e.schema)
+    )
+}
+
+pub fn drop_extension(e: &Extension) -> String {
+    format!("DROP EXTENSION {}", ident(&e.name))
+}
+
+pub fn create_enum(e: &EnumType) -> String {
+    let labels: Vec<String> = e.labels.iter().map(|l| literal(l)).collect();
+    format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        qualified(&e.schema, &e.name),
+        labels.join(", ")
+    )
+}
+
+pub fn drop_type(schema: &str, name: &str) -> String {
+    format!("DROP TYPE {}", qualified(schema, name))
+}
+
+pub fn add_enum_label(name: &QualifiedName, label: &str, position: &LabelPosition) -> String {
+    let at = match position {
+        LabelPosition::End => String::new(),
+        LabelPosition::Before(l) => format!(" BEFORE {}", literal(l)),
+        LabelPosition::After(l) => format!(" AFTER {}", literal(l)),
+    };
+    format!("ALTER TYPE {} ADD VALUE {}{at}", qn(name), literal(label))
+}
+
+pub fn rename_type(schema: &str, name: &str, new_name: &str) -> String {
+    format!("ALTER TYPE {} RENAME TO {}", qualified(schema, name), ident(new_name))
+}
+
+pub fn create_domain(d: &Domain) -> String {
+    let mut sql = format!("CREATE DOMAIN {} AS {}", qualified(&d.schema, &d.name), d.base_type);
+    if let Some(c) = &d.collation {
+        sql.push_str(&format!(" COLLATE {c}"));
+    }
+    if let Some(def) = &d.default {
+        sql.push_str(&format!(" DEFAULT {def}"));
+    }
+    if d.not_null {
+        sql.push_str(" NOT NULL");
+    }
+    for c in &d.checks {
+        sql.push_str(&format!(" CONSTRAINT {} {}", ident(&c.name), c.definition));
+    }
+    sql
+}
+
+/// The `ALTER DOMAIN` statements that take a domain from one definition to another (same base
+/// type and collation).
+pub fn alter_domain(from: &Domain, to: &Domain) -> Vec<String> {
+    let name = qualified(&to.schema, &to.name);
+    let mut out = Vec::new();
+    for c in &from.checks {
+        if !to.checks.contains(c) {
+            out.push(format!("ALTER DOMAIN {name} DROP CONSTRAINT {}", ident(&c.name)));
+        }
+    }
+    if from.default != to.default {
+        out.push(match &to.default {
+            Some(d) => format!("ALTER DOMAIN {name} SET DEFAULT {d}"),
+            None => format!("ALTER DOMAIN {name} DROP DEFAULT"),
+        });
+    }
+    if from.not_null != to.not_null {
+        out.push(format!(
+            "ALTER DOMAIN {name} {} NOT NULL",
+            if to.not_null { "SET" } else { "DROP" }
+        ));
+    }
+    for c in &to.checks {
+        if !from.checks.contains(c) {
+            out.push(format!(
+                "ALTER DOMAIN {name} ADD CONSTRAINT {} {}",
+                ident(&c.name),
+                c.definition
+            ));
+        }
+    }
+    out
+}
+
+pub fn create_composite(c: &CompositeType) -> String {
+    let attrs: Vec<String> = c
+        .attributes
+        .iter()
+        .map(|a| match &a.collation {
+            Some(coll) => format!("{} {} COLLATE {coll}", ident(&a.name), a.data_type),
+            None => format!("{} {}", ident(&a.name), a.data_type),
+        })
+        .collect();
+    format!(
+        "CREATE TYPE {} AS ({})",
+        qualified(&c.schema, &c.name),
+        attrs.join(", ")
+    )
+}
+
+fn sequence_options(o: &SequenceOptions) -> String {
+    format!(
+        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {}{}",
+        o.data_type,
+        o.increment,
+        o.min_value,
+        o.max_value,
+        o.start,
+        o.cache,
+        if o.cycle { " CYCLE" } else { " NO CYCLE" }
+    )
+}
+
+pub fn identity_options(o: &SequenceOptions) -> String {
+    format!(
+        "INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {}{}",
+        o.increment,
+        o.min_value,
+        o.max_value,
+        o.start,
+        o.cache,
+        if o.cycle { " CYCLE" } else { " NO CYCLE" }
+    )
+}
+
+pub fn create_sequence(s: &Sequence) -> String {
+    format!(
+        "CREATE SEQUENCE {} {}",
+        qualified(&s.schema, &s.name),
+        sequence_options(&s.options)
+    )
+}
+
+pub fn drop_sequence(s: &Sequence) -> String {
+    format!("DROP SEQUENCE {}", qualified(&s.schema, &s.name))
+}
+
+pub fn alter_sequence_options(s: &Sequence) -> String {
+    format!(
+        "ALTER SEQUENCE {} {}",
+        qualified(&s.schema, &s.name),
+        sequence_options(&s.options)
+    )
+}
+
+pub fn sequence_owned_by(s: &Sequence) -> String {
+    let owner = match &s.owned_by {
+        Some(o) => format!("{}.{}", qualified(&o.schema, &o.table), ident(&o.column)),
+        None => "NONE".to_string(),
+    };
+    format!("ALTER SEQUENCE {} OWNED BY {owner}", qualified(&s.schema, &s.name))
+}

@@ -1,0 +1,92 @@
+//! `schemareg diff FROM TO`: the plan that takes FROM to TO. Exit code 0 when they do not
+//! differ, 1 when they do, 2 on error (as diff(1)).
+
+use std::io::Write;
+
+use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
+
+use crate::source::{ScratchProvider, Source, load};
+
+use super::ScopeArgs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A reviewable SQL script that psql applies as it is.
+    Sql,
+    /// The plan as JSON: steps with SQL, rollback, hazards, lock and transaction flag.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The schema as it is: a postgres:// URL, a .sql file or a .json snapshot.
+    pub from: String,
+    /// The schema as it should be: a postgres:// URL, a .sql file or a .json snapshot.
+    pub to: String,
+    #[arg(long, value_enum, default_value_t = Format::Sql)]
+    pub format: Format,
+    /// Print the rollback script instead of the plan.
+    #[arg(long)]
+    pub rollback: bool,
+    /// Build indexes on existing tables with CREATE INDEX CONCURRENTLY.
+    #[arg(long)]
+    pub concurrently: bool,
+    /// lock_timeout for the script's session.
+    #[arg(long, default_value = "10s")]
+    pub lock_timeout: String,
+    /// statement_timeout for the script's session.
+    #[arg(long, default_value = "30min")]
+    pub statement_timeout: String,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+fn valid_duration(s: &str) -> bool {
+    let s = s.trim();
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && matches!(&s[digits.len()..], "" | "ms" | "s" | "min" | "h" | "d")
+}
+
+pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
+    for (flag, v) in [
+        ("--lock-timeout", &args.lock_timeout),
+        ("--statement-timeout", &args.statement_timeout),
+    ] {
+        if !valid_duration(v) {
+            anyhow::bail!("{flag} {v:?} is not a duration: write a number with ms, s, min, h or d (10s, 30min)");
+        }
+    }
+    let from_source = Source::parse(&args.from)?;
+    let to_source = Source::parse(&args.to)?;
+    let scope = args.scope.scope()?;
+    let mut scratch = ScratchProvider::new(args.scope.scratch_url.clone());
+    let from = load(&from_source, &scope, &mut scratch).await?;
+    let to = load(&to_source, &scope, &mut scratch).await?;
+    let options = PlanOptions {
+        concurrently: args.concurrently,
+        ..PlanOptions::default()
+    };
+    let plan = plan(&from, &to, &options);
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &plan)?;
+            writeln!(out)?;
+        }
+        Format::Sql => {
+            let script = ScriptOptions {
+                lock_timeout: args.lock_timeout.clone(),
+                statement_timeout: args.statement_timeout.clone(),
+            };
+            let text = if args.rollback {
+                render_rollback_script(&plan, &script)
+            } else {
+                render_script(&plan, &script)
+            };
+            out.write_all(text.as_bytes())?;
+        }
+    }
+    Ok(if plan.is_empty() { 0 } else { 1 })
+}

@@ -1,0 +1,72 @@
+//! The `schemareg diff` command: exit codes 0/1/2, the SQL and JSON formats, bad input.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::*;
+use schemareg_adapters::testing::server_url;
+
+fn schemareg(args: &[&str], scratch: bool) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemareg"));
+    cmd.args(args).env_remove("SCHEMAREG_SCRATCH_URL");
+    if scratch {
+        cmd.env("SCHEMAREG_SCRATCH_URL", server_url());
+    }
+    cmd.output().expect("run schemareg")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn temp_file(name: &str, content: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    (dir, path.display().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diff_command_exit_codes_and_formats() {
+    let live = live_before().display().to_string();
+    let models = fixture("log158_models.sql").display().to_string();
+    let differ = schemareg(&["diff", &live, &models, "--preset", "supabase"], true);
+    assert_eq!(differ.status.code(), Some(1), "{}", stderr(&differ));
+    let script = String::from_utf8(differ.stdout).unwrap();
+    assert!(script.contains("SET lock_timeout = '10s';") && script.contains("BEGIN;") && script.contains("COMMIT;"));
+    assert!(script.contains("-- Step 1: "), "{script}");
+    let json = schemareg(
+        &["diff", &live, &models, "--preset", "supabase", "--format", "json"],
+        true,
+    );
+    assert_eq!(json.status.code(), Some(1));
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let steps = plan["steps"].as_array().unwrap();
+    assert!(!steps.is_empty());
+    for s in steps {
+        for field in ["id", "description", "sql", "hazards", "transactional", "lock"] {
+            assert!(s.get(field).is_some(), "{field} missing in {s}");
+        }
+        assert!(s.get("rollback_sql").is_some() || s.get("rollback_note").is_some());
+    }
+    assert!(plan["from_digest"].as_str().unwrap().starts_with("sha256:"));
+    let same = schemareg(&["diff", &live, &live, "--lock-timeout", "2s"], true);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+
+    let (_d, bad) = temp_file("bad.sql", "CREATE TABLE t (a nosuchtype);");
+    for (args, expected) in [
+        (
+            vec!["diff", &live, "/nonexistent/to.sql"],
+            "cannot read /nonexistent/to.sql",
+        ),
+        (vec!["diff", &live, &bad], "bad.sql:1:19"),
+        (vec!["diff", "postgres://u:pw@127.0.0.1:1/x", &live], "cannot connect"),
+        (vec!["diff", &live, &live, "--lock-timeout", "soon"], "--lock-timeout"),
+    ] {
+        let out = schemareg(&args, true);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+}
