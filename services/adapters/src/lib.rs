@@ -6,12 +6,16 @@
 //!   set-based catalog query per object kind;
 //! - [`scratch`]: a server where throw-away databases are made (given, or a private cluster
 //!   started from the installed PostgreSQL binaries);
-//! - [`ingest`]: SQL DDL run in a scratch database and introspected.
+//! - [`ingest`]: SQL DDL run in a scratch database and introspected;
+//! - [`execute`]: a plan's steps run on a database, grouped in transactions;
+//! - [`verify`]: a plan checked in a scratch database, forward and back.
 
+pub mod execute;
 pub mod ingest;
 pub mod introspect;
 pub mod pg;
 pub mod scratch;
+pub mod verify;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

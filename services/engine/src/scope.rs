@@ -193,6 +193,18 @@ impl Scope {
         Ok(scope)
     }
 
+    /// The same scope with some tables left out as well (exact names).
+    pub fn excluding_tables<'a>(&self, tables: impl IntoIterator<Item = &'a QualifiedName>) -> Scope {
+        let mut s = self.clone();
+        for t in tables {
+            s.exclude.push(NamePattern {
+                schema: Pattern::new(&Pattern::escape(&t.schema)).expect("an escaped name is a valid pattern"),
+                table: Some(Pattern::new(&Pattern::escape(&t.name)).expect("an escaped name is a valid pattern")),
+            });
+        }
+        s
+    }
+
     /// The presets in force, `migration-tools` included.
     pub fn presets(&self) -> impl Iterator<Item = Preset> + '_ {
         self.presets.iter().copied()

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use schemareg_adapters::ingest::{IngestError, ingest};
-use schemareg_adapters::introspect::{IntrospectError, introspect};
+use schemareg_adapters::introspect::{IntrospectError, introspect, table_sizes};
 use schemareg_adapters::pg::{ConnectError, Target};
 use schemareg_adapters::scratch::{ScratchError, ScratchServer};
 use schemareg_engine::{ParseError, Scope, Snapshot};
@@ -121,4 +121,15 @@ pub async fn load(source: &Source, scope: &Scope, scratch: &mut ScratchProvider)
         })?,
     };
     Ok(scope.apply(snapshot))
+}
+
+/// The live table sizes when the source is a database (for hazards), else none.
+pub async fn sizes(
+    source: &Source,
+) -> Result<std::collections::BTreeMap<schemareg_engine::QualifiedName, schemareg_engine::plan::TableSize>, SourceError>
+{
+    match source {
+        Source::Database(url) => Ok(table_sizes(&Target::parse(url)?.connect().await?).await?),
+        _ => Ok(Default::default()),
+    }
 }

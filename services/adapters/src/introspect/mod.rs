@@ -128,3 +128,33 @@ pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), 
     stats.queries += 1;
     Ok((result?, stats))
 }
+
+/// The size of every table of the database (rows estimated by `reltuples`, bytes by
+/// `pg_total_relation_size`), in one query: plans say how big what they rewrite is.
+pub async fn table_sizes(
+    client: &Client,
+) -> Result<
+    std::collections::BTreeMap<schemareg_engine::QualifiedName, schemareg_engine::plan::TableSize>,
+    IntrospectError,
+> {
+    let rows = client
+        .query(include_str!("queries/table_sizes.sql"), &[])
+        .await
+        .map_err(|e| IntrospectError::Query {
+            query: "table_sizes",
+            message: crate::pg::error_text(&e),
+        })?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let name = schemareg_engine::QualifiedName::new(r.get::<_, String>(0), r.get::<_, String>(1));
+            (
+                name,
+                schemareg_engine::plan::TableSize {
+                    rows: r.get(2),
+                    bytes: r.get(3),
+                },
+            )
+        })
+        .collect())
+}

@@ -13,6 +13,13 @@ fn shape_changed(a: &Table, b: &Table) -> bool {
 pub(super) fn diff(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot) {
     let m = match_by(&from.tables, &to.tables, |t| t.qualified());
     for t in m.removed {
+        // Its foreign keys go first, so that tables that point at each other can be dropped.
+        for fk in &t.foreign_keys {
+            out.push(Change::DropConstraint {
+                table: t.qualified(),
+                constraint: Constraint::ForeignKey(fk.clone()),
+            });
+        }
         out.push(Change::DropTable(Box::new(t.clone())));
     }
     for t in m.added {

@@ -7,6 +7,7 @@ pub(super) fn schemas(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot) {
     out.extend(m.removed.into_iter().cloned().map(Change::DropSchema));
     for s in m.added {
         out.push(Change::CreateSchema(s.clone()));
+        comment_change(out, CommentTarget::Schema { name: s.name.clone() }, &None, &s.comment);
     }
     for (a, b) in m.both {
         comment_change(
@@ -75,7 +76,15 @@ pub(super) fn composites(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot) 
 
 pub(super) fn sequences(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot) {
     let m = match_by(&from.sequences, &to.sequences, |d| (d.schema.clone(), d.name.clone()));
-    out.extend(m.removed.into_iter().cloned().map(Change::DropSequence));
+    // A sequence owned by a column goes with its table: no step of its own when that goes.
+    let table_stays = |o: &ColumnRef| to.tables.iter().any(|t| t.schema == o.schema && t.name == o.table);
+    out.extend(
+        m.removed
+            .into_iter()
+            .filter(|s| s.owned_by.as_ref().is_none_or(table_stays))
+            .cloned()
+            .map(Change::DropSequence),
+    );
     for s in m.added {
         out.push(Change::CreateSequence(s.clone()));
         let name = QualifiedName::new(&s.schema, &s.name);

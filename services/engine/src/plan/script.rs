@@ -20,6 +20,40 @@ impl Default for ScriptOptions {
     }
 }
 
+/// Splits steps (in the order they run) into groups, as ranges: consecutive transactional
+/// steps share a transaction, which also ends after enum labels are added (they cannot be
+/// used before a commit); a non-transactional step is a group of its own. The flag says
+/// whether the group runs in a transaction.
+pub fn groups(steps: &[&Step]) -> Vec<(bool, std::ops::Range<usize>)> {
+    let mut out: Vec<(bool, std::ops::Range<usize>)> = Vec::new();
+    let mut open = false;
+    for (i, s) in steps.iter().enumerate() {
+        match out.last_mut() {
+            Some((true, r)) if s.transactional && open => r.end = i + 1,
+            _ => out.push((s.transactional, i..i + 1)),
+        }
+        open = s.transactional && !s.deps.commit_after;
+    }
+    out
+}
+
+/// The session settings a plan runs with.
+pub fn session_settings(plan: &Plan, options: &ScriptOptions) -> Vec<String> {
+    let mut v = vec![
+        format!("SET lock_timeout = '{}'", options.lock_timeout),
+        format!("SET statement_timeout = '{}'", options.statement_timeout),
+        "SET check_function_bodies = off".to_string(),
+    ];
+    if plan
+        .steps
+        .iter()
+        .any(|s| s.sql.contains("TYPE timestamp with time zone"))
+    {
+        v.push("SET TIME ZONE 'UTC'".to_string());
+    }
+    v
+}
+
 fn header(plan: &Plan, options: &ScriptOptions, what: &str) -> String {
     let mut out = format!(
         "-- schemareg {what}\n-- from: {}\n-- to:   {}\n-- steps: {}\n",
@@ -50,48 +84,39 @@ fn header(plan: &Plan, options: &ScriptOptions, what: &str) -> String {
 }
 
 fn body(steps: &[(&Step, String)], rollback: bool, out: &mut String) {
-    let mut open = false;
-    for (step, sql) in steps {
-        if !step.transactional && open {
-            out.push_str("COMMIT;\n");
-            open = false;
-        }
-        if step.transactional && !open {
+    let only: Vec<&Step> = steps.iter().map(|(s, _)| *s).collect();
+    for (transactional, range) in groups(&only) {
+        if transactional {
             out.push_str("\nBEGIN;\n");
-            open = true;
         }
-        if rollback {
-            out.push_str(&format!("\n-- Undo step {}: {}\n", step.id, step.description));
-            if let Some(note) = &step.rollback_note {
-                out.push_str(&format!("--   note: {note}\n"));
+        for (step, sql) in &steps[range] {
+            if rollback {
+                out.push_str(&format!("\n-- Undo step {}: {}\n", step.id, step.description));
+                if let Some(note) = &step.rollback_note {
+                    out.push_str(&format!("--   note: {note}\n"));
+                }
+            } else {
+                out.push_str(&format!("\n-- Step {}: {}\n", step.id, step.description));
+                for h in &step.hazards {
+                    let kind = serde_json::to_value(h.kind).unwrap();
+                    out.push_str(&format!("--   hazard {}: {}\n", kind.as_str().unwrap(), h.message));
+                }
+                if let Some(note) = &step.rollback_note {
+                    out.push_str(&format!("--   rollback note: {note}\n"));
+                }
+                if step.rollback_sql.is_none() {
+                    out.push_str("--   no rollback\n");
+                }
+                if !step.transactional {
+                    out.push_str("--   runs outside a transaction\n");
+                }
             }
             out.push_str(sql);
             out.push('\n');
-            continue;
         }
-        out.push_str(&format!("\n-- Step {}: {}\n", step.id, step.description));
-        for h in &step.hazards {
-            let kind = serde_json::to_value(h.kind).unwrap();
-            out.push_str(&format!("--   hazard {}: {}\n", kind.as_str().unwrap(), h.message));
+        if transactional {
+            out.push_str("\nCOMMIT;\n");
         }
-        if let Some(note) = &step.rollback_note {
-            out.push_str(&format!("--   rollback note: {note}\n"));
-        }
-        if step.rollback_sql.is_none() {
-            out.push_str("--   no rollback\n");
-        }
-        if !step.transactional {
-            out.push_str("--   runs outside a transaction\n");
-        }
-        out.push_str(sql);
-        out.push('\n');
-        if step.deps.commit_after && open {
-            out.push_str("COMMIT;\n");
-            open = false;
-        }
-    }
-    if open {
-        out.push_str("\nCOMMIT;\n");
     }
 }
 

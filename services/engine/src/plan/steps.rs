@@ -329,7 +329,15 @@ pub(crate) fn steps(ctx: &Context, changes: &[Change]) -> Vec<Step> {
             i = j;
             continue;
         }
-        out.extend(step(ctx, &changes[i]));
+        let mut made = step(ctx, &changes[i]);
+        let extra = restore_extras(&changes[i]);
+        if let (Some(last), false) = (made.first_mut(), extra.is_empty()) {
+            let mut back = last.rollback_sql.take().unwrap_or_default();
+            back.push('\n');
+            back.push_str(&join(&extra));
+            last.rollback_sql = Some(back.trim_start().to_string());
+        }
+        out.extend(made);
         i += 1;
     }
     out
@@ -583,13 +591,31 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
             if let Some(p) = &t.partition_of {
                 needs_old.insert(rel(&p.parent));
             }
+            // Policies and checks that read other tables go with this one, before those.
+            for e in t.policies.iter().flat_map(|p| [&p.using, &p.with_check]).flatten() {
+                needs_old.extend(ctx.refs(e, false));
+            }
+            for c in &t.check_constraints {
+                needs_old.extend(ctx.refs(&c.expression, false));
+            }
             needs_old.remove(&rel(&name));
+            let owned: Vec<&Sequence> = ctx
+                .from
+                .sequences
+                .iter()
+                .filter(|s| {
+                    s.owned_by
+                        .as_ref()
+                        .is_some_and(|o| o.schema == t.schema && o.table == t.name)
+                })
+                .collect();
             let mut b = Builder::new(4, format!("drop table {name}"), vec![render::drop_table(t)])
-                .rollback(vec![render::create_table(t)])
+                .rollback(recreate_table(t, &owned))
                 .note(format!(
-                    "the rollback recreates {name} empty, without its constraints and indexes: its rows are lost"
+                    "the rollback recreates {name} (foreign keys come back with their own steps) but not its rows"
                 ))
                 .removes([rel(&name), shape(&name)])
+                .removes(owned.iter().map(|s| rel(&QualifiedName::new(&s.schema, &s.name))))
                 .needs_old(needs_old)
                 .hazard(H::DataLoss, format!("drops {} with its rows", ctx.sized(&name)));
             if t.partition_by.is_some() {
@@ -897,6 +923,158 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
     }
 }
 
+fn comment_sql(target: CommentTarget, comment: &Option<String>) -> Option<String> {
+    comment.as_ref().map(|c| render::comment(&target, Some(c)))
+}
+
+/// What the rollback of a drop must also bring back: comments, a trigger's state, a view's
+/// triggers.
+fn restore_extras(change: &Change) -> Vec<String> {
+    let type_target = |schema: &str, name: &str, domain: bool| CommentTarget::Type {
+        name: QualifiedName::new(schema, name),
+        domain,
+    };
+    let column_comments = |name: &QualifiedName, cols: &[ViewColumn], relation: &'static str| -> Vec<String> {
+        cols.iter()
+            .filter_map(|c| {
+                let target = CommentTarget::Column {
+                    table: name.clone(),
+                    column: c.name.clone(),
+                    relation,
+                };
+                comment_sql(target, &c.comment)
+            })
+            .collect()
+    };
+    match change {
+        Change::DropSchema(s) => comment_sql(CommentTarget::Schema { name: s.name.clone() }, &s.comment)
+            .into_iter()
+            .collect(),
+        Change::DropEnum(e) => comment_sql(type_target(&e.schema, &e.name, false), &e.comment)
+            .into_iter()
+            .collect(),
+        Change::DropDomain(d) => comment_sql(type_target(&d.schema, &d.name, true), &d.comment)
+            .into_iter()
+            .collect(),
+        Change::DropCompositeType(c) => comment_sql(type_target(&c.schema, &c.name, false), &c.comment)
+            .into_iter()
+            .collect(),
+        Change::DropSequence(q) => comment_sql(
+            CommentTarget::Sequence {
+                name: QualifiedName::new(&q.schema, &q.name),
+            },
+            &q.comment,
+        )
+        .into_iter()
+        .collect(),
+        Change::DropFunction(f) => comment_sql(
+            CommentTarget::Function {
+                name: QualifiedName::new(&f.schema, &f.name),
+                arguments: f.arguments.clone(),
+                procedure: f.kind == FunctionKind::Procedure,
+            },
+            &f.comment,
+        )
+        .into_iter()
+        .collect(),
+        Change::DropPolicy { table, policy } => comment_sql(
+            CommentTarget::Policy {
+                table: table.clone(),
+                name: policy.name.clone(),
+            },
+            &policy.comment,
+        )
+        .into_iter()
+        .collect(),
+        Change::DropTrigger { table, trigger } => {
+            let mut v = Vec::new();
+            if trigger.enabled != TriggerEnabled::Origin {
+                v.push(render::set_trigger_enabled(table, &trigger.name, trigger.enabled));
+            }
+            v.extend(comment_sql(
+                CommentTarget::Trigger {
+                    table: table.clone(),
+                    name: trigger.name.clone(),
+                },
+                &trigger.comment,
+            ));
+            v
+        }
+        Change::DropView(view) => {
+            let name = QualifiedName::new(&view.schema, &view.name);
+            let mut v = Vec::new();
+            for tr in &view.triggers {
+                v.push(render::create_trigger(tr));
+                v.extend(comment_sql(
+                    CommentTarget::Trigger {
+                        table: name.clone(),
+                        name: tr.name.clone(),
+                    },
+                    &tr.comment,
+                ));
+            }
+            v.extend(column_comments(&name, &view.columns, "view"));
+            v.extend(comment_sql(
+                CommentTarget::View {
+                    name,
+                    materialized: false,
+                },
+                &view.comment,
+            ));
+            v
+        }
+        Change::DropMaterializedView(m) => {
+            let name = QualifiedName::new(&m.schema, &m.name);
+            let mut v = Vec::new();
+            for ix in &m.indexes {
+                v.extend(comment_sql(
+                    CommentTarget::Index {
+                        schema: m.schema.clone(),
+                        name: ix.name.clone(),
+                    },
+                    &ix.comment,
+                ));
+            }
+            v.extend(column_comments(&name, &m.columns, "materialized view"));
+            v.extend(comment_sql(
+                CommentTarget::View {
+                    name,
+                    materialized: true,
+                },
+                &m.comment,
+            ));
+            v
+        }
+        Change::DropConstraint { table, constraint } => comment_sql(
+            CommentTarget::Constraint {
+                table: table.clone(),
+                name: constraint.name().to_string(),
+            },
+            &constraint.comment().map(str::to_string),
+        )
+        .into_iter()
+        .collect(),
+        Change::DropIndex { table, index } => comment_sql(
+            CommentTarget::Index {
+                schema: table.schema.clone(),
+                name: index.name.clone(),
+            },
+            &index.comment,
+        )
+        .into_iter()
+        .collect(),
+        Change::DropColumn { table, column } => {
+            let target = CommentTarget::Column {
+                table: table.clone(),
+                column: column.name.clone(),
+                relation: "table",
+            };
+            comment_sql(target, &column.comment).into_iter().collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn kind(f: &Function) -> &'static str {
     if f.kind == FunctionKind::Procedure {
         "procedure"
@@ -919,6 +1097,90 @@ fn describe_target(t: &CommentTarget) -> String {
         CommentTarget::Trigger { table, name } => format!("trigger {name} on {table}"),
         CommentTarget::Policy { table, name } => format!("policy {name} on {table}"),
     }
+}
+
+/// Everything that makes a dropped table again, but its rows and foreign keys: the sequences
+/// its columns own, the table, its other constraints, indexes, triggers, row-level security,
+/// policies and comments.
+fn recreate_table(t: &Table, owned: &[&Sequence]) -> Vec<String> {
+    let name = t.qualified();
+    let mut sql: Vec<String> = owned
+        .iter()
+        .map(|s| {
+            render::create_sequence(&Sequence {
+                owned_by: None,
+                ..(*s).clone()
+            })
+        })
+        .collect();
+    sql.push(render::create_table(t));
+    sql.extend(owned.iter().map(|s| render::sequence_owned_by(s)));
+    let partition = t.partition_of.is_some();
+    for c in Constraint::all_of(t) {
+        if !matches!(c, Constraint::ForeignKey(_)) && !partition {
+            sql.extend(render::add_constraint(&name, &c, true));
+        }
+        if let Some(text) = c.comment() {
+            sql.push(render::comment(
+                &CommentTarget::Constraint {
+                    table: name.clone(),
+                    name: c.name().to_string(),
+                },
+                Some(text),
+            ));
+        }
+    }
+    for ix in &t.indexes {
+        sql.push(render::create_index(&name, ix, false));
+        if let Some(text) = &ix.comment {
+            sql.push(render::comment(
+                &CommentTarget::Index {
+                    schema: t.schema.clone(),
+                    name: ix.name.clone(),
+                },
+                Some(text),
+            ));
+        }
+    }
+    for tr in &t.triggers {
+        sql.push(render::create_trigger(tr));
+        if tr.enabled != TriggerEnabled::Origin {
+            sql.push(render::set_trigger_enabled(&name, &tr.name, tr.enabled));
+        }
+        sql.extend(comment_sql(
+            CommentTarget::Trigger {
+                table: name.clone(),
+                name: tr.name.clone(),
+            },
+            &tr.comment,
+        ));
+    }
+    sql.extend(render::set_row_security(&name, RowSecurity::default(), t.row_security));
+    for p in &t.policies {
+        sql.push(render::create_policy(&name, p));
+        sql.extend(comment_sql(
+            CommentTarget::Policy {
+                table: name.clone(),
+                name: p.name.clone(),
+            },
+            &p.comment,
+        ));
+    }
+    if let Some(text) = &t.comment {
+        sql.push(render::comment(
+            &CommentTarget::Table { name: name.clone() },
+            Some(text),
+        ));
+    }
+    for c in t.columns.iter().filter(|c| c.comment.is_some()) {
+        let target = CommentTarget::Column {
+            table: name.clone(),
+            column: c.name.clone(),
+            relation: "table",
+        };
+        sql.push(render::comment(&target, c.comment.as_deref()));
+    }
+    sql
 }
 
 fn create_table(ctx: &Context, t: &Table) -> Vec<Step> {

@@ -109,7 +109,10 @@ mod tests {
         );
         // Aliases come out too (`o.id`); they are dropped when names are resolved to objects.
         let view = names(" SELECT o.id, c.email FROM (ks.orders o JOIN ks.customers c ON ((c.id = o.customer_id)))");
-        assert!(view.contains(&"ks.customers".to_string()) && view.contains(&"ks.orders".to_string()), "{view:?}");
+        assert!(
+            view.contains(&"ks.customers".to_string()) && view.contains(&"ks.orders".to_string()),
+            "{view:?}"
+        );
         assert_eq!(names("\"My Schema\".\"T\""), ["My Schema.T"]);
         assert_eq!(names("'not.a_name'"), Vec::<String>::new());
         assert_eq!(names("public.user_role[]"), ["public.user_role"]);

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
 
-use crate::source::{ScratchProvider, Source, load};
+use crate::source::{ScratchProvider, Source, load, sizes};
 
 use super::ScopeArgs;
 
@@ -28,6 +28,10 @@ pub struct DiffArgs {
     /// Print the rollback script instead of the plan.
     #[arg(long)]
     pub rollback: bool,
+    /// Verify the plan in a scratch database first: FROM rebuilt, the plan applied (it must
+    /// give TO), the rollback applied (it must give FROM back). Exit 2 if it does not hold.
+    #[arg(long)]
+    pub verify: bool,
     /// Build indexes on existing tables with CREATE INDEX CONCURRENTLY.
     #[arg(long)]
     pub concurrently: bool,
@@ -66,9 +70,17 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
     let to = load(&to_source, &scope, &mut scratch).await?;
     let options = PlanOptions {
         concurrently: args.concurrently,
-        ..PlanOptions::default()
+        sizes: sizes(&from_source).await?,
     };
     let plan = plan(&from, &to, &options);
+    if args.verify && !plan.is_empty() {
+        let server = scratch.get().await?;
+        let report = schemareg_adapters::verify::verify(server, &scope, &from, &to, &plan).await?;
+        if !report.passed() {
+            anyhow::bail!("{}", report.summary());
+        }
+        eprintln!("schemareg: {}", report.summary());
+    }
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {

@@ -1,0 +1,62 @@
+//! Running a plan's steps on a database, grouped in transactions as the script groups them.
+
+use schemareg_engine::plan::{Plan, ScriptOptions, Step, groups, session_settings};
+use tokio_postgres::Client;
+
+/// A step that failed, with PostgreSQL's message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("step {step} ({description}) failed: {message}")]
+pub struct StepFailed {
+    pub step: usize,
+    pub description: String,
+    pub message: String,
+}
+
+/// Runs the plan (or, with `rollback`, its rollback steps, last first). A failing
+/// transactional group is rolled back and nothing after it runs.
+pub async fn run(client: &Client, plan: &Plan, options: &ScriptOptions, rollback: bool) -> Result<(), StepFailed> {
+    let fail = |step: &Step, e: tokio_postgres::Error| StepFailed {
+        step: step.id,
+        description: step.description.clone(),
+        message: crate::pg::error_text(&e),
+    };
+    let steps: Vec<(&Step, &str)> = if rollback {
+        plan.steps
+            .iter()
+            .rev()
+            .filter_map(|s| s.rollback_sql.as_deref().map(|r| (s, r)))
+            .collect()
+    } else {
+        plan.steps.iter().map(|s| (s, s.sql.as_str())).collect()
+    };
+    let settings = session_settings(plan, options)
+        .iter()
+        .map(|s| format!("{s};"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if let Some((first, _)) = steps.first() {
+        client.batch_execute(&settings).await.map_err(|e| fail(first, e))?;
+    }
+    let only: Vec<&Step> = steps.iter().map(|(s, _)| *s).collect();
+    for (transactional, range) in groups(&only) {
+        let group = &steps[range];
+        if transactional {
+            client.batch_execute("BEGIN").await.map_err(|e| fail(group[0].0, e))?;
+        }
+        for (step, sql) in group {
+            if let Err(e) = client.batch_execute(sql).await {
+                if transactional {
+                    let _ = client.batch_execute("ROLLBACK").await;
+                }
+                return Err(fail(step, e));
+            }
+        }
+        if transactional {
+            client
+                .batch_execute("COMMIT")
+                .await
+                .map_err(|e| fail(group[group.len() - 1].0, e))?;
+        }
+    }
+    Ok(())
+}

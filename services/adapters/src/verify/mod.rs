@@ -1,0 +1,178 @@
+//! Verification of a plan in a scratch database: FROM is rebuilt from its snapshot, the plan
+//! is applied and the result must equal TO; then the rollback is applied and the result must
+//! equal FROM again. Nothing is shown as verified that did not pass this.
+
+use std::collections::BTreeSet;
+
+use schemareg_engine::plan::{Plan, PlanOptions, ScriptOptions, plan};
+use schemareg_engine::{QualifiedName, Scope, Snapshot};
+use tokio_postgres::Client;
+
+use crate::execute::{StepFailed, run};
+use crate::introspect::{IntrospectError, introspect};
+use crate::scratch::{ScratchError, ScratchServer};
+
+/// Why a plan could not be verified.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Scratch(#[from] ScratchError),
+    #[error(transparent)]
+    Introspect(#[from] IntrospectError),
+    #[error("FROM cannot be rebuilt in a scratch database: {0}")]
+    Rebuild(StepFailed),
+    #[error("FROM rebuilt in a scratch database is not FROM: {0}")]
+    RebuildDiffers(String),
+    #[error("the external table {0} cannot be created as a stub: {1}")]
+    Stub(String, String),
+}
+
+/// What verification found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// The step that failed, if the plan did not apply.
+    pub apply_error: Option<StepFailed>,
+    /// What still differs from TO after the plan (empty: it reached TO).
+    pub after_plan: Vec<String>,
+    /// The rollback step that failed, if one did.
+    pub rollback_error: Option<StepFailed>,
+    /// What differs from FROM after the rollback (empty: FROM is back).
+    pub after_rollback: Vec<String>,
+}
+
+impl Verification {
+    pub fn passed(&self) -> bool {
+        self.apply_error.is_none()
+            && self.after_plan.is_empty()
+            && self.rollback_error.is_none()
+            && self.after_rollback.is_empty()
+    }
+
+    /// One line for people.
+    pub fn summary(&self) -> String {
+        if self.passed() {
+            return "verified in a scratch database: the plan turns FROM into TO, and its rollback turns it back into FROM".into();
+        }
+        if let Some(e) = &self.apply_error {
+            return format!("verification failed: the plan does not apply: {e}");
+        }
+        if !self.after_plan.is_empty() {
+            return format!(
+                "verification failed: after the plan the database still differs from TO: {}",
+                self.after_plan.join("; ")
+            );
+        }
+        if let Some(e) = &self.rollback_error {
+            return format!("verification failed: the rollback does not apply: {e}");
+        }
+        format!(
+            "verification failed: after the rollback the database differs from FROM: {}",
+            self.after_rollback.join("; ")
+        )
+    }
+}
+
+fn differences(actual: &Snapshot, wanted: &Snapshot) -> Vec<String> {
+    plan(actual, wanted, &PlanOptions::default())
+        .steps
+        .into_iter()
+        .map(|s| s.description)
+        .collect()
+}
+
+async fn read(client: &Client, scope: &Scope) -> Result<Snapshot, VerifyError> {
+    Ok(scope.apply(introspect(client).await?.0))
+}
+
+/// Verifies `p` (a plan from `from` to `to`, both read with `scope`).
+pub async fn verify(
+    scratch: &ScratchServer,
+    scope: &Scope,
+    from: &Snapshot,
+    to: &Snapshot,
+    p: &Plan,
+) -> Result<Verification, VerifyError> {
+    let db = scratch.create_database().await?;
+    let result = async {
+        let client = db.connect().await?;
+        for role in from
+            .tables
+            .iter()
+            .chain(&to.tables)
+            .flat_map(|t| t.policies.iter().flat_map(|p| p.roles.iter()))
+        {
+            if role != "public" {
+                scratch.ensure_role(role).await?;
+            }
+        }
+        let stubs = create_stubs(&client, from, to).await?;
+        let scope = scope.excluding_tables(&stubs);
+        let base = read(&client, &scope).await?;
+        let build = plan(&base, from, &PlanOptions::default());
+        let options = ScriptOptions::default();
+        run(&client, &build, &options, false)
+            .await
+            .map_err(VerifyError::Rebuild)?;
+        let rebuilt = read(&client, &scope).await?;
+        let off = differences(&rebuilt, from);
+        if !off.is_empty() {
+            return Err(VerifyError::RebuildDiffers(off.join("; ")));
+        }
+        let mut v = Verification {
+            apply_error: None,
+            after_plan: vec![],
+            rollback_error: None,
+            after_rollback: vec![],
+        };
+        if let Err(e) = run(&client, p, &options, false).await {
+            v.apply_error = Some(e);
+            return Ok(v);
+        }
+        v.after_plan = differences(&read(&client, &scope).await?, to);
+        if let Err(e) = run(&client, p, &options, true).await {
+            v.rollback_error = Some(e);
+            return Ok(v);
+        }
+        v.after_rollback = differences(&read(&client, &scope).await?, from);
+        Ok(v)
+    }
+    .await;
+    if let Err(e) = db.drop_now().await {
+        tracing::warn!(error = %e, "could not drop a scratch database");
+    }
+    result
+}
+
+/// Creates the out-of-scope tables that foreign keys of FROM or TO point to, with the
+/// referenced columns and a unique constraint per referenced key.
+async fn create_stubs(client: &Client, from: &Snapshot, to: &Snapshot) -> Result<BTreeSet<QualifiedName>, VerifyError> {
+    use schemareg_engine::render::ident::{ident, qualified};
+    let mut made = BTreeSet::new();
+    for e in from.external_tables.iter().chain(&to.external_tables) {
+        let name = QualifiedName::new(&e.schema, &e.name);
+        if !made.insert(name.clone()) {
+            continue;
+        }
+        let cols: Vec<String> = e
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", ident(&c.name), c.data_type))
+            .collect();
+        let keys: Vec<String> = e
+            .keys
+            .iter()
+            .map(|k| format!("UNIQUE ({})", k.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ")))
+            .collect();
+        let sql = format!(
+            "CREATE SCHEMA IF NOT EXISTS {}; CREATE TABLE {} ({})",
+            ident(&e.schema),
+            qualified(&e.schema, &e.name),
+            cols.into_iter().chain(keys).collect::<Vec<_>>().join(", ")
+        );
+        client
+            .batch_execute(&sql)
+            .await
+            .map_err(|err| VerifyError::Stub(name.to_string(), crate::pg::error_text(&err)))?;
+    }
+    Ok(made)
+}
