@@ -183,6 +183,12 @@ pub enum Change {
         table: QualifiedName,
         index: Index,
     },
+    /// Storage parameters (`fillfactor=70`) of a table.
+    SetTableOptions {
+        table: QualifiedName,
+        from: Vec<String>,
+        to: Vec<String>,
+    },
     SetRowSecurity {
         table: QualifiedName,
         from: RowSecurity,

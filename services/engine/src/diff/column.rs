@@ -2,8 +2,25 @@
 
 use super::*;
 
-pub(super) fn diff(out: &mut Vec<Change>, table: &QualifiedName, a: &Table, b: &Table) {
+pub(super) fn diff(out: &mut Vec<Change>, table: &QualifiedName, a: &Table, b: &Table, to: &Snapshot) {
+    // Columns an inheritance parent adds or drops reach the child with it.
+    let inherited = |name: &str| {
+        b.inherits.iter().any(|p| {
+            to.tables
+                .iter()
+                .any(|t| &t.qualified() == p && t.column(name).is_some())
+        })
+    };
     let m = match_by(&a.columns, &b.columns, |c| c.name.clone());
+    let m = Matched {
+        removed: m
+            .removed
+            .into_iter()
+            .filter(|c| !a.inherits.is_empty() || !inherited(&c.name))
+            .collect(),
+        added: m.added.into_iter().filter(|c| !inherited(&c.name)).collect(),
+        both: m.both,
+    };
     for c in m.removed {
         out.push(Change::DropColumn {
             table: table.clone(),

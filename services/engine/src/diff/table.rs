@@ -32,7 +32,7 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot) {
             create(out, b);
             continue;
         }
-        alter(out, a, b);
+        alter(out, a, b, to);
     }
 }
 
@@ -99,9 +99,19 @@ fn create(out: &mut Vec<Change>, t: &Table) {
     );
 }
 
-fn alter(out: &mut Vec<Change>, a: &Table, b: &Table) {
+fn alter(out: &mut Vec<Change>, a: &Table, b: &Table, to: &Snapshot) {
     let name = a.qualified();
-    super::column::diff(out, &name, a, b);
+    // A partition's columns are its parent's: they change with the parent.
+    if b.partition_of.is_none() {
+        super::column::diff(out, &name, a, b, to);
+    }
+    if a.options != b.options {
+        out.push(Change::SetTableOptions {
+            table: name.clone(),
+            from: a.options.clone(),
+            to: b.options.clone(),
+        });
+    }
     let (ca, cb) = (Constraint::all_of(a), Constraint::all_of(b));
     let cm = match_by(&ca, &cb, |c| c.name().to_string());
     let mut dropped: Vec<Constraint> = cm.removed.into_iter().cloned().collect();

@@ -61,19 +61,20 @@ pub(super) fn order(steps: Vec<Step>) -> Vec<Step> {
             indegree[t] += 1;
         }
     }
-    let mut ready: BinaryHeap<Reverse<(u8, usize)>> = (0..n)
-        .filter(|&i| indegree[i] == 0)
-        .map(|i| Reverse((steps[i].deps.rank, i)))
-        .collect();
+    let mut queued = vec![false; n];
+    let mut ready: BinaryHeap<Reverse<(u8, usize)>> = BinaryHeap::new();
+    for i in (0..n).filter(|&i| indegree[i] == 0) {
+        queued[i] = true;
+        ready.push(Reverse((steps[i].deps.rank, i)));
+    }
     let mut order = Vec::with_capacity(n);
-    let mut done = vec![false; n];
     loop {
         while let Some(Reverse((_, i))) = ready.pop() {
-            done[i] = true;
             order.push(i);
             for &t in &edges[i] {
-                indegree[t] -= 1;
-                if indegree[t] == 0 {
+                indegree[t] = indegree[t].saturating_sub(1);
+                if indegree[t] == 0 && !queued[t] {
+                    queued[t] = true;
                     ready.push(Reverse((steps[t].deps.rank, t)));
                 }
             }
@@ -83,10 +84,10 @@ pub(super) fn order(steps: Vec<Step>) -> Vec<Step> {
         }
         // A cycle: release the lowest-ranked waiting step and go on.
         let next = (0..n)
-            .filter(|&i| !done[i] && indegree[i] > 0)
+            .filter(|&i| !queued[i])
             .min_by_key(|&i| (steps[i].deps.rank, i))
             .expect("a step waits");
-        indegree[next] = 0;
+        queued[next] = true;
         ready.push(Reverse((steps[next].deps.rank, next)));
     }
     let mut slots: Vec<Option<Step>> = steps.into_iter().map(Some).collect();

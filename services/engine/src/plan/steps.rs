@@ -678,8 +678,9 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
         )
         .rollback(vec![render::add_column(
             table,
+            // NOT NULL comes back only where a default or identity fills the existing rows.
             &Column {
-                not_null: false,
+                not_null: column.not_null && (column.default.is_some() || column.identity.is_some()),
                 ..column.clone()
             },
         )])
@@ -774,6 +775,14 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
         )
         .rollback(render::set_row_security(table, *to, *from))
         .needs_new([rel(table)])),
+        Change::SetTableOptions { table, from, to } => one(Builder::new(
+            19,
+            format!("set storage parameters of {table}"),
+            render::set_table_options(table, from, to),
+        )
+        .rollback(render::set_table_options(table, to, from))
+        .needs_new([rel(table)])
+        .lock(Lock::ShareUpdateExclusive)),
         Change::CreatePolicy { table, policy } => {
             let mut needs: BTreeSet<String> = [rel(table)].into();
             for e in [&policy.using, &policy.with_check].into_iter().flatten() {
@@ -1211,6 +1220,33 @@ fn create_table(ctx: &Context, t: &Table) -> Vec<Step> {
 }
 
 fn alter_column(ctx: &Context, table: &QualifiedName, from: &Column, to: &Column) -> Vec<Step> {
+    // Dropping an identity frees its sequence's name (`table_column_seq`), which a serial's
+    // new sequence may take: that is a step of its own, before the sequence is created.
+    if from.identity.is_some() && to.identity.is_none() {
+        let without = Column {
+            identity: None,
+            ..from.clone()
+        };
+        let seq = format!("rel:{}.{}_{}_seq", table.schema, table.name, from.name);
+        let mut steps = vec![
+            Builder::new(
+                11,
+                format!("drop identity of {table}.{}", from.name),
+                vec![format!(
+                    "ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY",
+                    qn(table),
+                    render::ident::ident(&from.name)
+                )],
+            )
+            .rollback(render::alter_column(table, &without, from).statements)
+            .removes([seq])
+            .done(),
+        ];
+        if without != *to {
+            steps.extend(alter_column(ctx, table, &without, to));
+        }
+        return steps;
+    }
     let a = render::alter_column(table, from, to);
     let what = format!("{table}.{}", to.name);
     if a.needs_rebuild {

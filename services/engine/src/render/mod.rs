@@ -18,7 +18,7 @@ pub use comment::comment;
 pub use constraint::{add_constraint, drop_constraint};
 pub use function::{create_function, drop_function};
 pub use index::{create_index, drop_index};
-pub use table::{ColumnAlteration, add_column, alter_column, create_table, drop_column, drop_table};
+pub use table::{ColumnAlteration, add_column, alter_column, create_table, drop_column, drop_table, set_table_options};
 pub use trigger::*;
 pub use types::*;
 pub use view::*;

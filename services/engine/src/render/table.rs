@@ -184,3 +184,26 @@ pub fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Column
     }
     out
 }
+
+/// `ALTER TABLE … SET (…)` / `RESET (…)` from one set of storage parameters to another.
+pub fn set_table_options(table: &QualifiedName, from: &[String], to: &[String]) -> Vec<String> {
+    let t = qn(table);
+    let key = |o: &String| o.split('=').next().unwrap_or_default().to_string();
+    let mut out = Vec::new();
+    let gone: Vec<String> = from
+        .iter()
+        .map(key)
+        .filter(|k| !to.iter().any(|o| &key(o) == k))
+        .collect();
+    if !gone.is_empty() {
+        out.push(format!("ALTER TABLE {t} RESET ({})", gone.join(", ")));
+    }
+    let set: Vec<&String> = to.iter().filter(|o| !from.contains(o)).collect();
+    if !set.is_empty() {
+        out.push(format!(
+            "ALTER TABLE {t} SET ({})",
+            set.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    out
+}
