@@ -15,10 +15,11 @@ run: build
 test:
 	$(WITH_PG) $(CARGO) test --workspace --no-fail-fast
 
-## bench: introspection figures for generated schemas of 1,000 and 10,000 tables
+## bench: introspection, and diff + plan, for generated schemas of 1,000 and 10,000 tables
 bench:
 	$(CARGO) build --release --workspace --bins --benches
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench introspect
+	$(CARGO) bench -p schemareg --bench plan
 
 ## lint: formatting and clippy with warnings as errors
 lint:

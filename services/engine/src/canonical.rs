@@ -4,9 +4,10 @@
 //! that equal schemas are equal values. [`digest`] hashes the canonical JSON serialisation,
 //! in which table columns are also sorted by name (column order takes no part in identity).
 
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 use sha2::{Digest, Sha256};
 
-use crate::model::Snapshot;
+use crate::model::*;
 
 /// Sorts every order-free list of the snapshot in place. Orders that carry meaning (enum
 /// labels, index keys, foreign key column pairs, composite attributes, view columns, table
@@ -83,20 +84,167 @@ fn normalize_default(default: &mut Option<String>) {
     }
 }
 
-/// The canonical JSON bytes of a snapshot: normalised, table columns sorted by name,
-/// compact serialisation with the model's fixed field order.
-pub fn canonical_bytes(s: &Snapshot) -> Vec<u8> {
-    let mut c = s.clone();
-    normalize(&mut c);
-    for t in &mut c.tables {
-        t.columns.sort_by(|a, b| a.name.cmp(&b.name));
-    }
-    serde_json::to_vec(&c).expect("a snapshot always serialises")
+/// A snapshot seen in canonical form without copying it: lists in key order, table columns
+/// by name. It serialises like the snapshot, field for field.
+struct Canonical<'a>(&'a Snapshot);
+struct CanonicalTable<'a>(&'a Table);
+
+fn sorted<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
+    let mut v: Vec<&T> = items.iter().collect();
+    v.sort_by_key(|x| key(x));
+    v
 }
 
-/// The snapshot's digest: `sha256:<hex>` of its canonical bytes.
+impl Serialize for CanonicalTable<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let t = self.0;
+        let mut st = ser.serialize_struct("Table", 18)?;
+        st.serialize_field("schema", &t.schema)?;
+        st.serialize_field("name", &t.name)?;
+        st.serialize_field("columns", &sorted(&t.columns, |c| c.name.clone()))?;
+        st.serialize_field("primary_key", &t.primary_key)?;
+        st.serialize_field("unique_constraints", &sorted(&t.unique_constraints, |c| c.name.clone()))?;
+        st.serialize_field("check_constraints", &sorted(&t.check_constraints, |c| c.name.clone()))?;
+        st.serialize_field(
+            "exclusion_constraints",
+            &sorted(&t.exclusion_constraints, |c| c.name.clone()),
+        )?;
+        st.serialize_field("foreign_keys", &sorted(&t.foreign_keys, |c| c.name.clone()))?;
+        let mut indexes: Vec<Index> = sorted(&t.indexes, |i| i.name.clone()).into_iter().cloned().collect();
+        for ix in &mut indexes {
+            ix.options.sort();
+        }
+        st.serialize_field("indexes", &indexes)?;
+        st.serialize_field("triggers", &sorted(&t.triggers, |c| c.name.clone()))?;
+        st.serialize_field("row_security", &t.row_security)?;
+        let mut policies: Vec<Policy> = sorted(&t.policies, |p| p.name.clone()).into_iter().cloned().collect();
+        for p in &mut policies {
+            p.roles.sort();
+        }
+        st.serialize_field("policies", &policies)?;
+        st.serialize_field("partition_by", &t.partition_by)?;
+        st.serialize_field("partition_of", &t.partition_of)?;
+        st.serialize_field("inherits", &t.inherits)?;
+        st.serialize_field("unlogged", &t.unlogged)?;
+        let mut options = t.options.clone();
+        options.sort();
+        st.serialize_field("options", &options)?;
+        st.serialize_field("comment", &t.comment)?;
+        st.end()
+    }
+}
+
+impl Serialize for Canonical<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let s = self.0;
+        let qn = |schema: &str, name: &str| (schema.to_string(), name.to_string());
+        let mut st = ser.serialize_struct("Snapshot", 12)?;
+        st.serialize_field("format", &s.format)?;
+        st.serialize_field("schemas", &sorted(&s.schemas, |x| x.name.clone()))?;
+        st.serialize_field("extensions", &sorted(&s.extensions, |x| x.name.clone()))?;
+        st.serialize_field("enums", &sorted(&s.enums, |x| qn(&x.schema, &x.name)))?;
+        let mut domains: Vec<Domain> = sorted(&s.domains, |x| qn(&x.schema, &x.name))
+            .into_iter()
+            .cloned()
+            .collect();
+        for d in &mut domains {
+            d.checks.sort_by(|a, b| a.name.cmp(&b.name));
+            normalize_default(&mut d.default);
+        }
+        st.serialize_field("domains", &domains)?;
+        st.serialize_field(
+            "composite_types",
+            &sorted(&s.composite_types, |x| qn(&x.schema, &x.name)),
+        )?;
+        st.serialize_field("sequences", &sorted(&s.sequences, |x| qn(&x.schema, &x.name)))?;
+        let tables: Vec<CanonicalTable> = sorted(&s.tables, |x| qn(&x.schema, &x.name))
+            .into_iter()
+            .map(CanonicalTable)
+            .collect();
+        st.serialize_field("tables", &tables)?;
+        let mut views: Vec<View> = sorted(&s.views, |x| qn(&x.schema, &x.name))
+            .into_iter()
+            .cloned()
+            .collect();
+        for v in &mut views {
+            v.options.sort();
+            v.triggers.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        st.serialize_field("views", &views)?;
+        let mut mviews: Vec<MaterializedView> = sorted(&s.materialized_views, |x| qn(&x.schema, &x.name))
+            .into_iter()
+            .cloned()
+            .collect();
+        for m in &mut mviews {
+            m.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            for ix in &mut m.indexes {
+                ix.options.sort();
+            }
+            m.options.sort();
+        }
+        st.serialize_field("materialized_views", &mviews)?;
+        st.serialize_field(
+            "functions",
+            &sorted(&s.functions, |x| {
+                (x.schema.clone(), x.name.clone(), x.arguments.clone())
+            }),
+        )?;
+        let mut external: Vec<ExternalTable> = sorted(&s.external_tables, |x| qn(&x.schema, &x.name))
+            .into_iter()
+            .cloned()
+            .collect();
+        for e in &mut external {
+            e.keys.sort();
+            e.keys.dedup();
+        }
+        st.serialize_field("external_tables", &external)?;
+        st.end()
+    }
+}
+
+/// The canonical JSON bytes of a snapshot: lists in key order, table columns sorted by name,
+/// compact serialisation with the model's fixed field order.
+pub fn canonical_bytes(s: &Snapshot) -> Vec<u8> {
+    serde_json::to_vec(&Canonical(&normalized_defaults(s))).expect("a snapshot always serialises")
+}
+
+/// Column defaults are normalised on the fly only when one needs it (rare): no copy otherwise.
+fn normalized_defaults(s: &Snapshot) -> std::borrow::Cow<'_, Snapshot> {
+    let needs = s.tables.iter().flat_map(|t| &t.columns).any(|c| {
+        let mut d = c.default.clone();
+        normalize_default(&mut d);
+        d != c.default
+    });
+    if needs {
+        let mut c = s.clone();
+        for t in &mut c.tables {
+            for col in &mut t.columns {
+                normalize_default(&mut col.default);
+            }
+        }
+        std::borrow::Cow::Owned(c)
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The snapshot's digest: `sha256:<hex>` of its canonical bytes (streamed into the hash).
 pub fn digest(s: &Snapshot) -> String {
-    let hash = Sha256::digest(canonical_bytes(s));
+    let mut w = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut w, &Canonical(&normalized_defaults(s))).expect("a snapshot always serialises");
+    let hash = w.0.finalize();
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for b in hash {
@@ -108,7 +256,6 @@ pub fn digest(s: &Snapshot) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::*;
 
     fn column(name: &str, ty: &str) -> Column {
         Column {
