@@ -205,6 +205,18 @@ impl Scope {
         s
     }
 
+    /// The same scope with some schemas left out as well (exact names).
+    pub fn excluding_schemas<'a>(&self, schemas: impl IntoIterator<Item = &'a String>) -> Scope {
+        let mut s = self.clone();
+        for name in schemas {
+            s.exclude.push(NamePattern {
+                schema: Pattern::new(&Pattern::escape(name)).expect("an escaped name is a valid pattern"),
+                table: None,
+            });
+        }
+        s
+    }
+
     /// The presets in force, `migration-tools` included.
     pub fn presets(&self) -> impl Iterator<Item = Preset> + '_ {
         self.presets.iter().copied()

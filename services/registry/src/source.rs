@@ -36,6 +36,11 @@ pub enum SourceError {
     Ingest(#[from] IngestError),
     #[error(transparent)]
     Scratch(#[from] ScratchError),
+    #[error("{path}: {error}")]
+    Rejected {
+        path: String,
+        error: schemareg_adapters::verify::VerifyError,
+    },
 }
 
 impl Source {
@@ -54,7 +59,7 @@ impl Source {
 
     /// Whether reading this source needs a scratch server.
     pub fn needs_scratch(&self) -> bool {
-        matches!(self, Source::Sql(_))
+        matches!(self, Source::Sql(_) | Source::Json(_))
     }
 }
 
@@ -115,10 +120,21 @@ pub async fn load(source: &Source, scope: &Scope, scratch: &mut ScratchProvider)
             }
             ingested.snapshot
         }
-        Source::Json(path) => schemareg_engine::from_json(&read(path)?).map_err(|error| SourceError::Json {
-            path: path.display().to_string(),
-            error,
-        })?,
+        Source::Json(path) => {
+            // A snapshot document is checked and spelled by PostgreSQL itself: built in a
+            // scratch database and read back.
+            let parsed = schemareg_engine::from_json(&read(path)?).map_err(|error| SourceError::Json {
+                path: path.display().to_string(),
+                error,
+            })?;
+            let server = scratch.get().await?;
+            schemareg_adapters::verify::rebuild(server, scope, &scope.apply(parsed))
+                .await
+                .map_err(|error| SourceError::Rejected {
+                    path: path.display().to_string(),
+                    error,
+                })?
+        }
     };
     Ok(scope.apply(snapshot))
 }

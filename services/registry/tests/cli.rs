@@ -49,7 +49,7 @@ async fn snapshot_command_end_to_end_and_bad_input() {
         stderr(&from_url)
     );
     let (_dir, json) = temp_file("snap.json", &String::from_utf8(ok.stdout).unwrap());
-    let from_json = schemareg(&["snapshot", &json, "--digest"], false);
+    let from_json = schemareg(&["snapshot", &json, "--digest"], true);
     assert_eq!(String::from_utf8(from_json.stdout).unwrap().trim(), digest);
 
     // Bad input: each is exit code 2 with a message that says what and where.

@@ -54,6 +54,21 @@ async fn diff_command_exit_codes_and_formats() {
     let same = schemareg(&["diff", &live, &live, "--lock-timeout", "2s"], true);
     assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
 
+    // A snapshot document is spelled by PostgreSQL: int4 is integer.
+    let (_d1, int4) = temp_file(
+        "int4.json",
+        r#"{"format": 1, "schemas": [{"name": "public", "comment": "standard public schema"}],
+            "tables": [{"schema": "public", "name": "t", "columns": [{"name": "a", "type": "int4"}]}]}"#,
+    );
+    let (_d2, int) = temp_file("int.sql", "CREATE TABLE t (a integer);");
+    let same = schemareg(&["diff", &int, &int4], true);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    // One with an expression PostgreSQL rejects is refused, saying so.
+    let (_d3, rejected) = temp_file(
+        "rejected.json",
+        r#"{"format": 1, "tables": [{"schema": "public", "name": "t", "columns": [{"name": "a", "type": "integer", "default": "nope(("}]}]}"#,
+    );
+
     let (_d, bad) = temp_file("bad.sql", "CREATE TABLE t (a nosuchtype);");
     for (args, expected) in [
         (
@@ -63,6 +78,10 @@ async fn diff_command_exit_codes_and_formats() {
         (vec!["diff", &live, &bad], "bad.sql:1:19"),
         (vec!["diff", "postgres://u:pw@127.0.0.1:1/x", &live], "cannot connect"),
         (vec!["diff", &live, &live, "--lock-timeout", "soon"], "--lock-timeout"),
+        (
+            vec!["diff", &int, &rejected],
+            "rejected.json: PostgreSQL rejects the snapshot",
+        ),
     ] {
         let out = schemareg(&args, true);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));

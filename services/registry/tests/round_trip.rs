@@ -14,6 +14,19 @@ async fn round_trip(name: &str, sql: &str) {
     let from_json = schemareg_engine::from_json(&serde_json::to_vec_pretty(&live).unwrap()).unwrap();
     assert_eq!(from_json, live, "{name}: JSON round trip changed the snapshot");
     assert_eq!(digest(&from_json), live_digest, "{name}: JSON");
+    // The JSON as schemareg reads a document: built by PostgreSQL in a scratch database.
+    let rebuilt = schemareg_adapters::verify::rebuild(
+        &schemareg_adapters::testing::scratch().await,
+        &schemareg_engine::Scope::default(),
+        &from_json,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(
+        serde_json::to_value(&rebuilt).unwrap(),
+        serde_json::to_value(&live).unwrap(),
+        "{name}: JSON rebuilt"
+    );
 
     let dumped = ingested(&pg_dump(&db), &format!("{name} (pg_dump)")).await;
     assert_eq!(

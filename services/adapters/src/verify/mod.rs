@@ -19,7 +19,7 @@ pub enum VerifyError {
     Scratch(#[from] ScratchError),
     #[error(transparent)]
     Introspect(#[from] IntrospectError),
-    #[error("FROM cannot be rebuilt in a scratch database: {0}")]
+    #[error("PostgreSQL rejects the snapshot: {0}")]
     Rebuild(StepFailed),
     #[error("FROM rebuilt in a scratch database is not FROM: {0}")]
     RebuildDiffers(String),
@@ -84,6 +84,48 @@ async fn read(client: &Client, scope: &Scope) -> Result<Snapshot, VerifyError> {
     Ok(scope.apply(introspect(client).await?.0))
 }
 
+/// Builds a snapshot in a fresh scratch database and reads it back: the snapshot as
+/// PostgreSQL spells it (`int4` becomes `integer`), or PostgreSQL's error for what it rejects.
+pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) -> Result<Snapshot, VerifyError> {
+    let db = scratch.create_database().await?;
+    let result = async {
+        let client = db.connect().await?;
+        ensure_roles(scratch, wanted, wanted).await?;
+        let (stubs, stub_schemas) = create_stubs(&client, wanted, wanted).await?;
+        let scope = scope.excluding_tables(&stubs).excluding_schemas(&stub_schemas);
+        let base = read(&client, &scope).await?;
+        let build = plan(&base, wanted, &PlanOptions::default());
+        run(&client, &build, &ScriptOptions::default(), false)
+            .await
+            .map_err(VerifyError::Rebuild)?;
+        let mut got = read(&client, &scope).await?;
+        // What could not be read back (external tables' types) stays as written.
+        if got.external_tables.is_empty() {
+            got.external_tables = wanted.external_tables.clone();
+        }
+        Ok(got)
+    }
+    .await;
+    if let Err(e) = db.drop_now().await {
+        tracing::warn!(error = %e, "could not drop a scratch database");
+    }
+    result
+}
+
+async fn ensure_roles(scratch: &ScratchServer, from: &Snapshot, to: &Snapshot) -> Result<(), VerifyError> {
+    for role in from
+        .tables
+        .iter()
+        .chain(&to.tables)
+        .flat_map(|t| t.policies.iter().flat_map(|p| p.roles.iter()))
+    {
+        if role != "public" {
+            scratch.ensure_role(role).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Verifies `p` (a plan from `from` to `to`, both read with `scope`).
 pub async fn verify(
     scratch: &ScratchServer,
@@ -105,8 +147,8 @@ pub async fn verify(
                 scratch.ensure_role(role).await?;
             }
         }
-        let stubs = create_stubs(&client, from, to).await?;
-        let scope = scope.excluding_tables(&stubs);
+        let (stubs, stub_schemas) = create_stubs(&client, from, to).await?;
+        let scope = scope.excluding_tables(&stubs).excluding_schemas(&stub_schemas);
         let base = read(&client, &scope).await?;
         let build = plan(&base, from, &PlanOptions::default());
         let options = ScriptOptions::default();
@@ -144,11 +186,20 @@ pub async fn verify(
 }
 
 /// Creates the out-of-scope tables that foreign keys of FROM or TO point to, with the
-/// referenced columns and a unique constraint per referenced key.
-async fn create_stubs(client: &Client, from: &Snapshot, to: &Snapshot) -> Result<BTreeSet<QualifiedName>, VerifyError> {
+/// referenced columns and a unique constraint per referenced key. Returns the stub tables and
+/// the schemas made only for them.
+async fn create_stubs(
+    client: &Client,
+    from: &Snapshot,
+    to: &Snapshot,
+) -> Result<(BTreeSet<QualifiedName>, BTreeSet<String>), VerifyError> {
     use schemareg_engine::render::ident::{ident, qualified};
     let mut made = BTreeSet::new();
+    let mut schemas = BTreeSet::new();
     for e in from.external_tables.iter().chain(&to.external_tables) {
+        if !from.schemas.iter().chain(&to.schemas).any(|s| s.name == e.schema) && e.schema != "public" {
+            schemas.insert(e.schema.clone());
+        }
         let name = QualifiedName::new(&e.schema, &e.name);
         if !made.insert(name.clone()) {
             continue;
@@ -174,5 +225,5 @@ async fn create_stubs(client: &Client, from: &Snapshot, to: &Snapshot) -> Result
             .await
             .map_err(|err| VerifyError::Stub(name.to_string(), crate::pg::error_text(&err)))?;
     }
-    Ok(made)
+    Ok((made, schemas))
 }
