@@ -112,3 +112,52 @@ pub fn plan_changes(from: &Snapshot, to: &Snapshot, changes: &[Change], options:
         steps: ordered,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+
+    fn snapshot(not_null: bool) -> Snapshot {
+        let doc = serde_json::json!({
+            "format": 1,
+            "tables": [{"schema": "public", "name": "big", "columns": [{"name": "a", "type": "integer", "not_null": not_null}]}]
+        });
+        crate::from_json(doc.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn new_not_null_on_a_big_table_goes_through_a_validated_check() {
+        let mut options = PlanOptions::default();
+        let p = plan(&snapshot(false), &snapshot(true), &options);
+        assert_eq!(p.steps.len(), 1);
+        assert!(p.steps[0].sql.contains("SET NOT NULL"));
+        options.sizes.insert(
+            QualifiedName::new("public", "big"),
+            TableSize {
+                rows: 5e6,
+                bytes: 800 << 20,
+            },
+        );
+        let p = plan(&snapshot(false), &snapshot(true), &options);
+        let sql: Vec<&str> = p.steps.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(sql.len(), 3, "{sql:#?}");
+        assert!(sql[0].contains("CHECK (\"a\" IS NOT NULL) NOT VALID"), "{sql:#?}");
+        assert!(sql[1].contains("VALIDATE CONSTRAINT \"big_a_not_null\""), "{sql:#?}");
+        assert!(
+            sql[2].contains("SET NOT NULL") && sql[2].contains("DROP CONSTRAINT \"big_a_not_null\""),
+            "{sql:#?}"
+        );
+        assert!(
+            p.steps[1]
+                .hazards
+                .iter()
+                .any(|h| h.message.contains("≈5.0 M rows, 800 MB")),
+            "{:?}",
+            p.steps[1].hazards
+        );
+        // The add and the validation each commit on their own.
+        let refs: Vec<&Step> = p.steps.iter().collect();
+        assert_eq!(groups(&refs).len(), 3);
+    }
+}

@@ -1247,7 +1247,55 @@ fn alter_column(ctx: &Context, table: &QualifiedName, from: &Column, to: &Column
         }
         return steps;
     }
-    let a = render::alter_column(table, from, to);
+    let mut a = render::alter_column(table, from, to);
+    // On a big table, a new NOT NULL is proven by a CHECK validated without the exclusive lock
+    // first: SET NOT NULL then uses it instead of scanning the table under that lock.
+    let mut before = Vec::new();
+    if a.sets_not_null && to.identity.is_none() && ctx.is_big(table) {
+        let t = qn(table);
+        let col = render::ident::ident(&to.name);
+        let check = render::ident::ident(&format!("{}_{}_not_null", table.name, to.name));
+        let set = format!("ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL");
+        a.statements.retain(|s| s != &set);
+        a.statements.push(set);
+        a.statements.push(format!("ALTER TABLE {t} DROP CONSTRAINT {check}"));
+        let mut add = Builder::new(
+            11,
+            format!("prove {}.{} NOT NULL: add a check, not valid", table, to.name),
+            vec![format!(
+                "ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID"
+            )],
+        )
+        .rollback(vec![format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}")])
+        .needs_new(column_refs(ctx, to, true))
+        .lock(Lock::AccessExclusive)
+        .done();
+        add.deps.commit_after = true;
+        add.deps.provides.insert(format!("notnull:{table}.{}", to.name));
+        let mut validate = Builder::new(
+            11,
+            format!("prove {}.{} NOT NULL: validate the check", table, to.name),
+            vec![format!("ALTER TABLE {t} VALIDATE CONSTRAINT {check}")],
+        )
+        .needs_new([format!("notnull:{table}.{}", to.name)])
+        .lock(Lock::ShareUpdateExclusive)
+        .hazard(
+            H::MayFailOnExistingData,
+            format!("NULLs in {table}.{} make the validation fail", to.name),
+        )
+        .hazard(
+            H::LongRunning,
+            format!("scans {} (reads and writes go on)", ctx.sized(table)),
+        )
+        .done();
+        validate.deps.commit_after = true;
+        validate
+            .deps
+            .provides
+            .insert(format!("notnull-valid:{table}.{}", to.name));
+        before.push(add);
+        before.push(validate);
+    }
     let what = format!("{table}.{}", to.name);
     if a.needs_rebuild {
         return vec![
@@ -1320,19 +1368,17 @@ fn alter_column(ctx: &Context, table: &QualifiedName, from: &Column, to: &Column
             b = b.hazard(H::LongRunning, format!("{sized} is big"));
         }
     }
-    if a.sets_not_null {
+    if a.sets_not_null && before.is_empty() {
         b = b.hazard(
             H::MayFailOnExistingData,
             format!("NULLs in {what} make SET NOT NULL fail"),
         );
-        if ctx.is_big(table) {
-            b = b.hazard(
-                H::LongRunning,
-                format!("SET NOT NULL scans {} under an exclusive lock", ctx.sized(table)),
-            );
-        }
     }
-    vec![b.done()]
+    if !before.is_empty() {
+        b = b.needs_new([format!("notnull-valid:{table}.{}", to.name)]);
+    }
+    before.push(b.done());
+    before
 }
 
 fn add_constraint(ctx: &Context, table: &QualifiedName, c: &Constraint, new_table: bool) -> Vec<Step> {
