@@ -3,30 +3,8 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
 use common::*;
-use schemareg_adapters::testing::{databases_like, server_url};
-
-fn schemareg(args: &[&str], scratch: bool) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemareg"));
-    cmd.args(args).env_remove("SCHEMAREG_SCRATCH_URL");
-    if scratch {
-        cmd.env("SCHEMAREG_SCRATCH_URL", server_url());
-    }
-    cmd.output().expect("run schemareg")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
-
-fn temp_file(name: &str, content: &str) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, content).unwrap();
-    (dir, path.display().to_string())
-}
+use schemareg_adapters::testing::databases_like;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn snapshot_command_end_to_end_and_bad_input() {

@@ -2,30 +2,8 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
 use common::*;
-use schemareg_adapters::testing::server_url;
-
-fn schemareg(args: &[&str], scratch: bool) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemareg"));
-    cmd.args(args).env_remove("SCHEMAREG_SCRATCH_URL");
-    if scratch {
-        cmd.env("SCHEMAREG_SCRATCH_URL", server_url());
-    }
-    cmd.output().expect("run schemareg")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
-
-fn temp_file(name: &str, content: &str) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, content).unwrap();
-    (dir, path.display().to_string())
-}
+use schemareg_adapters::testing::databases_like;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn diff_command_exit_codes_and_formats() {
@@ -88,4 +66,27 @@ async fn diff_command_exit_codes_and_formats() {
         assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
         assert!(out.stdout.is_empty());
     }
+    concurrent_index_builds_run_outside_transactions();
+    // Nothing left behind by all of that (this binary's tests run alone).
+    assert_eq!(databases_like("schemareg_scratch_").await, Vec::<String>::new());
+}
+
+/// Called by the test above, before it counts scratch databases.
+fn concurrent_index_builds_run_outside_transactions() {
+    let (_a, from) = temp_file("from.sql", "CREATE TABLE t (a int, b text);");
+    let (_b, to) = temp_file(
+        "to.sql",
+        "CREATE TABLE t (a int, b text);\nCREATE INDEX t_a ON t (a);\nALTER TABLE t ADD COLUMN c int;",
+    );
+    let out = schemareg(&["diff", &from, &to, "--concurrently", "--verify"], true);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let script = String::from_utf8(out.stdout).unwrap();
+    let index = script.find("CREATE INDEX CONCURRENTLY \"t_a\"").expect(&script);
+    // The concurrent build is not inside BEGIN … COMMIT.
+    let before = &script[..index];
+    assert!(
+        before.matches("BEGIN;").count() == before.matches("COMMIT;").count(),
+        "{script}"
+    );
+    assert!(script.contains("runs outside a transaction"), "{script}");
 }

@@ -4,23 +4,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
 use common::*;
-use schemareg_adapters::testing::server_url;
-
-fn schemareg(args: &[&str], scratch: bool) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemareg"));
-    cmd.args(args).env_remove("SCHEMAREG_SCRATCH_URL");
-    if scratch {
-        cmd.env("SCHEMAREG_SCRATCH_URL", server_url());
-    }
-    cmd.output().expect("run schemareg")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
 
 #[test]
 fn without_a_scratch_server_a_private_cluster_is_started_and_stopped() {

@@ -194,6 +194,32 @@ async fn log158_scenario_end_to_end() {
     assert!(!all.contains("user_preferences"), "{all}");
     assert_eq!(p.steps.len(), 17, "{all}");
 
+    // With the live table sizes, hazards say how big what they touch is.
+    let c = db.client().await;
+    c.batch_execute("ANALYZE").await.unwrap();
+    let sizes = schemareg_adapters::introspect::table_sizes(&c).await.unwrap();
+    let sized = plan(
+        &before,
+        &wanted,
+        &PlanOptions {
+            sizes,
+            ..PlanOptions::default()
+        },
+    );
+    let rewrite = sized
+        .steps
+        .iter()
+        .find(|s| s.sql.contains("\"completed_at\" TYPE"))
+        .unwrap();
+    assert!(
+        rewrite
+            .hazards
+            .iter()
+            .any(|h| h.kind == HazardKind::TableRewrite && h.message.contains("public.queries (≈2 rows, ")),
+        "{:?}",
+        rewrite.hazards
+    );
+
     // 10. Applied with psql: no difference left, every row there, the instants right.
     psql(&db, &render_script(&p, &ScriptOptions::default()));
     let after = live(&db).await;

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Output};
 
 use schemareg_adapters::ingest::ingest;
 use schemareg_adapters::introspect::introspect;
@@ -84,4 +84,27 @@ pub fn pg_dump_full(db: &TestDb) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs the schemareg binary; with `scratch`, the test server is its scratch server, else it
+/// has none (and starts a private cluster when it needs one).
+pub fn schemareg(args: &[&str], scratch: bool) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemareg"));
+    cmd.args(args).env_remove("SCHEMAREG_SCRATCH_URL");
+    if scratch {
+        cmd.env("SCHEMAREG_SCRATCH_URL", schemareg_adapters::testing::server_url());
+    }
+    cmd.output().expect("run schemareg")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// A file in a temporary directory (kept while the directory value lives).
+pub fn temp_file(name: &str, content: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    (dir, path.display().to_string())
 }
