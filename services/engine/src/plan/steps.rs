@@ -1398,27 +1398,18 @@ fn add_constraint(ctx: &Context, table: &QualifiedName, c: &Constraint, new_tabl
         Lock::AccessExclusive
     });
     match c {
-        Constraint::PrimaryKey(k) => {
-            b = b.provides([key_of(table, &k.columns)]);
+        Constraint::PrimaryKey(PrimaryKey { columns, .. }) | Constraint::Unique(UniqueConstraint { columns, .. }) => {
+            b = b.provides([key_of(table, columns)]);
             if existing {
+                let what = if matches!(c, Constraint::PrimaryKey(_)) {
+                    "duplicates or NULLs"
+                } else {
+                    "duplicates"
+                };
                 b = b
                     .hazard(
                         H::MayFailOnExistingData,
-                        format!("duplicates or NULLs in {table}({}) make it fail", k.columns.join(", ")),
-                    )
-                    .hazard(
-                        H::AccessExclusiveLock,
-                        format!("{} is locked while the index is built", ctx.sized(table)),
-                    );
-            }
-        }
-        Constraint::Unique(k) => {
-            b = b.provides([key_of(table, &k.columns)]);
-            if existing {
-                b = b
-                    .hazard(
-                        H::MayFailOnExistingData,
-                        format!("duplicates in {table}({}) make it fail", k.columns.join(", ")),
+                        format!("{what} in {table}({}) make it fail", columns.join(", ")),
                     )
                     .hazard(
                         H::AccessExclusiveLock,

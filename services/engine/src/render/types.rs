@@ -118,18 +118,10 @@ pub fn create_composite(c: &CompositeType) -> String {
 }
 
 fn sequence_options(o: &SequenceOptions) -> String {
-    format!(
-        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {}{}",
-        o.data_type,
-        o.increment,
-        o.min_value,
-        o.max_value,
-        o.start,
-        o.cache,
-        if o.cycle { " CYCLE" } else { " NO CYCLE" }
-    )
+    format!("AS {} {}", o.data_type, identity_options(o))
 }
 
+/// A sequence's options without its type (an identity column's type is the column's).
 pub fn identity_options(o: &SequenceOptions) -> String {
     format!(
         "INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {}{}",
