@@ -2,14 +2,19 @@
 CARGO ?= cargo
 WITH_PG := scripts/with-postgres.sh
 
-.PHONY: run test bench lint fmt build fixtures
+.PHONY: run test bench lint fmt build fixtures openapi
 
 build:
 	$(CARGO) build --workspace
 
-## run: the service (until `serve` lands: prints the LOG-158 snapshot as a smoke run)
+## run: the service on 127.0.0.1:8080 (a private PostgreSQL cluster for scratch databases)
 run: build
-	./target/debug/schemareg snapshot tests/fixtures/log158_live_before.sql --preset supabase
+	mkdir -p data
+	./target/debug/schemareg serve
+
+## openapi: regenerate the committed OpenAPI document
+openapi: build
+	./target/debug/schemareg openapi > openapi/openapi.json
 
 ## test: every test, against a real PostgreSQL (found or started by scripts/with-postgres.sh)
 test:

@@ -1,7 +1,13 @@
 //! The schemareg service and command line.
 //!
 //! `schemareg snapshot` reads a schema from a live database, a SQL file or a snapshot JSON
-//! and prints its snapshot or digest. The HTTP service (`serve`) comes later.
+//! and prints its snapshot or digest; `schemareg diff` plans; `schemareg serve` runs the HTTP
+//! service (`app::app`).
 
+pub mod app;
 pub mod cli;
+pub mod config;
+pub mod error;
+pub mod routes;
 pub mod source;
+pub mod state;

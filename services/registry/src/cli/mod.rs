@@ -1,6 +1,8 @@
 //! The command line: `schemareg <command>`.
 
 mod diff;
+mod openapi;
+mod serve;
 mod snapshot;
 
 use clap::{Parser, Subcommand};
@@ -19,6 +21,10 @@ pub enum Command {
     Snapshot(snapshot::SnapshotArgs),
     /// Print the migration plan from FROM to TO (exit 0: no difference, 1: difference, 2: error).
     Diff(diff::DiffArgs),
+    /// Run the HTTP service.
+    Serve(serve::ServeArgs),
+    /// Print the service's OpenAPI document.
+    Openapi,
 }
 
 /// Options shared by the commands that read schemas.
@@ -48,5 +54,7 @@ pub async fn run(cli: Cli) -> Result<i32, anyhow::Error> {
     match cli.command {
         Command::Snapshot(args) => snapshot::run(args).await,
         Command::Diff(args) => diff::run(args).await,
+        Command::Serve(args) => serve::run(args).await,
+        Command::Openapi => openapi::run(),
     }
 }

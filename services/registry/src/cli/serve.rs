@@ -1,0 +1,61 @@
+//! `schemareg serve`: the HTTP service.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use schemareg_adapters::scratch::ScratchServer;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// A TOML configuration file (its keys: listen, store_url, scratch_url, body_limit,
+    /// request_timeout_secs); SCHEMAREG_* variables override it.
+    #[arg(long, env = "SCHEMAREG_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
+    let config = Config::load(args.config.as_deref())?;
+    let scratch = match &config.scratch_url {
+        Some(url) => ScratchServer::connect(url).await?,
+        None => {
+            eprintln!(
+                "schemareg: no scratch server configured (SCHEMAREG_SCRATCH_URL); starting a private PostgreSQL cluster"
+            );
+            ScratchServer::private().await?
+        }
+    };
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    eprintln!("schemareg: listening on http://{}", listener.local_addr()?);
+    let state = AppState {
+        config: Arc::new(config),
+        scratch: Arc::new(scratch),
+    };
+    axum::serve(listener, crate::app::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(0)
+}

@@ -1,0 +1,40 @@
+//! `/healthz` (the process answers) and `/readyz` (its dependencies answer).
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+/// A health answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "health", operation_id = "healthz", summary = "Liveness",
+    responses((status = 200, description = "The process answers", body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// The service can do its work: the scratch server answers.
+#[utoipa::path(get, path = "/readyz", tag = "health", operation_id = "readyz", summary = "Readiness",
+    responses(
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "A dependency does not answer", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    state
+        .scratch
+        .admin()
+        .connect()
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("the scratch server does not answer: {e}")))?;
+    Ok(Json(Health { status: "ok" }))
+}

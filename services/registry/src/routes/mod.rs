@@ -1,0 +1,3 @@
+//! The HTTP resources, one file each.
+
+pub mod health;
