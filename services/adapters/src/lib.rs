@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod introspect;
 pub mod pg;
 pub mod scratch;
+pub mod store;
 pub mod verify;
 
 #[cfg(any(test, feature = "test-support"))]

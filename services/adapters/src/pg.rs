@@ -50,6 +50,19 @@ impl std::fmt::Display for Target {
 }
 
 impl Target {
+    /// The server's host and port (`db.internal:5432`, or a socket folder), never credentials.
+    pub fn host(&self) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+            Some(tokio_postgres::config::Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".into(),
+        };
+        match self.config.get_ports().first() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        }
+    }
+
     /// Parses a `postgres://` URL (or a libpq key=value string).
     pub fn parse(url: &str) -> Result<Self, ConnectError> {
         let (rest, sslmode) = take_sslmode(url);

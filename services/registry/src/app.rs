@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use axum::Json;
 use axum::Router;
 use axum::http::{Request, Uri};
 use axum::response::Response;
@@ -15,20 +14,67 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiError, problem_response};
-use crate::routes::health;
+use crate::routes::{bindings, drift, environments, health, overview, plans, services, versions};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "schemareg", description = "A schema registry for PostgreSQL: versions, drift and verified migration plans."),
-    tags((name = "health", description = "Liveness and readiness"))
+    info(title = "schemareg", description = "A schema registry for PostgreSQL: versions, drift and verified migration plans. \
+        Every operation under /v1 needs a JWT bearer token; errors are application/problem+json (RFC 9457)."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "services", description = "The applications whose schemas the registry keeps"),
+        (name = "versions", description = "Immutable, numbered, content-addressed snapshots"),
+        (name = "environments", description = "The promotion chain"),
+        (name = "bindings", description = "Each service's database in each environment (URLs are write-only)"),
+        (name = "drift", description = "The live database compared with a version"),
+        (name = "plans", description = "Verified migration plans from a live database to a version"),
+        (name = "overview", description = "What runs where"),
+    )
 )]
 struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
+            );
+    }
+}
 
 fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
+        .routes(routes!(services::create_service, services::list_services))
+        .routes(routes!(services::get_service))
+        .routes(routes!(versions::push_version, versions::list_versions))
+        .routes(routes!(versions::get_version))
+        .routes(routes!(versions::get_snapshot))
+        .routes(routes!(versions::diff_versions))
+        .routes(routes!(
+            environments::list_environments,
+            environments::create_environment
+        ))
+        .routes(routes!(bindings::bind_database, bindings::get_binding))
+        .routes(routes!(drift::get_drift))
+        .routes(routes!(plans::create_plan))
+        .routes(routes!(plans::get_plan))
+        .routes(routes!(plans::list_plans))
+        .routes(routes!(overview::get_overview))
         .split_for_parts()
 }
 
@@ -47,14 +93,16 @@ pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     let limit = state.config.body_limit;
     router
-        .route("/openapi.json", axum::routing::get(move || async move { Json(doc) }))
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", doc))
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
+        .layer(axum::middleware::from_fn(crate::error::problems_everywhere))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req
                 .headers()

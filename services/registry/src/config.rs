@@ -20,6 +20,18 @@ pub struct Config {
     pub body_limit: usize,
     /// Longest a request may take, in seconds (`SCHEMAREG_REQUEST_TIMEOUT_SECS`).
     pub request_timeout_secs: u64,
+    /// Folder for development keys made on first use (`SCHEMAREG_DATA_DIR`).
+    pub data_dir: String,
+    /// The `iss` that tokens must carry (`SCHEMAREG_JWT_ISSUER`).
+    pub jwt_issuer: String,
+    /// The `aud` that tokens must carry (`SCHEMAREG_JWT_AUDIENCE`).
+    pub jwt_audience: String,
+    /// Shared secret for HS256 tokens (`SCHEMAREG_JWT_HS256_SECRET`).
+    pub jwt_hs256_secret: Option<String>,
+    /// PEM files of public keys for RS256 or ES256 tokens (`SCHEMAREG_JWT_PUBLIC_KEYS`).
+    pub jwt_public_keys: Vec<String>,
+    /// Key that encrypts database URLs in the store: 32 bytes in base64 (`SCHEMAREG_SECRET_KEY`).
+    pub secret_key: Option<String>,
 }
 
 impl Default for Config {
@@ -30,6 +42,12 @@ impl Default for Config {
             scratch_url: None,
             body_limit: 16 * 1024 * 1024,
             request_timeout_secs: 30,
+            data_dir: "data".into(),
+            jwt_issuer: "schemareg".into(),
+            jwt_audience: "schemareg".into(),
+            jwt_hs256_secret: None,
+            jwt_public_keys: Vec::new(),
+            secret_key: None,
         }
     }
 }
@@ -46,16 +64,28 @@ impl std::fmt::Debug for Config {
             )
             .field("body_limit", &self.body_limit)
             .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("data_dir", &self.data_dir)
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .field("jwt_hs256_secret", &self.jwt_hs256_secret.as_ref().map(|_| "<set>"))
+            .field("jwt_public_keys", &self.jwt_public_keys)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
             .finish()
     }
 }
 
-const KEYS: [&str; 5] = [
+const KEYS: [&str; 11] = [
     "listen",
     "store_url",
     "scratch_url",
     "body_limit",
     "request_timeout_secs",
+    "data_dir",
+    "jwt_issuer",
+    "jwt_audience",
+    "jwt_hs256_secret",
+    "jwt_public_keys",
+    "secret_key",
 ];
 
 impl Config {
@@ -74,6 +104,36 @@ impl Config {
     }
 }
 
+impl Config {
+    /// A development secret kept in the data folder, made on first use (mode 0600).
+    pub fn dev_secret(&self, file: &str) -> Result<Vec<u8>, ConfigError> {
+        let dir = std::path::Path::new(&self.data_dir);
+        let path = dir.join(file);
+        if let Ok(bytes) = std::fs::read(&path) {
+            return Ok(bytes);
+        }
+        let unreadable = |e: std::io::Error| ConfigError::Key(format!("{}: {e}", path.display()));
+        std::fs::create_dir_all(dir).map_err(unreadable)?;
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| ConfigError::Key(e.to_string()))?;
+        let text: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+        {
+            Ok(mut f) => f.write_all(text.as_bytes()).map_err(unreadable)?,
+            // Made by another process meanwhile: use that one.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(unreadable(e)),
+        }
+        std::fs::read(&path).map_err(unreadable)
+    }
+}
+
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -81,4 +141,6 @@ pub enum ConfigError {
     Missing(String),
     #[error("invalid configuration: {0}")]
     Invalid(Box<figment::Error>),
+    #[error("key: {0}")]
+    Key(String),
 }

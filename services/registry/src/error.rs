@@ -1,14 +1,22 @@
 //! The one place where errors become HTTP: RFC 9457 problem documents.
 
 use axum::Json;
-use axum::http::{StatusCode, header};
+use axum::body::Body;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use schemareg_adapters::ingest::IngestError;
+use schemareg_adapters::scratch::ScratchError;
+use schemareg_adapters::store::StoreError;
+use schemareg_adapters::verify::VerifyError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::secrets::SecretError;
+
 /// A problem document (RFC 9457), served as `application/problem+json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-#[schema(example = json!({"type": "https://schemareg.dev/problems/not-found", "title": "Not Found", "status": 404, "detail": "no route GET /v1/nothing", "instance": "/v1/nothing"}))]
+#[schema(example = json!({"type": "https://schemareg.dev/problems/not-found", "title": "Not Found", "status": 404, "detail": "service \"billing\" does not exist", "instance": "/v1/services/billing"}))]
 pub struct Problem {
     /// A URI that names the kind of problem.
     #[serde(rename = "type")]
@@ -30,26 +38,65 @@ pub struct Problem {
 /// One field's error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
-    /// Where the field is (a JSON path such as `tables[0].columns[1].type`).
+    /// Where the field is: a JSON path such as `tables[0].columns[1].type`, a query
+    /// parameter, or `body` for a SQL body.
     pub field: String,
     /// What is wrong with it.
     pub message: String,
+    /// The line in the body, for SQL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The column in the body, for SQL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
 }
 
-/// An error of the service, mapped to HTTP in [`IntoResponse`].
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+}
+
+/// An error of the service, mapped to HTTP in [`ApiError::status`].
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    Unprocessable(String, Vec<FieldError>),
+    #[error("{0}")]
     Unavailable(String),
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl ApiError {
     fn status(&self) -> (StatusCode, &'static str) {
         match self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
+            ApiError::Unprocessable(..) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-schema"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
 
@@ -61,14 +108,95 @@ impl ApiError {
             status: status.as_u16(),
             detail: self.to_string(),
             instance,
-            errors: Vec::new(),
+            errors: match self {
+                ApiError::Unprocessable(_, errors) => errors.clone(),
+                _ => Vec::new(),
+            },
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        problem_response(self.problem(None))
+        if let ApiError::Internal(message) = &self {
+            tracing::error!(%message, "internal error");
+        }
+        let mut response = problem_response(self.problem(None));
+        if matches!(self, ApiError::Unauthorized(_)) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(m) => ApiError::NotFound(m),
+            StoreError::Conflict(m) => ApiError::Conflict(m),
+            StoreError::Corrupt { .. } => ApiError::Internal(e.to_string()),
+            StoreError::Url(_) | StoreError::Unavailable(_) | StoreError::Migrate(_) => {
+                ApiError::Unavailable(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<ScratchError> for ApiError {
+    fn from(e: ScratchError) -> Self {
+        ApiError::Unavailable(format!("the scratch server is unavailable: {e}"))
+    }
+}
+
+impl From<SecretError> for ApiError {
+    fn from(e: SecretError) -> Self {
+        ApiError::Unavailable(format!("the database URL cannot be read: {e}"))
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            IngestError::Split {
+                line, column, error, ..
+            } => ApiError::Unprocessable(
+                format!("the SQL cannot be split into statements at line {line}, column {column}: {error}"),
+                vec![FieldError {
+                    line: Some(line),
+                    column: Some(column),
+                    ..FieldError::new("body", error.to_string())
+                }],
+            ),
+            IngestError::Sql(sql) => ApiError::Unprocessable(
+                format!(
+                    "PostgreSQL rejects the SQL at line {}, column {}: {}",
+                    sql.line, sql.column, sql.message
+                ),
+                vec![FieldError {
+                    line: Some(sql.line),
+                    column: Some(sql.column),
+                    ..FieldError::new("body", sql.to_string())
+                }],
+            ),
+            IngestError::Scratch(e) => e.into(),
+            IngestError::Introspect(e) => ApiError::Unavailable(format!("the scratch database cannot be read: {e}")),
+        }
+    }
+}
+
+impl From<VerifyError> for ApiError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::Scratch(e) => e.into(),
+            VerifyError::Introspect(e) => ApiError::Unavailable(format!("the scratch database cannot be read: {e}")),
+            VerifyError::Rebuild(step) => ApiError::Unprocessable(
+                format!("PostgreSQL rejects the snapshot: {}", step.message),
+                vec![FieldError::new(step.description.clone(), step.message.clone())],
+            ),
+            other => ApiError::Unprocessable(other.to_string(), Vec::new()),
+        }
     }
 }
 
@@ -81,4 +209,63 @@ pub fn problem_response(problem: Problem) -> Response {
         Json(problem),
     )
         .into_response()
+}
+
+/// Turns the error answers of layers and extractors that are not problem documents (body too
+/// large, timeouts, rejected headers) into problem documents, with the request path.
+pub async fn problems_everywhere(request: Request<Body>, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    if is_problem {
+        // Name the request path in the problem when the handler did not.
+        let mut doc: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
+        if let Some(obj) = doc.as_object_mut() {
+            obj.entry("instance").or_insert_with(|| serde_json::Value::String(path));
+        }
+        let mut out = (status, Json(doc)).into_response();
+        for (name, value) in parts.headers.iter() {
+            if name != header::CONTENT_LENGTH {
+                out.headers_mut().insert(name, value.clone());
+            }
+        }
+        return out;
+    }
+    let detail = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "the request body is larger than this registry accepts (body_limit)".to_string()
+        }
+        StatusCode::SERVICE_UNAVAILABLE if text.is_empty() => {
+            "the request took longer than this registry allows (request_timeout_secs)".to_string()
+        }
+        _ => String::from_utf8_lossy(&text).trim().to_string(),
+    };
+    let kind = status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase()
+        .replace(' ', "-");
+    let mut out = problem_response(Problem {
+        kind: format!("https://schemareg.dev/problems/{kind}"),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail,
+        instance: Some(path),
+        errors: Vec::new(),
+    });
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name, value.clone());
+        }
+    }
+    out
 }

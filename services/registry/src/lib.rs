@@ -5,9 +5,12 @@
 //! service (`app::app`).
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod registry;
 pub mod routes;
+pub mod secrets;
 pub mod source;
 pub mod state;

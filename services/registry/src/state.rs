@@ -3,12 +3,48 @@
 use std::sync::Arc;
 
 use schemareg_adapters::scratch::ScratchServer;
+use schemareg_adapters::store::Store;
 
+use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::secrets::SecretBox;
 
 /// The application's state, shared by all requests.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub scratch: Arc<ScratchServer>,
+    pub store: Store,
+    pub auth: Arc<Authenticator>,
+    pub secrets: Arc<SecretBox>,
+}
+
+/// Why the state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(transparent)]
+    Store(#[from] schemareg_adapters::store::StoreError),
+    #[error("cannot load the token keys: {0}")]
+    Keys(#[from] crate::auth::KeyError),
+    #[error("cannot load the secret key: {0}")]
+    Secrets(#[from] crate::secrets::SecretError),
+}
+
+impl AppState {
+    /// Opens the store (plans a stopped registry left computing are marked failed) and loads
+    /// the keys.
+    pub async fn new(config: Config, scratch: ScratchServer) -> Result<Self, StateError> {
+        let store = Store::open(&config.store_url).await?;
+        let failed = store.fail_unfinished_plans().await?;
+        if failed > 0 {
+            tracing::warn!(failed, "plans left computing by a stopped registry are marked failed");
+        }
+        Ok(Self {
+            auth: Arc::new(Authenticator::from_config(&config)?),
+            secrets: Arc::new(SecretBox::from_config(&config)?),
+            config: Arc::new(config),
+            scratch: Arc::new(scratch),
+            store,
+        })
+    }
 }

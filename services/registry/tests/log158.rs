@@ -5,11 +5,8 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 use schemareg_adapters::introspect::introspect;
-use schemareg_adapters::scratch::find_bindir;
 use schemareg_adapters::testing::TestDb;
 use schemareg_engine::plan::{
     HazardKind, Plan, PlanOptions, ScriptOptions, plan, render_rollback_script, render_script,
@@ -38,23 +35,6 @@ async fn models(extra: &str, replace: Option<(&str, &str)>) -> Snapshot {
             .unwrap()
             .snapshot,
     )
-}
-
-fn psql(db: &TestDb, script: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("plan.sql");
-    std::fs::write(&path, script).unwrap();
-    let out = Command::new(find_bindir().unwrap().join("psql"))
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
-        .arg(&path)
-        .arg(db.url())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "psql failed: {}\n{script}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 async fn counts(db: &TestDb) -> Vec<(String, i64)> {

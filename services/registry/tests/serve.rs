@@ -3,23 +3,28 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use schemareg::config::Config;
 use schemareg::state::AppState;
 use tower::ServiceExt;
 
-async fn state() -> AppState {
-    AppState {
-        config: Arc::new(Config::default()),
-        scratch: Arc::new(schemareg_adapters::testing::scratch().await),
-    }
+async fn state() -> (AppState, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        store_url: format!("sqlite://{}/store.db", dir.path().display()),
+        data_dir: dir.path().display().to_string(),
+        ..Config::default()
+    };
+    let state = AppState::new(config, schemareg_adapters::testing::scratch().await)
+        .await
+        .unwrap();
+    (state, dir)
 }
 
 async fn get(path: &str) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
-    let app = schemareg::app::app(state().await);
+    let (state, _dir) = state().await;
+    let app = schemareg::app::app(state);
     let res = app
         .oneshot(Request::get(path).body(Body::empty()).unwrap())
         .await
@@ -57,22 +62,56 @@ async fn health_readiness_and_unknown_paths() {
 async fn the_committed_openapi_document_is_fresh_and_complete() {
     let generated = schemareg::app::openapi().to_pretty_json().unwrap();
     let committed = std::fs::read_to_string(common::repo().join("openapi/openapi.json")).unwrap();
-    assert_eq!(
-        committed.trim_end(),
-        generated.trim_end(),
+    assert!(
+        committed.trim_end() == generated.trim_end(),
         "openapi/openapi.json is stale: run `make openapi`"
     );
     let (status, _, served) = get("/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(served, serde_json::from_str::<serde_json::Value>(&generated).unwrap());
     assert_eq!(served["openapi"], "3.1.0");
+    let schemas = &served["components"]["schemas"];
+    // An example is in the content itself or in the component schema it names.
+    let has_example = |content: &serde_json::Value| {
+        content.get("example").is_some()
+            || content["schema"]["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                .is_some_and(|name| schemas[name].get("example").is_some())
+    };
+    let mut operations = 0;
     for (path, item) in served["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
+            operations += 1;
             for field in ["operationId", "summary", "tags", "responses"] {
                 assert!(op.get(field).is_some(), "{method} {path} has no {field}");
             }
+            let mut examples = 0;
+            for (code, response) in op["responses"].as_object().unwrap() {
+                let content = response["content"].as_object();
+                assert!(content.is_some(), "{method} {path} {code} has no typed body");
+                for (media, c) in content.unwrap() {
+                    assert!(
+                        c.get("schema").is_some(),
+                        "{method} {path} {code} {media} has no schema"
+                    );
+                    examples += usize::from(has_example(c));
+                }
+            }
+            for c in op["requestBody"]["content"].as_object().into_iter().flatten() {
+                examples += usize::from(has_example(c.1));
+            }
+            assert!(examples > 0, "{method} {path} has no example");
+            if path.starts_with("/v1/") {
+                assert!(
+                    op["responses"].get("401").is_some(),
+                    "{method} {path} does not say it may be 401"
+                );
+                assert_eq!(op["security"][0]["bearer"], serde_json::json!([]), "{method} {path}");
+            }
         }
     }
+    assert!(operations >= 17, "{operations} operations");
 }
 
 #[test]

@@ -113,15 +113,17 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
 }
 
 async fn ensure_roles(scratch: &ScratchServer, from: &Snapshot, to: &Snapshot) -> Result<(), VerifyError> {
-    for role in from
+    // Collected first: no borrowing iterator lives across an await (keeps the future Send).
+    let roles: std::collections::BTreeSet<String> = from
         .tables
         .iter()
         .chain(&to.tables)
         .flat_map(|t| t.policies.iter().flat_map(|p| p.roles.iter()))
-    {
-        if role != "public" {
-            scratch.ensure_role(role).await?;
-        }
+        .filter(|r| *r != "public")
+        .cloned()
+        .collect();
+    for role in &roles {
+        scratch.ensure_role(role).await?;
     }
     Ok(())
 }
@@ -137,16 +139,7 @@ pub async fn verify(
     let db = scratch.create_database().await?;
     let result = async {
         let client = db.connect().await?;
-        for role in from
-            .tables
-            .iter()
-            .chain(&to.tables)
-            .flat_map(|t| t.policies.iter().flat_map(|p| p.roles.iter()))
-        {
-            if role != "public" {
-                scratch.ensure_role(role).await?;
-            }
-        }
+        ensure_roles(scratch, from, to).await?;
         let (stubs, stub_schemas) = create_stubs(&client, from, to).await?;
         let scope = scope.excluding_tables(&stubs).excluding_schemas(&stub_schemas);
         let base = read(&client, &scope).await?;

@@ -4,6 +4,7 @@ mod diff;
 mod openapi;
 mod serve;
 mod snapshot;
+mod token;
 
 use clap::{Parser, Subcommand};
 
@@ -25,6 +26,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Print the service's OpenAPI document.
     Openapi,
+    /// Print a development token signed with the registry's HS256 key.
+    Token(token::TokenArgs),
 }
 
 /// Options shared by the commands that read schemas.
@@ -56,5 +59,6 @@ pub async fn run(cli: Cli) -> Result<i32, anyhow::Error> {
         Command::Diff(args) => diff::run(args).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Openapi => openapi::run(),
+        Command::Token(args) => token::run(args),
     }
 }

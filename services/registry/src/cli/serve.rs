@@ -1,7 +1,6 @@
 //! `schemareg serve`: the HTTP service.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use schemareg_adapters::scratch::ScratchServer;
 
@@ -49,11 +48,21 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-    eprintln!("schemareg: listening on http://{}", listener.local_addr()?);
-    let state = AppState {
-        config: Arc::new(config),
-        scratch: Arc::new(scratch),
-    };
+    eprintln!(
+        "schemareg: listening on http://{} (API docs at /docs)",
+        listener.local_addr()?
+    );
+    let dev_tokens = config.jwt_hs256_secret.is_none() && config.jwt_public_keys.is_empty();
+    let state = AppState::new(config, scratch).await?;
+    if dev_tokens {
+        eprintln!(
+            "schemareg: tokens are checked with the development key in {}/dev-jwt-secret; make one with\n  \
+             TOKEN=$(./target/debug/schemareg token --subject you --role admin)\n  \
+             curl -H \"Authorization: Bearer $TOKEN\" http://{}/v1/overview",
+            state.config.data_dir,
+            listener.local_addr()?
+        );
+    }
     axum::serve(listener, crate::app::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

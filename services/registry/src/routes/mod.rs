@@ -1,3 +1,135 @@
-//! The HTTP resources, one file each.
+//! The HTTP resources, one file each, and what they share: paging, content negotiation and
+//! the scope bodies.
 
+pub mod bindings;
+pub mod drift;
+pub mod environments;
 pub mod health;
+pub mod overview;
+pub mod plans;
+pub mod services;
+pub mod versions;
+
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use schemareg_adapters::store::ScopeSpec;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, FieldError};
+
+/// Paging of a list: an opaque cursor from the previous page and a page size.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Page {
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+}
+
+impl Page {
+    pub fn limit(&self) -> Result<i64, ApiError> {
+        match self.limit {
+            None => Ok(20),
+            Some(n) if (1..=100).contains(&n) => Ok(n),
+            Some(n) => Err(ApiError::BadRequest(format!(
+                "limit must be between 1 and 100, not {n}"
+            ))),
+        }
+    }
+
+    /// The cursor's key.
+    pub fn after(&self) -> Result<Option<String>, ApiError> {
+        self.cursor
+            .as_deref()
+            .map(|c| {
+                URL_SAFE_NO_PAD
+                    .decode(c)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| ApiError::BadRequest(format!("cursor {c:?} is not one this registry gave out")))
+            })
+            .transpose()
+    }
+}
+
+/// The cursor of the page after one that ended at `key` (none when the page was not full).
+pub fn next_cursor(key: Option<String>, len: usize, limit: i64) -> Option<String> {
+    key.filter(|_| len as i64 == limit).map(|k| URL_SAFE_NO_PAD.encode(k))
+}
+
+/// Whether the client asked for SQL (`Accept: application/sql`).
+pub fn wants_sql(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("application/sql")))
+}
+
+/// A SQL text answer.
+pub fn sql_response(text: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/sql; charset=utf-8")], text).into_response()
+}
+
+/// Which schemas and objects are in scope: patterns and presets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"patterns": ["public", "-public.audit_*"], "presets": ["supabase"]}))]
+pub struct ScopeBody {
+    /// `SCHEMA` or `SCHEMA.TABLE`, `*` and `?` as wildcards, a leading `-` excludes.
+    #[serde(default)]
+    pub patterns: Vec<String>,
+    /// Presets of exclusions: `supabase` (`migration-tools` is always on).
+    #[serde(default)]
+    pub presets: Vec<String>,
+}
+
+impl ScopeBody {
+    /// Checked: every pattern and preset must be understood.
+    pub fn checked(self, field: &str) -> Result<ScopeSpec, ApiError> {
+        schemareg_engine::Scope::new(&self.patterns, &self.presets).map_err(|e| {
+            ApiError::Unprocessable(
+                format!("the scope is not valid: {e}"),
+                vec![FieldError::new(field, e.to_string())],
+            )
+        })?;
+        Ok(ScopeSpec {
+            patterns: self.patterns,
+            presets: self.presets,
+        })
+    }
+}
+
+impl From<ScopeSpec> for ScopeBody {
+    fn from(s: ScopeSpec) -> Self {
+        Self {
+            patterns: s.patterns,
+            presets: s.presets,
+        }
+    }
+}
+
+/// A name of a service or environment: lowercase letters, digits, `-`, `_` and `.`, starting
+/// with a letter or digit, at most 63 characters.
+pub fn check_name(field: &str, name: &str) -> Result<(), ApiError> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Unprocessable(
+            format!("{name:?} is not a valid {field}: use lowercase letters, digits, '-', '_' and '.', at most 63"),
+            vec![FieldError::new(field, "invalid name")],
+        ))
+    }
+}

@@ -108,3 +108,21 @@ pub fn temp_file(name: &str, content: &str) -> (tempfile::TempDir, String) {
     std::fs::write(&path, content).unwrap();
     (dir, path.display().to_string())
 }
+
+/// Applies a script with psql (ON_ERROR_STOP), as an operator would.
+pub fn psql(db: &TestDb, script: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.sql");
+    std::fs::write(&path, script).unwrap();
+    let out = Command::new(find_bindir().unwrap().join("psql"))
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
+        .arg(&path)
+        .arg(db.url())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "psql failed: {}\n{script}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,242 @@
+//! Environments (an ordered chain) and each service's binding to a database in each of them.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::services::ScopeSpec;
+use super::{Store, StoreError, is_unique_violation, json_column, now, to_json};
+
+/// An environment in the promotion chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    pub name: String,
+    /// Its place in the chain, from 1.
+    pub position: i64,
+    pub created_at: String,
+}
+
+/// How a binding's database URL is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    /// Encrypted with the registry's key; the store holds only the ciphertext.
+    Encrypted,
+    /// The name of an environment variable of the registry process.
+    Env,
+    /// The path of a file on the registry's machine.
+    File,
+}
+
+impl SecretKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretKind::Encrypted => "encrypted",
+            SecretKind::Env => "env",
+            SecretKind::File => "file",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        match s {
+            "encrypted" => Ok(SecretKind::Encrypted),
+            "env" => Ok(SecretKind::Env),
+            "file" => Ok(SecretKind::File),
+            other => Err(StoreError::Corrupt {
+                what: "secret kind",
+                message: other.to_string(),
+            }),
+        }
+    }
+}
+
+/// A binding to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBinding {
+    pub secret_kind: SecretKind,
+    /// The ciphertext, or the reference (variable name, file path).
+    pub secret: String,
+    /// The database's host, shown in answers (never the URL).
+    pub host: Option<String>,
+    pub scope: ScopeSpec,
+    pub updated_by: String,
+}
+
+/// The last drift check of a binding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriftRecord {
+    /// `in_sync`, `drifted` or `error`.
+    pub state: String,
+    pub version: Option<i64>,
+    pub checked_at: String,
+    pub fingerprint: Option<String>,
+}
+
+/// A service's database in an environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub service: String,
+    pub environment: String,
+    pub secret_kind: SecretKind,
+    pub secret: String,
+    pub host: Option<String>,
+    pub scope: ScopeSpec,
+    pub updated_by: String,
+    pub updated_at: String,
+    pub drift: Option<DriftRecord>,
+    /// The newest version the live database was found equal to.
+    pub verified_version: Option<i64>,
+    pub applied_version: Option<i64>,
+}
+
+const BINDING_COLUMNS: &str = "service, environment, secret_kind, secret, host, scope, updated_by, updated_at, \
+     drift_state, drift_version, drift_checked_at, live_fingerprint, verified_version, applied_version";
+
+fn binding(row: &AnyRow) -> Result<Binding, StoreError> {
+    let drift_state: Option<String> = row.try_get("drift_state")?;
+    Ok(Binding {
+        service: row.try_get("service")?,
+        environment: row.try_get("environment")?,
+        secret_kind: SecretKind::parse(&row.try_get::<String, _>("secret_kind")?)?,
+        secret: row.try_get("secret")?,
+        host: row.try_get("host")?,
+        scope: json_column("binding scope", &row.try_get::<String, _>("scope")?)?,
+        updated_by: row.try_get("updated_by")?,
+        updated_at: row.try_get("updated_at")?,
+        drift: match drift_state {
+            Some(state) => Some(DriftRecord {
+                state,
+                version: row.try_get("drift_version")?,
+                checked_at: row
+                    .try_get::<Option<String>, _>("drift_checked_at")?
+                    .unwrap_or_default(),
+                fingerprint: row.try_get("live_fingerprint")?,
+            }),
+            None => None,
+        },
+        verified_version: row.try_get("verified_version")?,
+        applied_version: row.try_get("applied_version")?,
+    })
+}
+
+fn environment(row: &AnyRow) -> Result<Environment, StoreError> {
+    Ok(Environment {
+        name: row.try_get("name")?,
+        position: row.try_get("position")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// The environments in chain order.
+    pub async fn environments(&self) -> Result<Vec<Environment>, StoreError> {
+        let rows = sqlx::query("SELECT name, position, created_at FROM environments ORDER BY position")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(environment).collect()
+    }
+
+    pub async fn existing_environment(&self, name: &str) -> Result<Environment, StoreError> {
+        let row = sqlx::query("SELECT name, position, created_at FROM environments WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("environment {name:?} does not exist")))?;
+        environment(&row)
+    }
+
+    /// Adds an environment at the end of the chain.
+    pub async fn create_environment(&self, name: &str) -> Result<Environment, StoreError> {
+        let at = now();
+        let result = sqlx::query(
+            "INSERT INTO environments (name, position, created_at) \
+             SELECT $1, COALESCE(MAX(position), 0) + 1, $2 FROM environments WHERE true",
+        )
+        .bind(name)
+        .bind(&at)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Err(e) if is_unique_violation(&e) => {
+                if self.existing_environment(name).await.is_ok() {
+                    Err(StoreError::Conflict(format!("environment {name:?} already exists")))
+                } else {
+                    Err(StoreError::Unavailable(
+                        "environments were added concurrently: try again".into(),
+                    ))
+                }
+            }
+            Err(e) => Err(e.into()),
+            Ok(_) => self.existing_environment(name).await,
+        }
+    }
+
+    /// Creates or replaces the service's binding in the environment (its drift record is reset).
+    pub async fn put_binding(&self, service: &str, environment: &str, new: &NewBinding) -> Result<Binding, StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO bindings ({BINDING_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL, NULL, NULL) \
+             ON CONFLICT (service, environment) DO UPDATE SET secret_kind = excluded.secret_kind, \
+             secret = excluded.secret, host = excluded.host, scope = excluded.scope, \
+             updated_by = excluded.updated_by, updated_at = excluded.updated_at, drift_state = NULL, \
+             drift_version = NULL, drift_checked_at = NULL, live_fingerprint = NULL"
+        ))
+        .bind(service)
+        .bind(environment)
+        .bind(new.secret_kind.as_str())
+        .bind(&new.secret)
+        .bind(new.host.as_deref())
+        .bind(to_json(&new.scope))
+        .bind(&new.updated_by)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        self.existing_binding(service, environment).await
+    }
+
+    pub async fn binding(&self, service: &str, environment: &str) -> Result<Option<Binding>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {BINDING_COLUMNS} FROM bindings WHERE service = $1 AND environment = $2"
+        ))
+        .bind(service)
+        .bind(environment)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(binding).transpose()
+    }
+
+    pub async fn existing_binding(&self, service: &str, environment: &str) -> Result<Binding, StoreError> {
+        self.binding(service, environment).await?.ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "service {service:?} has no database bound in environment {environment:?}"
+            ))
+        })
+    }
+
+    /// Every binding, by service then environment.
+    pub async fn bindings(&self) -> Result<Vec<Binding>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {BINDING_COLUMNS} FROM bindings ORDER BY service, environment"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(binding).collect()
+    }
+
+    /// Records a drift check; when the live database equals the version, it is the verified one.
+    pub async fn record_drift(&self, service: &str, environment: &str, drift: &DriftRecord) -> Result<(), StoreError> {
+        let verified = (drift.state == "in_sync").then_some(drift.version).flatten();
+        sqlx::query(
+            "UPDATE bindings SET drift_state = $3, drift_version = $4, drift_checked_at = $5, live_fingerprint = $6, \
+             verified_version = COALESCE($7, verified_version) WHERE service = $1 AND environment = $2",
+        )
+        .bind(service)
+        .bind(environment)
+        .bind(&drift.state)
+        .bind(drift.version)
+        .bind(&drift.checked_at)
+        .bind(drift.fingerprint.as_deref())
+        .bind(verified)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,157 @@
+//! The registry's own store: services, versions, environments, bindings and plans.
+//!
+//! One implementation over sqlx's `Any` driver serves both backends: SQLite (embedded, the
+//! default) and PostgreSQL (`postgres://…`, for several replicas). The SQL is portable (text and
+//! bigint columns, `$n` parameters, single-statement writes), so both backends run the same
+//! migrations and the same store test suite; [`Backend`] names the rare places they differ.
+
+mod environments;
+mod plans;
+mod services;
+mod versions;
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+
+pub use environments::{Binding, DriftRecord, Environment, NewBinding, SecretKind};
+pub use plans::{NewPlan, PlanOutcome, PlanRecord, PlanState};
+pub use services::{NewService, ScopeSpec, Service};
+pub use versions::{NewVersion, Pushed, Version, VersionRef};
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// Which database holds the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why the store could not answer. Messages never hold the store's URL.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store URL must start with sqlite:// or postgres://, not {0:?}")]
+    Url(String),
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    #[error("the store's migrations failed: {0}")]
+    Migrate(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the store holds a malformed {what}: {message}")]
+    Corrupt { what: &'static str, message: String },
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Unavailable(crate::pg::redact(&e.to_string()))
+    }
+}
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+/// The store: a connection pool and its backend.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish()
+    }
+}
+
+impl Store {
+    /// Opens the store at `url` and brings its schema up to date. A SQLite file (and its
+    /// folder) is created when missing.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let lower = url.to_ascii_lowercase();
+        let (backend, url) = if lower.starts_with("sqlite:") {
+            (Backend::Sqlite, sqlite_url(url)?)
+        } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            return Err(StoreError::Url(crate::pg::redact(url)));
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect(&url)
+            .await?;
+        if backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+        }
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Migrate(crate::pg::redact(&e.to_string())))?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the store answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `sqlite://path` with the file created when missing (and its folder).
+fn sqlite_url(url: &str) -> Result<String, StoreError> {
+    let rest = url.split_once(':').map(|x| x.1).unwrap_or("");
+    let path = rest.trim_start_matches("//");
+    let file = path.split('?').next().unwrap_or("");
+    if file.is_empty() || file == ":memory:" {
+        return Err(StoreError::Url(
+            "sqlite needs a file (sqlite://data/schemareg.db): an in-memory store is lost on restart".into(),
+        ));
+    }
+    if let Some(dir) = std::path::Path::new(file)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    Ok(if path.contains("mode=") {
+        format!("sqlite://{path}")
+    } else if path.contains('?') {
+        format!("sqlite://{path}&mode=rwc")
+    } else {
+        format!("sqlite://{path}?mode=rwc")
+    })
+}
+
+/// The current time as RFC 3339 in UTC, to the millisecond.
+pub fn now() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    let t = t.replace_nanosecond(t.millisecond() as u32 * 1_000_000).unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(what: &'static str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        what,
+        message: e.to_string(),
+    })
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("store values serialise")
+}

@@ -1,0 +1,207 @@
+//! Authentication: JWT bearer tokens checked for signature, `exp`, `nbf`, `iss` and `aud`,
+//! with the algorithm pinned by the key; roles from the `roles` claim.
+
+mod keys;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+pub use keys::KeyError;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Read services, versions, environments, drift, plans.
+    Reader,
+    /// Create services and push versions.
+    Publisher,
+    /// Create plans (and, later, apply them).
+    Deployer,
+    /// Approve plans.
+    Approver,
+    /// Everything, including environments and database bindings.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Reader => "reader",
+            Role::Publisher => "publisher",
+            Role::Deployer => "deployer",
+            Role::Approver => "approver",
+            Role::Admin => "admin",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [
+            Role::Reader,
+            Role::Publisher,
+            Role::Deployer,
+            Role::Approver,
+            Role::Admin,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// The claims schemareg reads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub iss: String,
+    pub aud: String,
+    pub exp: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// Who made a request, from a verified token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub subject: String,
+    pub roles: Vec<Role>,
+}
+
+impl Principal {
+    /// Allows reading: every role may read.
+    pub fn require_read(&self) -> Result<(), ApiError> {
+        if self.roles.is_empty() {
+            self.require(Role::Reader)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Allows the request when the token has `role` (or `admin`, which may do everything).
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.roles.contains(&role) || self.roles.contains(&Role::Admin) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "this needs the {} role; the token of {:?} has {}",
+                role.as_str(),
+                self.subject,
+                if self.roles.is_empty() {
+                    "no known role".to_string()
+                } else {
+                    self.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                }
+            )))
+        }
+    }
+}
+
+/// Checks tokens against the configured keys.
+pub struct Authenticator {
+    keys: Vec<(Algorithm, DecodingKey)>,
+    issuer: String,
+    audience: String,
+}
+
+impl Authenticator {
+    pub fn from_config(config: &Config) -> Result<Self, KeyError> {
+        Ok(Self {
+            keys: keys::decoding_keys(config)?,
+            issuer: config.jwt_issuer.clone(),
+            audience: config.jwt_audience.clone(),
+        })
+    }
+
+    /// Verifies a token: its algorithm must be one a configured key is for, and that key's
+    /// signature, time window, issuer and audience must hold.
+    pub fn verify(&self, token: &str) -> Result<Principal, ApiError> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|e| ApiError::Unauthorized(format!("the bearer token is not a valid JWT: {e}")))?;
+        let mut last = None;
+        for (alg, key) in self.keys.iter().filter(|(alg, _)| *alg == header.alg) {
+            let mut v = Validation::new(*alg);
+            v.set_issuer(&[&self.issuer]);
+            v.set_audience(&[&self.audience]);
+            v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+            v.validate_nbf = true;
+            v.leeway = 30;
+            match jsonwebtoken::decode::<Claims>(token, key, &v) {
+                Ok(data) => {
+                    return Ok(Principal {
+                        subject: data.claims.sub,
+                        roles: data.claims.roles.iter().filter_map(|r| Role::parse(r)).collect(),
+                    });
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(ApiError::Unauthorized(match last {
+            None => format!("tokens signed with {:?} are not accepted here", header.alg),
+            Some(e) => format!("the bearer token was refused: {}", refusal(&e)),
+        }))
+    }
+}
+
+fn refusal(e: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind;
+    match e.kind() {
+        ErrorKind::ExpiredSignature => "it has expired".into(),
+        ErrorKind::ImmatureSignature => "it is not valid yet (nbf)".into(),
+        ErrorKind::InvalidIssuer => "its issuer (iss) is not the one this registry accepts".into(),
+        ErrorKind::InvalidAudience => "its audience (aud) is not this registry".into(),
+        ErrorKind::InvalidSignature => "its signature does not verify".into(),
+        ErrorKind::MissingRequiredClaim(c) => format!("it has no {c} claim"),
+        _ => e.to_string(),
+    }
+}
+
+/// Signs a development token with the configured HS256 secret (`schemareg token`).
+pub fn sign(config: &Config, subject: &str, roles: &[Role], ttl_secs: u64) -> Result<String, KeyError> {
+    let secret = keys::hs256_secret(config)?.ok_or(KeyError::CannotSign)?;
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = Claims {
+        sub: subject.into(),
+        iss: config.jwt_issuer.clone(),
+        aud: config.jwt_audience.clone(),
+        exp: now + ttl_secs,
+        nbf: Some(now.saturating_sub(1)),
+        roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
+    };
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&secret),
+    )
+    .map_err(|e| KeyError::Invalid(e.to_string()))
+}
+
+impl<S> FromRequestParts<S> for Principal
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::Unauthorized("this needs a bearer token: send `Authorization: Bearer <JWT>`".into())
+        })?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::Unauthorized("the Authorization header is not `Bearer <JWT>`".into()))?;
+        state.auth.verify(token)
+    }
+}

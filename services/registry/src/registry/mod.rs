@@ -1,0 +1,52 @@
+//! The registry's work between the routes and the adapters: pushing versions, reading live
+//! databases, computing plans. Routes stay thin; this layer knows no HTTP beyond [`ApiError`].
+
+pub mod live;
+pub mod planning;
+pub mod push;
+
+use schemareg_adapters::store::{ScopeSpec, Service, Store, VersionRef};
+use schemareg_engine::{Scope, Snapshot};
+
+use crate::error::ApiError;
+
+/// The scope that applies: the binding's when it names one, else the service's.
+pub fn scope_of(service: &Service, binding: Option<&ScopeSpec>) -> Result<Scope, ApiError> {
+    let spec = binding
+        .filter(|b| !b.patterns.is_empty() || !b.presets.is_empty())
+        .unwrap_or(&service.scope);
+    Scope::new(&spec.patterns, &spec.presets)
+        .map_err(|e| ApiError::Internal(format!("a stored scope is not valid: {e}")))
+}
+
+/// A version's snapshot.
+pub async fn snapshot_of(store: &Store, service: &str, number: i64) -> Result<Snapshot, ApiError> {
+    let text = store.snapshot(service, number).await?;
+    schemareg_engine::from_json(text.as_bytes())
+        .map_err(|e| ApiError::Internal(format!("stored snapshot of {service} version {number}: {e}")))
+}
+
+/// Reads a version reference from a path segment: a number, `latest` or `sha256:…`.
+pub fn version_ref(text: &str) -> Result<VersionRef, ApiError> {
+    if text == "latest" {
+        Ok(VersionRef::Latest)
+    } else if let Some(hex) = text.strip_prefix("sha256:") {
+        if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            Ok(VersionRef::Digest(text.to_ascii_lowercase()))
+        } else {
+            Err(ApiError::BadRequest(format!(
+                "{text:?} is not a sha256 digest (64 hex digits)"
+            )))
+        }
+    } else {
+        text.parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .map(VersionRef::Number)
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "{text:?} names no version: give a number (1, 2, …), latest, or sha256:<digest>"
+                ))
+            })
+    }
+}

@@ -1,0 +1,71 @@
+//! Computing a plan in the background: read the live database, plan to the version, verify the
+//! plan in a scratch database, store the outcome.
+
+use schemareg_adapters::store::{Binding, PlanOutcome, PlanState, Service, Version};
+use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What to plan.
+pub struct Request {
+    pub id: String,
+    pub service: Service,
+    pub binding: Binding,
+    pub version: Version,
+    pub concurrently: bool,
+}
+
+/// Computes the plan and stores its outcome; errors become a `failed` plan that says why.
+pub async fn compute(state: AppState, request: Request) {
+    let outcome = match outcome(&state, &request).await {
+        Ok(o) => o,
+        Err(e) => PlanOutcome {
+            state: PlanState::Failed,
+            from_fingerprint: None,
+            body: None,
+            verification: None,
+            error: Some(e.to_string()),
+        },
+    };
+    if let Err(e) = state.store.finish_plan(&request.id, &outcome).await {
+        tracing::error!(plan = %request.id, error = %e, "cannot store a computed plan");
+    }
+}
+
+async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError> {
+    let live = super::live::read(state, &r.service, &r.binding).await?;
+    let to = live
+        .scope
+        .apply(super::snapshot_of(&state.store, &r.service.name, r.version.number).await?);
+    let options = PlanOptions {
+        concurrently: r.concurrently,
+        sizes: live.sizes.clone(),
+    };
+    let computed = plan(&live.snapshot, &to, &options);
+    let script = ScriptOptions::default();
+    let body = json!({
+        "plan": computed,
+        "sql": render_script(&computed, &script),
+        "rollback_sql": render_rollback_script(&computed, &script),
+    })
+    .to_string();
+    let mut outcome = PlanOutcome {
+        state: PlanState::PendingApproval,
+        from_fingerprint: Some(live.fingerprint.clone()),
+        body: Some(body),
+        verification: Some("no changes: nothing to verify".into()),
+        error: None,
+    };
+    if !computed.is_empty() {
+        let report =
+            schemareg_adapters::verify::verify(&state.scratch, &live.scope, &live.snapshot, &to, &computed).await?;
+        outcome.verification = Some(report.summary());
+        if !report.passed() {
+            outcome.state = PlanState::Failed;
+            outcome.error = Some(format!("the plan did not verify: {}", report.summary()));
+        }
+    }
+    Ok(outcome)
+}

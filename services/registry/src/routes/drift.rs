@@ -1,0 +1,119 @@
+//! `/v1/services/{service}/environments/{environment}/drift`: the live database, read now,
+//! compared with a version.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use schemareg_adapters::store::{DriftRecord, VersionRef};
+use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan_changes, render_script};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Principal;
+use crate::error::{ApiError, Problem};
+use crate::registry::{live, snapshot_of, version_ref};
+use crate::state::AppState;
+
+/// Which version to compare with.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DriftParams {
+    /// A number, `latest` or `sha256:<digest>`; default: the version last applied there, else
+    /// the latest.
+    pub version: Option<String>,
+}
+
+/// What differs between the live database and a version.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"service": "billing", "environment": "dev", "version": 3, "version_digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "state": "drifted", "live_fingerprint": "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", "read_at": "2026-11-25T10:00:00.000Z", "changes": [{"kind": "add_column", "table": "public.users", "column": "bio"}], "sql": "ALTER TABLE \"public\".\"users\" ADD COLUMN \"bio\" text;"}))]
+pub struct DriftView {
+    pub service: String,
+    pub environment: String,
+    /// The version compared with.
+    pub version: i64,
+    pub version_digest: String,
+    /// `in_sync` or `drifted`.
+    pub state: String,
+    /// The digest of the live schema in scope.
+    pub live_fingerprint: String,
+    /// When the live database was read.
+    pub read_at: String,
+    /// The typed changes that take the live database to the version.
+    pub changes: Vec<serde_json::Value>,
+    /// Those changes as a SQL script (empty when in sync).
+    pub sql: String,
+}
+
+/// Reads the live database now and compares it with a version.
+#[utoipa::path(get, path = "/v1/services/{service}/environments/{environment}/drift", tag = "drift",
+    operation_id = "getDrift", summary = "Compare the live database with a version", security(("bearer" = [])),
+    params(("service" = String, Path, description = "The service's name"),
+        ("environment" = String, Path, description = "The environment's name", example = "dev"), DriftParams),
+    responses(
+        (status = 200, description = "The differences (none when in sync)", body = DriftView),
+        (status = 400, description = "Not a version reference", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service, environment, binding or version", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database or the store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_drift(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((service, environment)): Path<(String, String)>,
+    Query(params): Query<DriftParams>,
+) -> Result<Json<DriftView>, ApiError> {
+    who.require_read()?;
+    let at = params.version.as_deref().map(version_ref).transpose()?;
+    let svc = state.store.existing_service(&service).await?;
+    state.store.existing_environment(&environment).await?;
+    let binding = state.store.existing_binding(&service, &environment).await?;
+    let at = at.unwrap_or(match binding.applied_version {
+        Some(n) => VersionRef::Number(n),
+        None => VersionRef::Latest,
+    });
+    let version = state.store.existing_version(&service, &at).await?;
+    let live = live::read(&state, &svc, &binding).await?;
+    let wanted = live
+        .scope
+        .apply(snapshot_of(&state.store, &service, version.number).await?);
+    let changes = schemareg_engine::diff::diff(&live.snapshot, &wanted);
+    let sql = if changes.is_empty() {
+        String::new()
+    } else {
+        let options = PlanOptions {
+            sizes: live.sizes.clone(),
+            ..PlanOptions::default()
+        };
+        render_script(
+            &plan_changes(&live.snapshot, &wanted, &changes, &options),
+            &ScriptOptions::default(),
+        )
+    };
+    let drift_state = if changes.is_empty() { "in_sync" } else { "drifted" };
+    state
+        .store
+        .record_drift(
+            &service,
+            &environment,
+            &DriftRecord {
+                state: drift_state.into(),
+                version: Some(version.number),
+                checked_at: live.read_at.clone(),
+                fingerprint: Some(live.fingerprint.clone()),
+            },
+        )
+        .await?;
+    Ok(Json(DriftView {
+        service,
+        environment,
+        version: version.number,
+        version_digest: version.digest,
+        state: drift_state.into(),
+        live_fingerprint: live.fingerprint,
+        read_at: live.read_at,
+        changes: changes
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap_or_default())
+            .collect(),
+        sql,
+    }))
+}

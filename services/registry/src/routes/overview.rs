@@ -1,0 +1,111 @@
+//! `/v1/overview`: what runs where, in one call, for dashboards.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use schemareg_adapters::store::{PlanState, VersionRef};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+/// One service in one environment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Placement {
+    pub environment: String,
+    /// Whether a database is bound there.
+    pub bound: bool,
+    pub host: Option<String>,
+    pub applied_version: Option<i64>,
+    /// The newest version the live database was found equal to.
+    pub verified_version: Option<i64>,
+    /// `in_sync`, `drifted`, or null when never checked.
+    pub drift_state: Option<String>,
+    pub drift_checked_at: Option<String>,
+    /// Plans waiting for approval there.
+    pub pending_plans: Vec<String>,
+}
+
+/// One service across the chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceOverview {
+    pub service: String,
+    pub latest_version: Option<i64>,
+    pub latest_digest: Option<String>,
+    pub environments: Vec<Placement>,
+}
+
+/// What runs where.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"environments": ["dev", "staging", "production"], "services": [{"service": "billing", "latest_version": 3, "latest_digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "environments": [{"environment": "dev", "bound": true, "host": "db.internal:5432", "applied_version": null, "verified_version": 3, "drift_state": "in_sync", "drift_checked_at": "2026-11-25T10:00:00.000Z", "pending_plans": []}]}]}))]
+pub struct Overview {
+    /// The chain, in order.
+    pub environments: Vec<String>,
+    pub services: Vec<ServiceOverview>,
+}
+
+/// For each service and environment: latest version, applied and verified versions, drift
+/// state and when it was checked, plans waiting for approval.
+#[utoipa::path(get, path = "/v1/overview", tag = "overview", operation_id = "getOverview",
+    summary = "What runs where", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every service in every environment", body = Overview),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Result<Json<Overview>, ApiError> {
+    who.require_read()?;
+    let environments: Vec<String> = state.store.environments().await?.into_iter().map(|e| e.name).collect();
+    let mut bindings: BTreeMap<(String, String), _> = state
+        .store
+        .bindings()
+        .await?
+        .into_iter()
+        .map(|b| ((b.service.clone(), b.environment.clone()), b))
+        .collect();
+    let mut services = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = state.store.services(after.as_deref(), 100).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.name.clone());
+        for svc in &page {
+            let latest = state.store.version(&svc.name, &VersionRef::Latest).await?;
+            let pending = state
+                .store
+                .plans(&svc.name, None, Some(PlanState::PendingApproval), 100)
+                .await?;
+            let placements = environments
+                .iter()
+                .map(|env| {
+                    let b = bindings.remove(&(svc.name.clone(), env.clone()));
+                    let drift = b.as_ref().and_then(|b| b.drift.clone());
+                    Placement {
+                        environment: env.clone(),
+                        bound: b.is_some(),
+                        host: b.as_ref().and_then(|b| b.host.clone()),
+                        applied_version: b.as_ref().and_then(|b| b.applied_version),
+                        verified_version: b.as_ref().and_then(|b| b.verified_version),
+                        drift_state: drift.as_ref().map(|d| d.state.clone()),
+                        drift_checked_at: drift.map(|d| d.checked_at),
+                        pending_plans: pending
+                            .iter()
+                            .filter(|p| &p.environment == env)
+                            .map(|p| p.id.clone())
+                            .collect(),
+                    }
+                })
+                .collect();
+            services.push(ServiceOverview {
+                service: svc.name.clone(),
+                latest_version: latest.as_ref().map(|v| v.number),
+                latest_digest: latest.map(|v| v.digest),
+                environments: placements,
+            });
+        }
+    }
+    Ok(Json(Overview { environments, services }))
+}

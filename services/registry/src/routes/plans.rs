@@ -1,0 +1,278 @@
+//! Plans: `POST /v1/services/{service}/environments/{environment}/plans` computes a verified
+//! plan from the live database to a version (polled while `computing`); `/v1/plans/{id}` reads
+//! it as JSON or SQL.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use schemareg_adapters::store::{NewPlan, PlanRecord, PlanState};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{sql_response, wants_sql};
+use crate::auth::{Principal, Role};
+use crate::error::{ApiError, Problem};
+use crate::registry::{planning, version_ref};
+use crate::state::AppState;
+
+/// A plan to compute.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": "latest", "concurrently": false}))]
+pub struct CreatePlan {
+    /// The version to reach: a number, `latest` (default) or `sha256:<digest>`.
+    pub version: Option<String>,
+    /// Build indexes on existing tables with `CREATE INDEX CONCURRENTLY`.
+    #[serde(default)]
+    pub concurrently: bool,
+}
+
+/// A plan.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "plan_6f1c2a9e0b7d4c31", "service": "billing", "environment": "dev", "state": "pending_approval", "to_version": 3, "to_digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "from_fingerprint": "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", "verification": "verified: the plan reaches TO and the rollback brings FROM back", "error": null, "hazards": ["data_loss"], "plan": {"format": 1, "steps": []}, "sql": "SET lock_timeout = '10s';", "rollback_sql": "", "requested_by": "deployer", "created_at": "2026-11-25T10:00:00.000Z", "updated_at": "2026-11-25T10:00:02.000Z"}))]
+pub struct PlanView {
+    pub id: String,
+    pub service: String,
+    pub environment: String,
+    /// `computing` (poll again), `pending_approval` (computed and verified) or `failed`.
+    pub state: String,
+    pub to_version: i64,
+    pub to_digest: String,
+    /// The digest of the live schema the plan was computed from.
+    pub from_fingerprint: Option<String>,
+    /// What verification in a scratch database found.
+    pub verification: Option<String>,
+    pub error: Option<String>,
+    /// Every hazard kind of the plan's steps.
+    pub hazards: Vec<String>,
+    /// The steps: SQL, rollback, hazards, lock and transaction flag.
+    pub plan: Option<serde_json::Value>,
+    /// The plan as a script psql applies.
+    pub sql: Option<String>,
+    pub rollback_sql: Option<String>,
+    pub requested_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<PlanRecord> for PlanView {
+    fn from(p: PlanRecord) -> Self {
+        let body: serde_json::Value = p
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok())
+            .unwrap_or_default();
+        let mut hazards: Vec<String> = body["plan"]["steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s["hazards"].as_array().cloned().unwrap_or_default())
+            .filter_map(|h| h["kind"].as_str().map(String::from))
+            .collect();
+        hazards.sort();
+        hazards.dedup();
+        Self {
+            id: p.id,
+            service: p.service,
+            environment: p.environment,
+            state: p.state.as_str().into(),
+            to_version: p.to_version,
+            to_digest: p.to_digest,
+            from_fingerprint: p.from_fingerprint,
+            verification: p.verification,
+            error: p.error,
+            hazards,
+            plan: body.get("plan").cloned(),
+            sql: body["sql"].as_str().map(String::from),
+            rollback_sql: body["rollback_sql"].as_str().map(String::from),
+            requested_by: p.requested_by,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// A service's plans, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": []}))]
+pub struct PlanList {
+    pub items: Vec<PlanView>,
+}
+
+fn plan_id() -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the system's random source works");
+    format!("plan_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+fn computing(location: String, view: PlanView) -> Response {
+    (
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location), (header::RETRY_AFTER, "1".to_string())],
+        Json(view),
+    )
+        .into_response()
+}
+
+/// Computes a plan from the live database to a version (deployer). Answers 201 with the plan
+/// when it is ready within a few seconds, else 202 `computing` with `Location` and
+/// `Retry-After`: poll it.
+#[utoipa::path(post, path = "/v1/services/{service}/environments/{environment}/plans", tag = "plans",
+    operation_id = "createPlan", summary = "Plan a migration to a version", security(("bearer" = [])),
+    params(("service" = String, Path, description = "The service's name"),
+        ("environment" = String, Path, description = "The environment's name", example = "dev")),
+    request_body(content = CreatePlan, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Computed (pending approval) or failed, with the reason", body = PlanView),
+        (status = 202, description = "Still computing: poll `Location` after `Retry-After` seconds", body = PlanView),
+        (status = 400, description = "Malformed JSON or version reference", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the deployer role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service, environment, binding or version", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_plan(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((service, environment)): Path<(String, String)>,
+    Json(body): Json<CreatePlan>,
+) -> Result<Response, ApiError> {
+    who.require(Role::Deployer)?;
+    let at = version_ref(body.version.as_deref().unwrap_or("latest"))?;
+    let svc = state.store.existing_service(&service).await?;
+    state.store.existing_environment(&environment).await?;
+    let binding = state.store.existing_binding(&service, &environment).await?;
+    let version = state.store.existing_version(&service, &at).await?;
+    let record = state
+        .store
+        .create_plan(&NewPlan {
+            id: plan_id(),
+            service: service.clone(),
+            environment: environment.clone(),
+            to_version: version.number,
+            to_digest: version.digest.clone(),
+            requested_by: who.subject,
+        })
+        .await?;
+    let id = record.id.clone();
+    let location = format!("/v1/plans/{id}");
+    let task = tokio::spawn(planning::compute(
+        state.clone(),
+        planning::Request {
+            id: id.clone(),
+            service: svc,
+            binding,
+            version,
+            concurrently: body.concurrently,
+        },
+    ));
+    // Wait a little (well inside the request timeout); a slow plan goes on in the background.
+    let wait = Duration::from_secs((state.config.request_timeout_secs / 3).clamp(1, 10));
+    if tokio::time::timeout(wait, task).await.is_err() {
+        return Ok(computing(location, record.into()));
+    }
+    let done = state.store.existing_plan(&id).await?;
+    if done.state == PlanState::Computing {
+        return Ok(computing(location, done.into()));
+    }
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(PlanView::from(done)),
+    )
+        .into_response())
+}
+
+/// Reads a plan as JSON, or its SQL script with `Accept: application/sql`.
+#[utoipa::path(get, path = "/v1/plans/{id}", tag = "plans", operation_id = "getPlan",
+    summary = "Read a plan", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
+    responses(
+        (status = 200, description = "The plan (application/json) or its script (application/sql)",
+            content(
+                (PlanView = "application/json"),
+                (String = "application/sql", example = "SET lock_timeout = '10s';"),
+            )),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plan", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "SQL asked of a plan that is computing or failed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_plan(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    who.require_read()?;
+    let record = state.store.existing_plan(&id).await?;
+    let view = PlanView::from(record);
+    if wants_sql(&headers) {
+        return match view.sql {
+            Some(sql) => Ok(sql_response(sql)),
+            None => Err(ApiError::Conflict(format!(
+                "plan {id} is {}: it has no SQL{}",
+                view.state,
+                if view.state == "computing" {
+                    " yet; poll it again"
+                } else {
+                    ""
+                }
+            ))),
+        };
+    }
+    Ok(Json(view).into_response())
+}
+
+/// Filters of a plan list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanFilter {
+    /// Only plans for this environment.
+    pub environment: Option<String>,
+    /// Only plans in this state: `computing`, `pending_approval`, `failed`.
+    pub state: Option<String>,
+}
+
+/// Lists a service's plans, newest first (at most 100).
+#[utoipa::path(get, path = "/v1/services/{service}/plans", tag = "plans", operation_id = "listPlans",
+    summary = "List a service's plans", security(("bearer" = [])),
+    params(("service" = String, Path, description = "The service's name"), PlanFilter),
+    responses(
+        (status = 200, description = "The plans", body = PlanList),
+        (status = 400, description = "Unknown state", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_plans(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(service): Path<String>,
+    Query(filter): Query<PlanFilter>,
+) -> Result<Json<PlanList>, ApiError> {
+    who.require_read()?;
+    let wanted = filter
+        .state
+        .as_deref()
+        .map(|s| {
+            PlanState::parse(s).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "{s:?} is not a plan state (computing, pending_approval, failed)"
+                ))
+            })
+        })
+        .transpose()?;
+    state.store.existing_service(&service).await?;
+    let plans = state
+        .store
+        .plans(&service, filter.environment.as_deref(), wanted, 100)
+        .await?;
+    Ok(Json(PlanList {
+        items: plans.into_iter().map(Into::into).collect(),
+    }))
+}

@@ -1,0 +1,148 @@
+//! `/v1/services`: the applications whose schemas the registry keeps.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use schemareg_adapters::store::{NewService, Service};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Page, ScopeBody, check_name, next_cursor};
+use crate::auth::{Principal, Role};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+/// A service to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "billing", "description": "Invoices and payments", "owners": ["team-payments"], "scope": {"patterns": ["public"], "presets": ["supabase"]}}))]
+pub struct CreateService {
+    /// Lowercase letters, digits, `-`, `_`, `.`; at most 63 characters.
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Who owns it (teams or people).
+    #[serde(default)]
+    pub owners: Vec<String>,
+    /// The default scope of its snapshots and databases.
+    #[serde(default)]
+    pub scope: ScopeBody,
+}
+
+/// A service.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"name": "billing", "description": "Invoices and payments", "owners": ["team-payments"], "scope": {"patterns": ["public"], "presets": ["supabase"]}, "created_by": "alice", "created_at": "2026-11-25T10:00:00.000Z"}))]
+pub struct ServiceView {
+    pub name: String,
+    pub description: String,
+    pub owners: Vec<String>,
+    pub scope: ScopeBody,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+impl From<Service> for ServiceView {
+    fn from(s: Service) -> Self {
+        Self {
+            name: s.name,
+            description: s.description,
+            owners: s.owners,
+            scope: s.scope.into(),
+            created_by: s.created_by,
+            created_at: s.created_at,
+        }
+    }
+}
+
+/// A page of services.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"name": "billing", "description": "", "owners": [], "scope": {"patterns": [], "presets": []}, "created_by": "alice", "created_at": "2026-11-25T10:00:00.000Z"}], "next_cursor": null}))]
+pub struct ServiceList {
+    pub items: Vec<ServiceView>,
+    /// Give it as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Creates a service (publisher).
+#[utoipa::path(post, path = "/v1/services", tag = "services", operation_id = "createService",
+    summary = "Create a service", security(("bearer" = [])),
+    request_body(content = CreateService, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created; `Location` names it", body = ServiceView),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the publisher role", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A service of that name exists", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name or scope", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_service(
+    State(state): State<AppState>,
+    who: Principal,
+    Json(body): Json<CreateService>,
+) -> Result<impl IntoResponse, ApiError> {
+    who.require(Role::Publisher)?;
+    check_name("name", &body.name)?;
+    let created = state
+        .store
+        .create_service(&NewService {
+            name: body.name,
+            description: body.description,
+            owners: body.owners,
+            scope: body.scope.checked("scope")?,
+            created_by: who.subject,
+        })
+        .await?;
+    let location = format!("/v1/services/{}", created.name);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(ServiceView::from(created)),
+    ))
+}
+
+/// Lists services by name.
+#[utoipa::path(get, path = "/v1/services", tag = "services", operation_id = "listServices",
+    summary = "List services", security(("bearer" = [])), params(Page),
+    responses(
+        (status = 200, description = "A page of services", body = ServiceList),
+        (status = 400, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_services(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(page): Query<Page>,
+) -> Result<Json<ServiceList>, ApiError> {
+    who.require_read()?;
+    let limit = page.limit()?;
+    let items = state.store.services(page.after()?.as_deref(), limit).await?;
+    let next = next_cursor(items.last().map(|s| s.name.clone()), items.len(), limit);
+    Ok(Json(ServiceList {
+        items: items.into_iter().map(ServiceView::from).collect(),
+        next_cursor: next,
+    }))
+}
+
+/// Reads one service.
+#[utoipa::path(get, path = "/v1/services/{service}", tag = "services", operation_id = "getService",
+    summary = "Read a service", security(("bearer" = [])),
+    params(("service" = String, Path, description = "The service's name")),
+    responses(
+        (status = 200, description = "The service", body = ServiceView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_service(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(service): Path<String>,
+) -> Result<Json<ServiceView>, ApiError> {
+    who.require_read()?;
+    Ok(Json(state.store.existing_service(&service).await?.into()))
+}

@@ -1,0 +1,295 @@
+//! `/v1/services/{service}/versions`: immutable, numbered, content-addressed snapshots.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use schemareg_adapters::store::Version;
+use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_script};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{Page, next_cursor, sql_response, wants_sql};
+use crate::auth::{Principal, Role};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::registry::push::{Body, Provenance, push};
+use crate::registry::{snapshot_of, version_ref};
+use crate::state::AppState;
+
+/// A version.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"service": "billing", "number": 3, "digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "source": "sql", "pushed_by": "ci-bot", "commit": "4b825dc", "pipeline_url": "https://ci.example.com/runs/42", "labels": {"branch": "main"}, "created_at": "2026-11-25T10:00:00.000Z"}))]
+pub struct VersionView {
+    pub service: String,
+    /// 1, 2, 3… per service.
+    pub number: i64,
+    /// `sha256:` of the snapshot's canonical form.
+    pub digest: String,
+    /// How it was pushed: `json` or `sql`.
+    pub source: String,
+    /// The token subject that pushed it.
+    pub pushed_by: String,
+    pub commit: Option<String>,
+    pub pipeline_url: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub created_at: String,
+}
+
+impl From<Version> for VersionView {
+    fn from(v: Version) -> Self {
+        Self {
+            service: v.service,
+            number: v.number,
+            digest: v.digest,
+            source: v.source,
+            pushed_by: v.pushed_by,
+            commit: v.commit,
+            pipeline_url: v.pipeline_url,
+            labels: v.labels,
+            created_at: v.created_at,
+        }
+    }
+}
+
+/// A page of versions, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"service": "billing", "number": 1, "digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "source": "json", "pushed_by": "ci-bot", "commit": null, "pipeline_url": null, "labels": {}, "created_at": "2026-11-25T10:00:00.000Z"}], "next_cursor": null}))]
+pub struct VersionList {
+    pub items: Vec<VersionView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Who and what pushed a version.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PushParams {
+    /// The commit the snapshot was made from.
+    pub commit: Option<String>,
+    /// The pipeline run that pushed it.
+    pub pipeline_url: Option<String>,
+    /// Labels as `key=value` pairs separated by commas: `branch=main,team=payments`.
+    pub labels: Option<String>,
+}
+
+fn labels(text: Option<&str>) -> Result<BTreeMap<String, String>, ApiError> {
+    let mut out = BTreeMap::new();
+    for pair in text.unwrap_or("").split(',').filter(|p| !p.trim().is_empty()) {
+        let (k, v) = pair.split_once('=').ok_or_else(|| {
+            ApiError::Unprocessable(
+                format!("label {pair:?} is not key=value"),
+                vec![FieldError::new("labels", "each label is key=value")],
+            )
+        })?;
+        out.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    Ok(out)
+}
+
+fn body_kind(headers: &HeaderMap) -> Result<Body, ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match ct.as_str() {
+        "application/json" => Ok(Body::Json),
+        "application/sql" => Ok(Body::Sql),
+        "" => Err(ApiError::UnsupportedMediaType(
+            "say what the body is: Content-Type application/json (a snapshot) or application/sql (DDL)".into(),
+        )),
+        other => Err(ApiError::UnsupportedMediaType(format!(
+            "{other} is not accepted: send application/json (a snapshot) or application/sql (DDL)"
+        ))),
+    }
+}
+
+/// Pushes a snapshot (publisher): new content makes the next version (201), content the
+/// service already has answers with that version (200).
+#[utoipa::path(post, path = "/v1/services/{service}/versions", tag = "versions", operation_id = "pushVersion",
+    summary = "Push a snapshot or DDL", security(("bearer" = [])),
+    params(("service" = String, Path, description = "The service's name"), PushParams),
+    request_body(description = "A snapshot (application/json) or DDL (application/sql), run in a scratch database",
+        content(
+            (serde_json::Value = "application/json", example = json!({"format": 1, "schemas": [{"name": "public"}]})),
+            (String = "application/sql", example = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);"),
+        )),
+    responses(
+        (status = 200, description = "Already there: the existing version", body = VersionView),
+        (status = 201, description = "A new version; `Location` names it", body = VersionView),
+        (status = 400, description = "Malformed JSON or text", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the publisher role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither application/json nor application/sql", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid snapshot, or SQL PostgreSQL rejects (with line and column)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The scratch server or the store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn push_version(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(service): Path<String>,
+    Query(params): Query<PushParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    who.require(Role::Publisher)?;
+    let kind = body_kind(&headers)?;
+    let service = state.store.existing_service(&service).await?;
+    let provenance = Provenance {
+        pushed_by: who.subject,
+        commit: params.commit,
+        pipeline_url: params.pipeline_url,
+        labels: labels(params.labels.as_deref())?,
+    };
+    let pushed = push(&state, &service, kind, &body, provenance).await?;
+    let location = format!("/v1/services/{}/versions/{}", service.name, pushed.version.number);
+    let status = if pushed.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        [(header::LOCATION, location)],
+        Json(VersionView::from(pushed.version)),
+    )
+        .into_response())
+}
+
+/// Lists a service's versions, newest first.
+#[utoipa::path(get, path = "/v1/services/{service}/versions", tag = "versions", operation_id = "listVersions",
+    summary = "List versions", security(("bearer" = [])),
+    params(("service" = String, Path, description = "The service's name"), Page),
+    responses(
+        (status = 200, description = "A page of versions", body = VersionList),
+        (status = 400, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_versions(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(service): Path<String>,
+    Query(page): Query<Page>,
+) -> Result<Json<VersionList>, ApiError> {
+    who.require_read()?;
+    let limit = page.limit()?;
+    let before = page
+        .after()?
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| ApiError::BadRequest("the cursor is not one this registry gave out".into()))
+        })
+        .transpose()?;
+    state.store.existing_service(&service).await?;
+    let items = state.store.versions(&service, before, limit).await?;
+    let next = next_cursor(items.last().map(|v| v.number.to_string()), items.len(), limit);
+    Ok(Json(VersionList {
+        items: items.into_iter().map(VersionView::from).collect(),
+        next_cursor: next,
+    }))
+}
+
+async fn find(state: &AppState, service: &str, version: &str) -> Result<Version, ApiError> {
+    let at = version_ref(version)?;
+    state.store.existing_service(service).await?;
+    Ok(state.store.existing_version(service, &at).await?)
+}
+
+/// Reads a version by number, `latest`, or digest.
+#[utoipa::path(get, path = "/v1/services/{service}/versions/{version}", tag = "versions", operation_id = "getVersion",
+    summary = "Read a version", security(("bearer" = [])),
+    params(("service" = String, Path, description = "The service's name"),
+        ("version" = String, Path, description = "A number, `latest`, or `sha256:<digest>`", example = "latest")),
+    responses(
+        (status = 200, description = "The version", body = VersionView),
+        (status = 400, description = "Not a version reference", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service or version", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_version(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((service, version)): Path<(String, String)>,
+) -> Result<Json<VersionView>, ApiError> {
+    who.require_read()?;
+    Ok(Json(find(&state, &service, &version).await?.into()))
+}
+
+/// A version's snapshot JSON, or its DDL with `Accept: application/sql`.
+#[utoipa::path(get, path = "/v1/services/{service}/versions/{version}/snapshot", tag = "versions",
+    operation_id = "getVersionSnapshot", summary = "Read a version's snapshot or DDL", security(("bearer" = [])),
+    params(("service" = String, Path, description = "The service's name"),
+        ("version" = String, Path, description = "A number, `latest`, or `sha256:<digest>`", example = "1")),
+    responses(
+        (status = 200, description = "The snapshot (application/json) or the DDL that creates it (application/sql)",
+            content(
+                (serde_json::Value = "application/json", example = json!({"format": 1, "schemas": [{"name": "public"}]})),
+                (String = "application/sql", example = "CREATE TABLE \"public\".\"users\" (\"id\" bigint NOT NULL);"),
+            )),
+        (status = 400, description = "Not a version reference", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service or version", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_snapshot(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((service, version)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    who.require_read()?;
+    let v = find(&state, &service, &version).await?;
+    if wants_sql(&headers) {
+        let snapshot = snapshot_of(&state.store, &service, v.number).await?;
+        let ddl = plan(&Default::default(), &snapshot, &PlanOptions::default());
+        return Ok(sql_response(render_script(&ddl, &ScriptOptions::default())));
+    }
+    let text = state.store.snapshot(&service, v.number).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
+}
+
+/// The plan that takes one version to another, as JSON or (`Accept: application/sql`) SQL.
+#[utoipa::path(get, path = "/v1/services/{service}/versions/{from}/diff/{to}", tag = "versions",
+    operation_id = "diffVersions", summary = "Diff two versions", security(("bearer" = [])),
+    params(("service" = String, Path, description = "The service's name"),
+        ("from" = String, Path, description = "The version to start from", example = "1"),
+        ("to" = String, Path, description = "The version to reach", example = "latest")),
+    responses(
+        (status = 200, description = "The plan: steps with SQL, rollback, hazards, lock and transaction flag",
+            content(
+                (serde_json::Value = "application/json", example = json!({"format": 1, "from_digest": "sha256:…", "to_digest": "sha256:…", "steps": []})),
+                (String = "application/sql", example = "SET lock_timeout = '10s';"),
+            )),
+        (status = 400, description = "Not a version reference", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service or version", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn diff_versions(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((service, from, to)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    who.require_read()?;
+    let from = find(&state, &service, &from).await?;
+    let to = find(&state, &service, &to).await?;
+    let from = snapshot_of(&state.store, &service, from.number).await?;
+    let to = snapshot_of(&state.store, &service, to.number).await?;
+    let computed = plan(&from, &to, &PlanOptions::default());
+    if wants_sql(&headers) {
+        return Ok(sql_response(render_script(&computed, &ScriptOptions::default())));
+    }
+    Ok(Json(computed).into_response())
+}

@@ -1,0 +1,260 @@
+//! A registry for HTTP tests: the real application (store, scratch server, keys) driven
+//! through its router, with tokens signed by the test's key.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use schemareg::auth::{Role, sign};
+use schemareg::config::Config;
+use schemareg::state::AppState;
+use schemareg_adapters::store::Store;
+use schemareg_adapters::testing::TestDb;
+use tower::ServiceExt;
+
+/// The password put in every database URL the tests bind: it must never come back.
+pub const PASSWORD: &str = "hunter2-never-shown";
+
+/// Every log line of this test binary (for the secrets check).
+pub fn logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = buffer.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug,sqlx=debug,tokio_postgres=debug")
+            .with_writer(move || LogWriter(writer.clone()))
+            .try_init();
+        buffer
+    })
+    .clone()
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Which store backs the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct Api {
+    pub app: Router,
+    pub store: Store,
+    pub config: Config,
+    /// Every response body seen (for the secrets check).
+    pub seen: Mutex<Vec<String>>,
+    _dir: tempfile::TempDir,
+    _db: Option<TestDb>,
+}
+
+/// A response.
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// Asserts a problem document of this status and returns it.
+    pub fn problem(&self, status: u16) -> serde_json::Value {
+        assert_eq!(self.status.as_u16(), status, "{}", self.text);
+        assert_eq!(
+            self.headers["content-type"], "application/problem+json",
+            "{}",
+            self.text
+        );
+        let p = self.json();
+        assert_eq!(p["status"], status);
+        for field in ["type", "title", "detail", "instance"] {
+            assert!(p[field].is_string(), "problem without {field}: {p}");
+        }
+        p
+    }
+}
+
+impl Api {
+    pub async fn new(backend: Backend) -> Self {
+        Self::with(backend, |_| {}).await
+    }
+
+    pub async fn with(backend: Backend, change: impl FnOnce(&mut Config)) -> Self {
+        logs();
+        let dir = tempfile::tempdir().unwrap();
+        let (store_url, db) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}/store.db", dir.path().display()), None),
+            Backend::Postgres => {
+                let db = TestDb::new().await;
+                (db.url(), Some(db))
+            }
+        };
+        let mut config = Config {
+            store_url,
+            data_dir: dir.path().join("data").display().to_string(),
+            jwt_hs256_secret: Some("a-test-secret-that-is-long-enough-0123456789".into()),
+            secret_key: Some("CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=".into()),
+            body_limit: 1024 * 1024,
+            ..Config::default()
+        };
+        change(&mut config);
+        let state = AppState::new(config.clone(), schemareg_adapters::testing::scratch().await)
+            .await
+            .unwrap();
+        Self {
+            app: schemareg::app::app(state.clone()),
+            store: state.store.clone(),
+            config,
+            seen: Mutex::new(Vec::new()),
+            _dir: dir,
+            _db: db,
+        }
+    }
+
+    pub fn token(&self, roles: &[Role]) -> String {
+        sign(&self.config, "tester", roles, 600).unwrap()
+    }
+
+    pub fn admin(&self) -> String {
+        self.token(&[Role::Admin])
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: impl Into<Body>,
+    ) -> Resp {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = self.app.clone().oneshot(req.body(body.into()).unwrap()).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 64 << 20).await.unwrap();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        self.seen.lock().unwrap().push(text.clone());
+        Resp { status, headers, text }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.request(Method::GET, path, Some(token), &[], Body::empty()).await
+    }
+
+    pub async fn get_sql(&self, path: &str, token: &str) -> Resp {
+        self.request(
+            Method::GET,
+            path,
+            Some(token),
+            &[("accept", "application/sql")],
+            Body::empty(),
+        )
+        .await
+    }
+
+    pub async fn post_json(&self, path: &str, token: &str, body: serde_json::Value) -> Resp {
+        self.request(
+            Method::POST,
+            path,
+            Some(token),
+            &[("content-type", "application/json")],
+            body.to_string(),
+        )
+        .await
+    }
+
+    pub async fn put_json(&self, path: &str, token: &str, body: serde_json::Value) -> Resp {
+        self.request(
+            Method::PUT,
+            path,
+            Some(token),
+            &[("content-type", "application/json")],
+            body.to_string(),
+        )
+        .await
+    }
+
+    pub async fn push(&self, service: &str, token: &str, content_type: &str, body: impl Into<Body>) -> Resp {
+        self.request(
+            Method::POST,
+            &format!("/v1/services/{service}/versions"),
+            Some(token),
+            &[("content-type", content_type)],
+            body,
+        )
+        .await
+    }
+
+    /// Creates a service with a default scope.
+    pub async fn service(&self, name: &str) {
+        let r = self
+            .post_json("/v1/services", &self.admin(), serde_json::json!({ "name": name }))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+
+    /// What the store holds, in one comparable text (to show a failed request changed nothing).
+    pub async fn contents(&self) -> String {
+        let mut out = String::new();
+        for s in self.store.services(None, 1000).await.unwrap() {
+            out.push_str(&format!("service {} {:?}\n", s.name, s.scope));
+            for v in self.store.versions(&s.name, None, 1000).await.unwrap() {
+                out.push_str(&format!("  version {} {}\n", v.number, v.digest));
+            }
+            for p in self.store.plans(&s.name, None, None, 1000).await.unwrap() {
+                out.push_str(&format!("  plan {} {:?}\n", p.id, p.state));
+            }
+        }
+        for e in self.store.environments().await.unwrap() {
+            out.push_str(&format!("environment {} {}\n", e.name, e.position));
+        }
+        for b in self.store.bindings().await.unwrap() {
+            out.push_str(&format!(
+                "binding {} {} {} {:?}\n",
+                b.service, b.environment, b.secret, b.drift
+            ));
+        }
+        out
+    }
+
+    /// No response seen so far holds the test password.
+    pub fn assert_no_secret_shown(&self) {
+        for text in self.seen.lock().unwrap().iter() {
+            assert!(
+                !text.contains(PASSWORD),
+                "a response shows the database password: {text}"
+            );
+        }
+    }
+}
+
+/// A URL of the test database with [`PASSWORD`] in it (test servers trust, so it is ignored).
+pub fn url_with_password(db: &TestDb) -> String {
+    let url = db.url();
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (auth, tail) = rest.split_once('@').unwrap();
+    let user = auth.split(':').next().unwrap();
+    format!("{scheme}://{user}:{PASSWORD}@{tail}")
+}

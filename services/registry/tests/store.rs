@@ -1,0 +1,322 @@
+//! The store's test suite, run against both backends: SQLite in a temporary file and
+//! PostgreSQL in a database of its own.
+
+use std::collections::BTreeMap;
+
+use schemareg_adapters::store::{
+    DriftRecord, NewBinding, NewPlan, NewService, NewVersion, PlanOutcome, PlanState, ScopeSpec, SecretKind, Store,
+    StoreError, VersionRef,
+};
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => { $(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread")]
+            async fn sqlite() {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}/nested/store.db", dir.path().display());
+                let store = schemareg_adapters::store::Store::open(&url).await.unwrap();
+                super::$name(&store).await;
+                store.close().await;
+                // Opening again finds the migrations applied.
+                let again = schemareg_adapters::store::Store::open(&url).await.unwrap();
+                again.ping().await.unwrap();
+                again.close().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn postgres() {
+                let db = schemareg_adapters::testing::TestDb::new().await;
+                let store = schemareg_adapters::store::Store::open(&db.url()).await.unwrap();
+                super::$name(&store).await;
+                store.close().await;
+                let again = schemareg_adapters::store::Store::open(&db.url()).await.unwrap();
+                again.ping().await.unwrap();
+                again.close().await;
+            }
+        }
+    )* };
+}
+
+on_both_backends!(services, versions, concurrent_pushes, environments_and_bindings, plans);
+
+fn service(name: &str) -> NewService {
+    NewService {
+        name: name.into(),
+        description: format!("the {name} service"),
+        owners: vec!["team-a".into()],
+        scope: ScopeSpec {
+            patterns: vec!["public".into()],
+            presets: vec!["supabase".into()],
+        },
+        created_by: "alice".into(),
+    }
+}
+
+fn version(digest: &str) -> NewVersion {
+    NewVersion {
+        digest: digest.into(),
+        snapshot: format!("{{\"format\":1,\"d\":\"{digest}\"}}"),
+        source: "json".into(),
+        pushed_by: "ci".into(),
+        commit: Some("abc123".into()),
+        pipeline_url: None,
+        labels: BTreeMap::from([("branch".to_string(), "main".to_string())]),
+    }
+}
+
+async fn services(store: &Store) {
+    let created = store.create_service(&service("billing")).await.unwrap();
+    assert_eq!(created.owners, ["team-a"]);
+    assert!(matches!(
+        store.create_service(&service("billing")).await,
+        Err(StoreError::Conflict(m)) if m.contains("billing")
+    ));
+    for name in ["alpha", "zeta", "gamma"] {
+        store.create_service(&service(name)).await.unwrap();
+    }
+    let read = store.service("billing").await.unwrap().unwrap();
+    assert_eq!(read, created);
+    assert!(store.service("nothing").await.unwrap().is_none());
+    let first: Vec<_> = store
+        .services(None, 2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(first, ["alpha", "billing"]);
+    let rest: Vec<_> = store
+        .services(Some("billing"), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(rest, ["gamma", "zeta"]);
+    assert!(matches!(
+        store.existing_service("nothing").await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn versions(store: &Store) {
+    store.create_service(&service("billing")).await.unwrap();
+    store.create_service(&service("other")).await.unwrap();
+    assert!(matches!(
+        store.existing_version("billing", &VersionRef::Latest).await,
+        Err(StoreError::NotFound(m)) if m.contains("no versions")
+    ));
+    let one = store.push_version("billing", &version("sha256:a")).await.unwrap();
+    assert_eq!((one.version.number, one.created), (1, true));
+    let again = store.push_version("billing", &version("sha256:a")).await.unwrap();
+    assert_eq!((again.version.number, again.created), (1, false));
+    assert_eq!(again.version, one.version);
+    let two = store.push_version("billing", &version("sha256:b")).await.unwrap();
+    assert_eq!((two.version.number, two.created), (2, true));
+    // Numbers are per service.
+    let other = store.push_version("other", &version("sha256:b")).await.unwrap();
+    assert_eq!(other.version.number, 1);
+
+    let latest = store.existing_version("billing", &VersionRef::Latest).await.unwrap();
+    assert_eq!(latest.digest, "sha256:b");
+    let by_digest = store
+        .existing_version("billing", &VersionRef::Digest("sha256:a".into()))
+        .await
+        .unwrap();
+    assert_eq!(by_digest.number, 1);
+    assert_eq!(by_digest.labels["branch"], "main");
+    assert_eq!(by_digest.commit.as_deref(), Some("abc123"));
+    assert!(
+        store
+            .version("billing", &VersionRef::Number(3))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.snapshot("billing", 1).await.unwrap(),
+        "{\"format\":1,\"d\":\"sha256:a\"}"
+    );
+    for d in ["c", "d", "e"] {
+        store
+            .push_version("billing", &version(&format!("sha256:{d}")))
+            .await
+            .unwrap();
+    }
+    let page: Vec<_> = store
+        .versions("billing", None, 2)
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| v.number)
+        .collect();
+    assert_eq!(page, [5, 4]);
+    let page: Vec<_> = store
+        .versions("billing", Some(4), 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| v.number)
+        .collect();
+    assert_eq!(page, [3, 2, 1]);
+    assert_eq!(store.version_count("billing").await.unwrap(), 5);
+}
+
+async fn concurrent_pushes(store: &Store) {
+    store.create_service(&service("billing")).await.unwrap();
+    store.push_version("billing", &version("sha256:first")).await.unwrap();
+    let pushes = (0..20).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.push_version("billing", &version("sha256:same")).await.unwrap() })
+    });
+    let results = futures_util::future::join_all(pushes).await;
+    let numbers: Vec<i64> = results.iter().map(|r| r.as_ref().unwrap().version.number).collect();
+    assert!(numbers.iter().all(|n| *n == 2), "{numbers:?}");
+    assert_eq!(results.iter().filter(|r| r.as_ref().unwrap().created).count(), 1);
+    // Different snapshots at once get distinct numbers.
+    let pushes = (0..10).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .push_version("billing", &version(&format!("sha256:n{i}")))
+                .await
+                .unwrap()
+        })
+    });
+    let mut numbers: Vec<i64> = futures_util::future::join_all(pushes)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().version.number)
+        .collect();
+    numbers.sort();
+    assert_eq!(numbers, (3..=12).collect::<Vec<_>>());
+    assert_eq!(store.version_count("billing").await.unwrap(), 12);
+}
+
+async fn environments_and_bindings(store: &Store) {
+    let names: Vec<_> = store
+        .environments()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(names, ["dev", "staging", "production"]);
+    let qa = store.create_environment("qa").await.unwrap();
+    assert_eq!(qa.position, 4);
+    assert!(matches!(
+        store.create_environment("qa").await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.existing_environment("nope").await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    store.create_service(&service("billing")).await.unwrap();
+    assert!(store.binding("billing", "dev").await.unwrap().is_none());
+    let new = NewBinding {
+        secret_kind: SecretKind::Env,
+        secret: "BILLING_DEV_URL".into(),
+        host: Some("db.internal".into()),
+        scope: ScopeSpec::default(),
+        updated_by: "admin".into(),
+    };
+    let bound = store.put_binding("billing", "dev", &new).await.unwrap();
+    assert_eq!((bound.secret_kind, bound.drift.clone()), (SecretKind::Env, None));
+    let drift = DriftRecord {
+        state: "in_sync".into(),
+        version: Some(1),
+        checked_at: "2026-11-25T10:00:00Z".into(),
+        fingerprint: Some("sha256:live".into()),
+    };
+    store.record_drift("billing", "dev", &drift).await.unwrap();
+    let read = store.existing_binding("billing", "dev").await.unwrap();
+    assert_eq!((read.drift, read.verified_version), (Some(drift.clone()), Some(1)));
+    let drifted = DriftRecord {
+        state: "drifted".into(),
+        version: Some(2),
+        ..drift
+    };
+    store.record_drift("billing", "dev", &drifted).await.unwrap();
+    let read = store.existing_binding("billing", "dev").await.unwrap();
+    assert_eq!(
+        read.verified_version,
+        Some(1),
+        "a drifted check keeps the last verified version"
+    );
+    // Rebinding replaces the secret and forgets the drift record.
+    let rebound = store
+        .put_binding(
+            "billing",
+            "dev",
+            &NewBinding {
+                secret_kind: SecretKind::Encrypted,
+                secret: "v1:cipher".into(),
+                ..new
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((rebound.secret_kind, rebound.drift), (SecretKind::Encrypted, None));
+    assert_eq!(store.bindings().await.unwrap().len(), 1);
+}
+
+async fn plans(store: &Store) {
+    store.create_service(&service("billing")).await.unwrap();
+    let new = |id: &str| NewPlan {
+        id: id.into(),
+        service: "billing".into(),
+        environment: "dev".into(),
+        to_version: 1,
+        to_digest: "sha256:a".into(),
+        requested_by: "deployer".into(),
+    };
+    let p = store.create_plan(&new("plan-1")).await.unwrap();
+    assert_eq!(p.state, PlanState::Computing);
+    let outcome = PlanOutcome {
+        state: PlanState::PendingApproval,
+        from_fingerprint: Some("sha256:live".into()),
+        body: Some("{\"steps\":[]}".into()),
+        verification: Some("verified".into()),
+        error: None,
+    };
+    store.finish_plan("plan-1", &outcome).await.unwrap();
+    let done = store.existing_plan("plan-1").await.unwrap();
+    assert_eq!(
+        (done.state, done.body.as_deref(), done.from_fingerprint.as_deref()),
+        (PlanState::PendingApproval, Some("{\"steps\":[]}"), Some("sha256:live"))
+    );
+    // A finished plan is not finished twice.
+    store
+        .finish_plan(
+            "plan-1",
+            &PlanOutcome {
+                state: PlanState::Failed,
+                ..outcome
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.existing_plan("plan-1").await.unwrap().state,
+        PlanState::PendingApproval
+    );
+    store.create_plan(&new("plan-2")).await.unwrap();
+    assert_eq!(store.fail_unfinished_plans().await.unwrap(), 1);
+    let failed = store.existing_plan("plan-2").await.unwrap();
+    assert_eq!(failed.state, PlanState::Failed);
+    assert!(failed.error.unwrap().contains("stopped"));
+    let all = store.plans("billing", Some("dev"), None, 10).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let pending = store
+        .plans("billing", None, Some(PlanState::PendingApproval), 10)
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    assert!(matches!(
+        store.existing_plan("nope").await,
+        Err(StoreError::NotFound(_))
+    ));
+}
