@@ -59,6 +59,43 @@ async fn health_readiness_and_unknown_paths() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn interactive_docs_are_served_without_internet() {
+    let (state, _dir) = state().await;
+    let app = schemareg::app::app(state);
+    let page = app
+        .clone()
+        .oneshot(Request::get("/docs/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = String::from_utf8(axum::body::to_bytes(page.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    assert!(
+        !html.contains("https://"),
+        "the docs page loads nothing from the internet: {html}"
+    );
+    for asset in [
+        "/docs/swagger-ui-bundle.js",
+        "/docs/swagger-ui.css",
+        "/docs/swagger-initializer.js",
+    ] {
+        let res = app
+            .clone()
+            .oneshot(Request::get(asset).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{asset}");
+        let body = axum::body::to_bytes(res.into_body(), 16 << 20).await.unwrap();
+        if asset.ends_with("initializer.js") {
+            assert!(
+                String::from_utf8_lossy(&body).contains("/openapi.json"),
+                "the docs read our document"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_committed_openapi_document_is_fresh_and_complete() {
     let generated = schemareg::app::openapi().to_pretty_json().unwrap();
     let committed = std::fs::read_to_string(common::repo().join("openapi/openapi.json")).unwrap();
