@@ -20,11 +20,12 @@ openapi: build
 test:
 	$(WITH_PG) $(CARGO) test --workspace --no-fail-fast
 
-## bench: introspection, and diff + plan, for generated schemas of 1,000 and 10,000 tables
+## bench: introspection, diff + plan (1,000 and 10,000 tables), and HTTP requests/s and p99
 bench:
 	$(CARGO) build --release --workspace --bins --benches
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench introspect
 	$(CARGO) bench -p schemareg --bench plan
+	$(WITH_PG) $(CARGO) bench -p schemareg --bench http
 
 ## lint: formatting and clippy with warnings as errors
 lint:
