@@ -22,7 +22,7 @@ pub mod verify;
 pub mod testing;
 
 /// A random lower-case hex string of `bytes * 2` characters, for unique object names.
-pub(crate) fn random_hex(bytes: usize) -> String {
+pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).expect("the operating system provides randomness");
     buf.iter().map(|b| format!("{b:02x}")).collect()

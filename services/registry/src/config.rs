@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use base64::Engine;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -105,18 +106,20 @@ impl Config {
 }
 
 impl Config {
-    /// A development secret kept in the data folder, made on first use (mode 0600).
-    pub fn dev_secret(&self, file: &str) -> Result<Vec<u8>, ConfigError> {
+    /// A development secret kept in the data folder: 32 random bytes in base64, made on first
+    /// use (mode 0600).
+    pub fn dev_secret(&self, file: &str) -> Result<String, ConfigError> {
         let dir = std::path::Path::new(&self.data_dir);
         let path = dir.join(file);
-        if let Ok(bytes) = std::fs::read(&path) {
-            return Ok(bytes);
+        let read = |path: &std::path::Path| std::fs::read_to_string(path).map(|s| s.trim().to_string());
+        if let Ok(text) = read(&path) {
+            return Ok(text);
         }
         let unreadable = |e: std::io::Error| ConfigError::Key(format!("{}: {e}", path.display()));
         std::fs::create_dir_all(dir).map_err(unreadable)?;
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).map_err(|e| ConfigError::Key(e.to_string()))?;
-        let text: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        let text = base64::engine::general_purpose::STANDARD.encode(key);
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
         match std::fs::OpenOptions::new()
@@ -130,7 +133,7 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(unreadable(e)),
         }
-        std::fs::read(&path).map_err(unreadable)
+        read(&path).map_err(unreadable)
     }
 }
 

@@ -232,13 +232,8 @@ pub async fn problems_everywhere(request: Request<Body>, next: Next) -> Response
         if let Some(obj) = doc.as_object_mut() {
             obj.entry("instance").or_insert_with(|| serde_json::Value::String(path));
         }
-        let mut out = (status, Json(doc)).into_response();
-        for (name, value) in parts.headers.iter() {
-            if name != header::CONTENT_LENGTH {
-                out.headers_mut().insert(name, value.clone());
-            }
-        }
-        return out;
+        let out = (status, [(header::CONTENT_TYPE, "application/problem+json")], Json(doc));
+        return with_headers(out.into_response(), &parts.headers);
     }
     let detail = match status {
         StatusCode::PAYLOAD_TOO_LARGE => {
@@ -254,7 +249,7 @@ pub async fn problems_everywhere(request: Request<Body>, next: Next) -> Response
         .unwrap_or("error")
         .to_ascii_lowercase()
         .replace(' ', "-");
-    let mut out = problem_response(Problem {
+    let out = problem_response(Problem {
         kind: format!("https://schemareg.dev/problems/{kind}"),
         title: status.canonical_reason().unwrap_or("Error").to_string(),
         status: status.as_u16(),
@@ -262,10 +257,70 @@ pub async fn problems_everywhere(request: Request<Body>, next: Next) -> Response
         instance: Some(path),
         errors: Vec::new(),
     });
-    for (name, value) in parts.headers.iter() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+    with_headers(out, &parts.headers)
+}
+
+/// The response with the original answer's headers (request id, `WWW-Authenticate`, …), but
+/// its own content type and length.
+fn with_headers(mut out: Response, original: &axum::http::HeaderMap) -> Response {
+    for (name, value) in original {
+        if !out.headers().contains_key(name) && name != header::CONTENT_LENGTH {
             out.headers_mut().insert(name, value.clone());
         }
     }
     out
+}
+
+/// The error answers of the OpenAPI document, one per class, so that every operation lists the
+/// classes it can answer with (`responses((status = 200, …), Unauthorized, NotFound, …)`).
+pub mod responses {
+    use utoipa::IntoResponses;
+
+    use super::Problem;
+
+    /// Malformed request: JSON that does not parse, a bad parameter or cursor.
+    #[derive(IntoResponses)]
+    #[response(status = 400, content_type = "application/problem+json")]
+    pub struct BadRequest(pub Problem);
+
+    /// No valid bearer token.
+    #[derive(IntoResponses)]
+    #[response(status = 401, content_type = "application/problem+json")]
+    pub struct Unauthorized(pub Problem);
+
+    /// The token lacks the role this needs.
+    #[derive(IntoResponses)]
+    #[response(status = 403, content_type = "application/problem+json")]
+    pub struct Forbidden(pub Problem);
+
+    /// What the path names does not exist.
+    #[derive(IntoResponses)]
+    #[response(status = 404, content_type = "application/problem+json")]
+    pub struct NotFound(pub Problem);
+
+    /// It conflicts with what exists, or with the resource's state.
+    #[derive(IntoResponses)]
+    #[response(status = 409, content_type = "application/problem+json")]
+    pub struct Conflict(pub Problem);
+
+    /// The body is larger than the registry accepts.
+    #[derive(IntoResponses)]
+    #[response(status = 413, content_type = "application/problem+json")]
+    pub struct PayloadTooLarge(pub Problem);
+
+    /// The body's media type is not one this operation accepts.
+    #[derive(IntoResponses)]
+    #[response(status = 415, content_type = "application/problem+json")]
+    pub struct UnsupportedMediaType(pub Problem);
+
+    /// Well-formed but invalid: a name, scope, snapshot, or SQL PostgreSQL rejects (with line
+    /// and column).
+    #[derive(IntoResponses)]
+    #[response(status = 422, content_type = "application/problem+json")]
+    pub struct Unprocessable(pub Problem);
+
+    /// A dependency does not answer: the store, the scratch server or a target database.
+    #[derive(IntoResponses)]
+    #[response(status = 503, content_type = "application/problem+json")]
+    pub struct Unavailable(pub Problem);
 }

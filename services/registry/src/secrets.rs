@@ -35,19 +35,13 @@ pub struct SecretBox {
 impl SecretBox {
     /// The key from configuration, else a development key made on first use in the data folder.
     pub fn from_config(config: &Config) -> Result<Self, SecretError> {
-        let key = match &config.secret_key {
-            Some(b64) => STANDARD.decode(b64.trim()).map_err(|_| SecretError::BadKey)?,
-            None => {
-                let hex = config
-                    .dev_secret("secret.key")
-                    .map_err(|e| SecretError::Key(e.to_string()))?;
-                let hex = String::from_utf8_lossy(&hex).trim().to_string();
-                (0..hex.len() / 2)
-                    .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
-                    .collect::<Result<Vec<u8>, _>>()
-                    .map_err(|_| SecretError::BadKey)?
-            }
+        let b64 = match &config.secret_key {
+            Some(b64) => b64.trim().to_string(),
+            None => config
+                .dev_secret("secret.key")
+                .map_err(|e| SecretError::Key(e.to_string()))?,
         };
+        let key = STANDARD.decode(b64).map_err(|_| SecretError::BadKey)?;
         if key.len() != 32 {
             return Err(SecretError::BadKey);
         }

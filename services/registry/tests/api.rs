@@ -341,7 +341,16 @@ async fn versions(backend: Backend) {
         .await
         .json();
     assert_eq!(page["items"][0]["number"], 1);
-    assert_eq!(page["next_cursor"].as_str().map(|_| ()), Some(()));
+    // A full page ends with a cursor; the page after the last version is empty and has none.
+    let next = page["next_cursor"].as_str().unwrap();
+    let page = api
+        .get(&format!("/v1/services/billing/versions?limit=1&cursor={next}"), &reader)
+        .await
+        .json();
+    assert_eq!(
+        (page["items"].clone(), page["next_cursor"].clone()),
+        (json!([]), Value::Null)
+    );
     api.assert_no_secret_shown();
 }
 

@@ -161,6 +161,14 @@ async fn versions(store: &Store) {
         .collect();
     assert_eq!(page, [3, 2, 1]);
     assert_eq!(store.version_count("billing").await.unwrap(), 5);
+    let latest: Vec<_> = store
+        .latest_versions()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(s, v)| (s, v.number))
+        .collect();
+    assert_eq!(latest, [("billing".to_string(), 5), ("other".to_string(), 1)]);
 }
 
 async fn concurrent_pushes(store: &Store) {
@@ -315,6 +323,8 @@ async fn plans(store: &Store) {
         .await
         .unwrap();
     assert_eq!(pending.len(), 1);
+    let everywhere = store.plans_in_state(PlanState::PendingApproval).await.unwrap();
+    assert_eq!(everywhere.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["plan-1"]);
     assert!(matches!(
         store.existing_plan("nope").await,
         Err(StoreError::NotFound(_))

@@ -158,6 +158,17 @@ impl Store {
         plan(&row)
     }
 
+    /// Every service's plans in one state, oldest first.
+    pub async fn plans_in_state(&self, state: PlanState) -> Result<Vec<PlanRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM plans WHERE state = $1 ORDER BY created_at, id"
+        ))
+        .bind(state.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(plan).collect()
+    }
+
     /// A service's plans, newest first, optionally for one environment or state.
     pub async fn plans(
         &self,

@@ -182,7 +182,20 @@ impl Store {
         rows.iter().map(version).collect()
     }
 
-    /// How many versions the service has (for tests and the overview).
+    /// The latest version of every service that has one, by service.
+    pub async fn latest_versions(&self) -> Result<std::collections::BTreeMap<String, Version>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM versions v \
+             WHERE number = (SELECT MAX(number) FROM versions w WHERE w.service = v.service)"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| version(r).map(|v| (v.service.clone(), v)))
+            .collect()
+    }
+
+    /// How many versions the service has.
     pub async fn version_count(&self, service: &str) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM versions WHERE service = $1")
             .bind(service)

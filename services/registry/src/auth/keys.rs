@@ -34,7 +34,7 @@ pub fn hs256_secret(config: &Config) -> Result<Option<Vec<u8>>, KeyError> {
     }
     config
         .dev_secret("dev-jwt-secret")
-        .map(Some)
+        .map(|s| Some(s.into_bytes()))
         .map_err(|e| KeyError::Invalid(e.to_string()))
 }
 

@@ -35,32 +35,36 @@ pub async fn compute(state: AppState, request: Request) {
 }
 
 async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError> {
-    let live = super::live::read(state, &r.service, &r.binding).await?;
-    let to = live
-        .scope
-        .apply(super::snapshot_of(&state.store, &r.service.name, r.version.number).await?);
+    let super::live::Live {
+        snapshot: from,
+        fingerprint,
+        sizes,
+        scope,
+        ..
+    } = super::live::read(state, &r.service, &r.binding).await?;
+    let to = scope.apply(super::snapshot_of(&state.store, &r.service.name, r.version.number).await?);
     let options = PlanOptions {
         concurrently: r.concurrently,
-        sizes: live.sizes.clone(),
+        sizes,
     };
-    let computed = plan(&live.snapshot, &to, &options);
+    let computed = plan(&from, &to, &options);
     let script = ScriptOptions::default();
     let body = json!({
         "plan": computed,
+        "hazards": computed.hazard_kinds(),
         "sql": render_script(&computed, &script),
         "rollback_sql": render_rollback_script(&computed, &script),
     })
     .to_string();
     let mut outcome = PlanOutcome {
         state: PlanState::PendingApproval,
-        from_fingerprint: Some(live.fingerprint.clone()),
+        from_fingerprint: Some(fingerprint),
         body: Some(body),
         verification: Some("no changes: nothing to verify".into()),
         error: None,
     };
     if !computed.is_empty() {
-        let report =
-            schemareg_adapters::verify::verify(&state.scratch, &live.scope, &live.snapshot, &to, &computed).await?;
+        let report = schemareg_adapters::verify::verify(&state.scratch, &scope, &from, &to, &computed).await?;
         outcome.verification = Some(report.summary());
         if !report.passed() {
             outcome.state = PlanState::Failed;

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::ScopeBody;
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError, responses as r};
 use crate::state::AppState;
 
 /// A database to bind: its URL (stored encrypted) or a reference to a secret of the registry's
@@ -111,13 +111,7 @@ fn host_of(url: &str) -> Option<String> {
     responses(
         (status = 200, description = "Rebound", body = BindingView),
         (status = 201, description = "Bound", body = BindingView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks the admin role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service or environment", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both of URL and reference, a URL that is not PostgreSQL's, a bad reference or scope", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::UnsupportedMediaType, r::Unprocessable, r::Unavailable,
     ))]
 pub async fn bind_database(
     State(state): State<AppState>,
@@ -196,9 +190,7 @@ pub async fn bind_database(
         ("environment" = String, Path, description = "The environment's name", example = "dev")),
     responses(
         (status = 200, description = "The binding (never the URL)", body = BindingView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service, environment or binding", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::Unauthorized, r::NotFound, r::Unavailable,
     ))]
 pub async fn get_binding(
     State(state): State<AppState>,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, responses as r};
 use crate::registry::{live, snapshot_of, version_ref};
 use crate::state::AppState;
 
@@ -50,10 +50,7 @@ pub struct DriftView {
         ("environment" = String, Path, description = "The environment's name", example = "dev"), DriftParams),
     responses(
         (status = 200, description = "The differences (none when in sync)", body = DriftView),
-        (status = 400, description = "Not a version reference", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service, environment, binding or version", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database or the store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::BadRequest, r::Unauthorized, r::NotFound, r::Unavailable,
     ))]
 pub async fn get_drift(
     State(state): State<AppState>,

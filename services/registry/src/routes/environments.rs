@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::check_name;
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, responses as r};
 use crate::state::AppState;
 
 /// An environment in the chain.
@@ -53,8 +53,7 @@ pub struct CreateEnvironment {
     summary = "List environments", security(("bearer" = [])),
     responses(
         (status = 200, description = "The chain, in order", body = EnvironmentList),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::Unauthorized, r::Unavailable,
     ))]
 pub async fn list_environments(
     State(state): State<AppState>,
@@ -72,13 +71,7 @@ pub async fn list_environments(
     request_body(content = CreateEnvironment, content_type = "application/json"),
     responses(
         (status = 201, description = "Added; `Location` names it", body = EnvironmentView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks the admin role", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "An environment of that name exists", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::Conflict, r::UnsupportedMediaType, r::Unprocessable, r::Unavailable,
     ))]
 pub async fn create_environment(
     State(state): State<AppState>,

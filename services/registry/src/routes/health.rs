@@ -5,7 +5,7 @@ use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, responses as r};
 use crate::state::AppState;
 
 /// A health answer.
@@ -27,7 +27,7 @@ pub async fn healthz() -> Json<Health> {
 #[utoipa::path(get, path = "/readyz", tag = "health", operation_id = "readyz", summary = "Readiness",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "A dependency does not answer", body = Problem, content_type = "application/problem+json"),
+        r::Unavailable,
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     state

@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use schemareg_adapters::store::{PlanState, VersionRef};
+use schemareg_adapters::store::PlanState;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, responses as r};
 use crate::state::AppState;
 
 /// One service in one environment.
@@ -53,8 +53,7 @@ pub struct Overview {
     summary = "What runs where", security(("bearer" = [])),
     responses(
         (status = 200, description = "Every service in every environment", body = Overview),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::Unauthorized, r::Unavailable,
     ))]
 pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Result<Json<Overview>, ApiError> {
     who.require_read()?;
@@ -66,22 +65,23 @@ pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Resu
         .into_iter()
         .map(|b| ((b.service.clone(), b.environment.clone()), b))
         .collect();
+    let mut latest = state.store.latest_versions().await?;
+    let mut pending: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for p in state.store.plans_in_state(PlanState::PendingApproval).await? {
+        pending.entry((p.service, p.environment)).or_default().push(p.id);
+    }
     let mut services = Vec::new();
     let mut after: Option<String> = None;
     loop {
         let page = state.store.services(after.as_deref(), 100).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.name.clone());
-        for svc in &page {
-            let latest = state.store.version(&svc.name, &VersionRef::Latest).await?;
-            let pending = state
-                .store
-                .plans(&svc.name, None, Some(PlanState::PendingApproval), 100)
-                .await?;
+        for svc in page {
             let placements = environments
                 .iter()
                 .map(|env| {
-                    let b = bindings.remove(&(svc.name.clone(), env.clone()));
+                    let key = (svc.name.clone(), env.clone());
+                    let b = bindings.remove(&key);
                     let drift = b.as_ref().and_then(|b| b.drift.clone());
                     Placement {
                         environment: env.clone(),
@@ -91,16 +91,13 @@ pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Resu
                         verified_version: b.as_ref().and_then(|b| b.verified_version),
                         drift_state: drift.as_ref().map(|d| d.state.clone()),
                         drift_checked_at: drift.map(|d| d.checked_at),
-                        pending_plans: pending
-                            .iter()
-                            .filter(|p| &p.environment == env)
-                            .map(|p| p.id.clone())
-                            .collect(),
+                        pending_plans: pending.remove(&key).unwrap_or_default(),
                     }
                 })
                 .collect();
+            let latest = latest.remove(&svc.name);
             services.push(ServiceOverview {
-                service: svc.name.clone(),
+                service: svc.name,
                 latest_version: latest.as_ref().map(|v| v.number),
                 latest_digest: latest.map(|v| v.digest),
                 environments: placements,

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{sql_response, wants_sql};
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, responses as r};
 use crate::registry::{planning, version_ref};
 use crate::state::AppState;
 
@@ -65,15 +65,12 @@ impl From<PlanRecord> for PlanView {
             .as_deref()
             .and_then(|b| serde_json::from_str(b).ok())
             .unwrap_or_default();
-        let mut hazards: Vec<String> = body["plan"]["steps"]
+        let hazards = body["hazards"]
             .as_array()
             .into_iter()
             .flatten()
-            .flat_map(|s| s["hazards"].as_array().cloned().unwrap_or_default())
-            .filter_map(|h| h["kind"].as_str().map(String::from))
+            .filter_map(|h| h.as_str().map(String::from))
             .collect();
-        hazards.sort();
-        hazards.dedup();
         Self {
             id: p.id,
             service: p.service,
@@ -103,9 +100,7 @@ pub struct PlanList {
 }
 
 fn plan_id() -> String {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).expect("the system's random source works");
-    format!("plan_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!("plan_{}", schemareg_adapters::random_hex(8))
 }
 
 fn computing(location: String, view: PlanView) -> Response {
@@ -128,12 +123,7 @@ fn computing(location: String, view: PlanView) -> Response {
     responses(
         (status = 201, description = "Computed (pending approval) or failed, with the reason", body = PlanView),
         (status = 202, description = "Still computing: poll `Location` after `Retry-After` seconds", body = PlanView),
-        (status = 400, description = "Malformed JSON or version reference", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks the deployer role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service, environment, binding or version", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::UnsupportedMediaType, r::Unavailable,
     ))]
 pub async fn create_plan(
     State(state): State<AppState>,
@@ -197,10 +187,7 @@ pub async fn create_plan(
                 (PlanView = "application/json"),
                 (String = "application/sql", example = "SET lock_timeout = '10s';"),
             )),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plan", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "SQL asked of a plan that is computing or failed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::Unauthorized, r::NotFound, r::Conflict, r::Unavailable,
     ))]
 pub async fn get_plan(
     State(state): State<AppState>,
@@ -244,10 +231,7 @@ pub struct PlanFilter {
     params(("service" = String, Path, description = "The service's name"), PlanFilter),
     responses(
         (status = 200, description = "The plans", body = PlanList),
-        (status = 400, description = "Unknown state", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::BadRequest, r::Unauthorized, r::NotFound, r::Unavailable,
     ))]
 pub async fn list_plans(
     State(state): State<AppState>,

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::{Page, ScopeBody, check_name, next_cursor};
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, responses as r};
 use crate::state::AppState;
 
 /// A service to create.
@@ -70,14 +70,7 @@ pub struct ServiceList {
     request_body(content = CreateService, content_type = "application/json"),
     responses(
         (status = 201, description = "Created; `Location` names it", body = ServiceView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks the publisher role", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A service of that name exists", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name or scope", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::Conflict, r::PayloadTooLarge, r::UnsupportedMediaType, r::Unprocessable, r::Unavailable,
     ))]
 pub async fn create_service(
     State(state): State<AppState>,
@@ -109,9 +102,7 @@ pub async fn create_service(
     summary = "List services", security(("bearer" = [])), params(Page),
     responses(
         (status = 200, description = "A page of services", body = ServiceList),
-        (status = 400, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::BadRequest, r::Unauthorized, r::Unavailable,
     ))]
 pub async fn list_services(
     State(state): State<AppState>,
@@ -134,9 +125,7 @@ pub async fn list_services(
     params(("service" = String, Path, description = "The service's name")),
     responses(
         (status = 200, description = "The service", body = ServiceView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::Unauthorized, r::NotFound, r::Unavailable,
     ))]
 pub async fn get_service(
     State(state): State<AppState>,

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{Page, next_cursor, sql_response, wants_sql};
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError, responses as r};
 use crate::registry::push::{Body, Provenance, push};
 use crate::registry::{snapshot_of, version_ref};
 use crate::state::AppState;
@@ -123,14 +123,7 @@ fn body_kind(headers: &HeaderMap) -> Result<Body, ApiError> {
     responses(
         (status = 200, description = "Already there: the existing version", body = VersionView),
         (status = 201, description = "A new version; `Location` names it", body = VersionView),
-        (status = 400, description = "Malformed JSON or text", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks the publisher role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither application/json nor application/sql", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid snapshot, or SQL PostgreSQL rejects (with line and column)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The scratch server or the store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::PayloadTooLarge, r::UnsupportedMediaType, r::Unprocessable, r::Unavailable,
     ))]
 pub async fn push_version(
     State(state): State<AppState>,
@@ -170,10 +163,7 @@ pub async fn push_version(
     params(("service" = String, Path, description = "The service's name"), Page),
     responses(
         (status = 200, description = "A page of versions", body = VersionList),
-        (status = 400, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::BadRequest, r::Unauthorized, r::NotFound, r::Unavailable,
     ))]
 pub async fn list_versions(
     State(state): State<AppState>,
@@ -212,10 +202,7 @@ async fn find(state: &AppState, service: &str, version: &str) -> Result<Version,
         ("version" = String, Path, description = "A number, `latest`, or `sha256:<digest>`", example = "latest")),
     responses(
         (status = 200, description = "The version", body = VersionView),
-        (status = 400, description = "Not a version reference", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service or version", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::BadRequest, r::Unauthorized, r::NotFound, r::Unavailable,
     ))]
 pub async fn get_version(
     State(state): State<AppState>,
@@ -237,10 +224,7 @@ pub async fn get_version(
                 (serde_json::Value = "application/json", example = json!({"format": 1, "schemas": [{"name": "public"}]})),
                 (String = "application/sql", example = "CREATE TABLE \"public\".\"users\" (\"id\" bigint NOT NULL);"),
             )),
-        (status = 400, description = "Not a version reference", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service or version", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::BadRequest, r::Unauthorized, r::NotFound, r::Unavailable,
     ))]
 pub async fn get_snapshot(
     State(state): State<AppState>,
@@ -271,10 +255,7 @@ pub async fn get_snapshot(
                 (serde_json::Value = "application/json", example = json!({"format": 1, "from_digest": "sha256:…", "to_digest": "sha256:…", "steps": []})),
                 (String = "application/sql", example = "SET lock_timeout = '10s';"),
             )),
-        (status = 400, description = "Not a version reference", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service or version", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = Problem, content_type = "application/problem+json"),
+        r::BadRequest, r::Unauthorized, r::NotFound, r::Unavailable,
     ))]
 pub async fn diff_versions(
     State(state): State<AppState>,
