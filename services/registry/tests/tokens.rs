@@ -54,6 +54,11 @@ fn with(mut c: Value, key: &str, value: Value) -> Value {
 async fn hs256_tokens_are_checked() {
     let api = Api::new(Backend::Sqlite).await;
     assert_eq!(status(&api, &hs(&claims())).await.0, 200);
+    // `aud` may be a list that names this registry (as identity providers issue it).
+    let listed = with(claims(), "aud", json!(["dashboard", "schemareg"]));
+    assert_eq!(status(&api, &hs(&listed)).await.0, 200);
+    let elsewhere = with(claims(), "aud", json!(["dashboard", "billing"]));
+    assert_eq!(status(&api, &hs(&elsewhere)).await.0, 401);
     let refused = [
         ("expired", hs(&with(claims(), "exp", json!(now() - 3600)))),
         ("not yet valid", hs(&with(claims(), "nbf", json!(now() + 3600)))),

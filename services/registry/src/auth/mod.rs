@@ -55,7 +55,7 @@ impl Role {
     }
 }
 
-/// The claims schemareg reads.
+/// The claims of the tokens `schemareg token` signs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
@@ -66,6 +66,16 @@ pub struct Claims {
     pub nbf: Option<u64>,
     #[serde(default)]
     pub roles: Vec<String>,
+}
+
+/// What a verified token is read for. `iss`, `aud`, `exp` and `nbf` are checked by the
+/// validation and not read again: `aud` may be a string or a list (as identity providers issue
+/// it), which a typed field here would refuse.
+#[derive(Debug, Deserialize)]
+struct Verified {
+    sub: String,
+    #[serde(default)]
+    roles: Vec<String>,
 }
 
 /// Who made a request, from a verified token.
@@ -133,7 +143,7 @@ impl Authenticator {
             v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
             v.validate_nbf = true;
             v.leeway = 30;
-            match jsonwebtoken::decode::<Claims>(token, key, &v) {
+            match jsonwebtoken::decode::<Verified>(token, key, &v) {
                 Ok(data) => {
                     return Ok(Principal {
                         subject: data.claims.sub,
