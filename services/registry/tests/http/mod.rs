@@ -96,6 +96,15 @@ impl Api {
     }
 
     pub async fn with(backend: Backend, change: impl FnOnce(&mut Config)) -> Self {
+        Self::with_scratch(backend, schemareg_adapters::testing::scratch().await, change).await
+    }
+
+    /// A registry with a given scratch server.
+    pub async fn with_scratch(
+        backend: Backend,
+        scratch: schemareg_adapters::scratch::ScratchServer,
+        change: impl FnOnce(&mut Config),
+    ) -> Self {
         logs();
         let dir = tempfile::tempdir().unwrap();
         let (store_url, db) = match backend {
@@ -114,9 +123,7 @@ impl Api {
             ..Config::default()
         };
         change(&mut config);
-        let state = AppState::new(config.clone(), schemareg_adapters::testing::scratch().await)
-            .await
-            .unwrap();
+        let state = AppState::new(config.clone(), scratch).await.unwrap();
         Self {
             app: schemareg::app::app(state.clone()),
             store: state.store.clone(),
