@@ -171,3 +171,33 @@ fn configuration_defaults_file_and_environment() {
     assert!(e.contains("lissen"), "{e}");
     assert!(Config::load(Some(&dir.path().join("missing.toml"))).is_err());
 }
+
+/// The committed document is valid OpenAPI 3.1: checked against the OpenAPI Initiative's JSON
+/// Schema for 3.1 (`tests/fixtures/openapi-3.1-schema.json`, the 2022-10-07 release, Apache-2.0).
+#[test]
+fn the_openapi_document_passes_the_openapi_3_1_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(common::fixture("openapi-3.1-schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(common::repo().join("openapi/openapi.json")).unwrap()).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "openapi/openapi.json is not valid OpenAPI 3.1:\n{}",
+        errors.join("\n")
+    );
+    // The check can fail: a response without its description, an unknown parameter location.
+    let mut broken = doc.clone();
+    broken["paths"]["/healthz"]["get"]["responses"]["200"]
+        .as_object_mut()
+        .unwrap()
+        .remove("description");
+    assert!(!validator.is_valid(&broken));
+    let mut broken = doc.clone();
+    broken["paths"]["/v1/services/{service}"]["get"]["parameters"][0]["in"] = serde_json::json!("body");
+    assert!(!validator.is_valid(&broken));
+}
