@@ -1,8 +1,8 @@
 //! `make bench` (part 3): requests/s and p99 latency on loopback for reading a version and for
 //! an idempotent re-push of a snapshot, next to a trivial axum handler measured in the same run.
-//! 32 keep-alive connections, 5 s per case, a 20-table schema, SQLite store. Client and server share
-//! the process and its cores, so p99 is the time a client task waits once it is running (it leaves
-//! out the wait to be scheduled): read it next to the reference, not as an absolute.
+//! 32 keep-alive connections, 5 s per case, a 20-table schema, SQLite store. The servers run on a
+//! runtime with one worker thread and the client on a runtime of its own (one core each on a
+//! 2-core machine), so a request's latency includes its wait in the server's queue.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -65,29 +65,39 @@ async fn send(
 /// Requests per second and p99 latency (ms) of `call` on CONNECTIONS connections.
 async fn load(addr: SocketAddr, call: Call, expect: u16) -> (f64, f64) {
     let deadline = Instant::now() + Duration::from_secs(SECONDS);
-    let tasks = (0..CONNECTIONS).map(|_| {
-        let call = call.clone();
-        tokio::spawn(async move {
-            let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                .await
-                .unwrap();
-            tokio::spawn(conn);
-            let mut latencies = Vec::new();
-            while Instant::now() < deadline {
-                let start = Instant::now();
-                let (status, _) = send(&mut sender, addr, &call).await;
-                assert_eq!(status, expect, "{} {}", call.method, call.path);
-                latencies.push(start.elapsed());
-            }
-            latencies
+    let tasks = (0..CONNECTIONS)
+        .map(|_| {
+            let call = call.clone();
+            tokio::spawn(async move {
+                let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+                let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                    .await
+                    .unwrap();
+                tokio::spawn(conn);
+                let mut latencies = Vec::new();
+                while Instant::now() < deadline {
+                    let start = Instant::now();
+                    let (status, _) = send(&mut sender, addr, &call).await;
+                    assert_eq!(status, expect, "{} {}", call.method, call.path);
+                    latencies.push(start.elapsed());
+                }
+                latencies
+            })
         })
-    });
+        // Spawned all at once: a lazy map would start each connection after the one before ended.
+        .collect::<Vec<_>>();
     let mut all: Vec<Duration> = Vec::new();
     for t in tasks {
         all.extend(t.await.unwrap());
     }
     all.sort();
+    let mean: Duration = all.iter().sum::<Duration>() / all.len() as u32;
+    eprintln!(
+        "DEBUG n={} mean={mean:?} p50={:?} max={:?}",
+        all.len(),
+        all[all.len() / 2],
+        all[all.len() - 1]
+    );
     let p99 = all[(all.len() * 99 / 100).min(all.len() - 1)];
     (all.len() as f64 / SECONDS as f64, p99.as_secs_f64() * 1000.0)
 }
@@ -104,26 +114,34 @@ fn schema() -> String {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            store_url: format!("sqlite://{}/store.db", dir.path().display()),
-            data_dir: dir.path().display().to_string(),
-            jwt_hs256_secret: Some("a-bench-secret-that-is-long-enough-0123456789".into()),
-            ..Config::default()
-        };
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        store_url: format!("sqlite://{}/store.db", dir.path().display()),
+        data_dir: dir.path().display().to_string(),
+        jwt_hs256_secret: Some("a-bench-secret-that-is-long-enough-0123456789".into()),
+        ..Config::default()
+    };
+    let token = sign(&config, "bench", &[Role::Admin], 3600).unwrap();
+    let (registry, trivial) = server.block_on(async {
         let scratch_url = std::env::var("DATABASE_URL").expect("run with make bench (DATABASE_URL)");
         let scratch = schemareg_adapters::scratch::ScratchServer::connect(&scratch_url)
             .await
             .unwrap();
-        let token = sign(&config, "bench", &[Role::Admin], 3600).unwrap();
         let state = AppState::new(config, scratch).await.unwrap();
         let registry = serve(schemareg::app::app(state)).await;
         let trivial = serve(axum::Router::new().route("/ping", axum::routing::get(|| async { "ok" }))).await;
+        (registry, trivial)
+    });
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    client.block_on(async {
         let auth = ("authorization", format!("Bearer {token}"));
         let json = ("content-type", "application/json".to_string());
         let call = |method, path: &str, headers: Vec<(&'static str, String)>, body: Bytes| Call {
