@@ -140,10 +140,13 @@ async fn the_committed_openapi_document_is_fresh_and_complete() {
             }
             assert!(examples > 0, "{method} {path} has no example");
             if path.starts_with("/v1/") {
-                assert!(
-                    op["responses"].get("401").is_some(),
-                    "{method} {path} does not say it may be 401"
-                );
+                // Every token-guarded operation may meet a bad token, a missing role, a store down.
+                for status in ["401", "403", "503"] {
+                    assert!(
+                        op["responses"].get(status).is_some(),
+                        "{method} {path} does not say it may be {status}"
+                    );
+                }
                 assert_eq!(op["security"][0]["bearer"], serde_json::json!([]), "{method} {path}");
             }
         }

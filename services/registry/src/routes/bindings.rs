@@ -111,7 +111,7 @@ fn host_of(url: &str) -> Option<String> {
     responses(
         (status = 200, description = "Rebound", body = BindingView),
         (status = 201, description = "Bound", body = BindingView),
-        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::UnsupportedMediaType, r::Unprocessable, r::Unavailable,
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::PayloadTooLarge, r::UnsupportedMediaType, r::Unprocessable, r::Unavailable,
     ))]
 pub async fn bind_database(
     State(state): State<AppState>,
@@ -190,7 +190,7 @@ pub async fn bind_database(
         ("environment" = String, Path, description = "The environment's name", example = "dev")),
     responses(
         (status = 200, description = "The binding (never the URL)", body = BindingView),
-        r::Unauthorized, r::NotFound, r::Unavailable,
+        r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,
     ))]
 pub async fn get_binding(
     State(state): State<AppState>,

@@ -50,7 +50,7 @@ pub struct DriftView {
         ("environment" = String, Path, description = "The environment's name", example = "dev"), DriftParams),
     responses(
         (status = 200, description = "The differences (none when in sync)", body = DriftView),
-        r::BadRequest, r::Unauthorized, r::NotFound, r::Unavailable,
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,
     ))]
 pub async fn get_drift(
     State(state): State<AppState>,

@@ -53,7 +53,7 @@ pub struct CreateEnvironment {
     summary = "List environments", security(("bearer" = [])),
     responses(
         (status = 200, description = "The chain, in order", body = EnvironmentList),
-        r::Unauthorized, r::Unavailable,
+        r::Unauthorized, r::Forbidden, r::Unavailable,
     ))]
 pub async fn list_environments(
     State(state): State<AppState>,
@@ -71,7 +71,7 @@ pub async fn list_environments(
     request_body(content = CreateEnvironment, content_type = "application/json"),
     responses(
         (status = 201, description = "Added; `Location` names it", body = EnvironmentView),
-        r::BadRequest, r::Unauthorized, r::Forbidden, r::Conflict, r::UnsupportedMediaType, r::Unprocessable, r::Unavailable,
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::Conflict, r::PayloadTooLarge, r::UnsupportedMediaType, r::Unprocessable, r::Unavailable,
     ))]
 pub async fn create_environment(
     State(state): State<AppState>,

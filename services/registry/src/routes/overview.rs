@@ -53,7 +53,7 @@ pub struct Overview {
     summary = "What runs where", security(("bearer" = [])),
     responses(
         (status = 200, description = "Every service in every environment", body = Overview),
-        r::Unauthorized, r::Unavailable,
+        r::Unauthorized, r::Forbidden, r::Unavailable,
     ))]
 pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Result<Json<Overview>, ApiError> {
     who.require_read()?;

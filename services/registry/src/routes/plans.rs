@@ -123,7 +123,7 @@ fn computing(location: String, view: PlanView) -> Response {
     responses(
         (status = 201, description = "Computed (pending approval) or failed, with the reason", body = PlanView),
         (status = 202, description = "Still computing: poll `Location` after `Retry-After` seconds", body = PlanView),
-        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::UnsupportedMediaType, r::Unavailable,
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::PayloadTooLarge, r::UnsupportedMediaType, r::Unavailable,
     ))]
 pub async fn create_plan(
     State(state): State<AppState>,
@@ -187,7 +187,7 @@ pub async fn create_plan(
                 (PlanView = "application/json"),
                 (String = "application/sql", example = "SET lock_timeout = '10s';"),
             )),
-        r::Unauthorized, r::NotFound, r::Conflict, r::Unavailable,
+        r::Unauthorized, r::Forbidden, r::NotFound, r::Conflict, r::Unavailable,
     ))]
 pub async fn get_plan(
     State(state): State<AppState>,
@@ -231,7 +231,7 @@ pub struct PlanFilter {
     params(("service" = String, Path, description = "The service's name"), PlanFilter),
     responses(
         (status = 200, description = "The plans", body = PlanList),
-        r::BadRequest, r::Unauthorized, r::NotFound, r::Unavailable,
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,
     ))]
 pub async fn list_plans(
     State(state): State<AppState>,

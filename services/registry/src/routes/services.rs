@@ -102,7 +102,7 @@ pub async fn create_service(
     summary = "List services", security(("bearer" = [])), params(Page),
     responses(
         (status = 200, description = "A page of services", body = ServiceList),
-        r::BadRequest, r::Unauthorized, r::Unavailable,
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::Unavailable,
     ))]
 pub async fn list_services(
     State(state): State<AppState>,
@@ -125,7 +125,7 @@ pub async fn list_services(
     params(("service" = String, Path, description = "The service's name")),
     responses(
         (status = 200, description = "The service", body = ServiceView),
-        r::Unauthorized, r::NotFound, r::Unavailable,
+        r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,
     ))]
 pub async fn get_service(
     State(state): State<AppState>,

@@ -163,7 +163,7 @@ pub async fn push_version(
     params(("service" = String, Path, description = "The service's name"), Page),
     responses(
         (status = 200, description = "A page of versions", body = VersionList),
-        r::BadRequest, r::Unauthorized, r::NotFound, r::Unavailable,
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,
     ))]
 pub async fn list_versions(
     State(state): State<AppState>,
@@ -202,7 +202,7 @@ async fn find(state: &AppState, service: &str, version: &str) -> Result<Version,
         ("version" = String, Path, description = "A number, `latest`, or `sha256:<digest>`", example = "latest")),
     responses(
         (status = 200, description = "The version", body = VersionView),
-        r::BadRequest, r::Unauthorized, r::NotFound, r::Unavailable,
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,
     ))]
 pub async fn get_version(
     State(state): State<AppState>,
@@ -224,7 +224,7 @@ pub async fn get_version(
                 (serde_json::Value = "application/json", example = json!({"format": 1, "schemas": [{"name": "public"}]})),
                 (String = "application/sql", example = "CREATE TABLE \"public\".\"users\" (\"id\" bigint NOT NULL);"),
             )),
-        r::BadRequest, r::Unauthorized, r::NotFound, r::Unavailable,
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,
     ))]
 pub async fn get_snapshot(
     State(state): State<AppState>,
@@ -255,7 +255,7 @@ pub async fn get_snapshot(
                 (serde_json::Value = "application/json", example = json!({"format": 1, "from_digest": "sha256:…", "to_digest": "sha256:…", "steps": []})),
                 (String = "application/sql", example = "SET lock_timeout = '10s';"),
             )),
-        r::BadRequest, r::Unauthorized, r::NotFound, r::Unavailable,
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,
     ))]
 pub async fn diff_versions(
     State(state): State<AppState>,
