@@ -2,6 +2,7 @@
 //! stores: every resource's success path and its error classes, with the store shown unchanged
 //! after each failing request.
 
+#[macro_use]
 mod http;
 
 use axum::http::{Method, StatusCode};
@@ -9,22 +10,6 @@ use http::{Api, Backend, PASSWORD, url_with_password};
 use schemareg::auth::Role;
 use schemareg_adapters::testing::TestDb;
 use serde_json::{Value, json};
-
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => { $(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread")]
-            async fn sqlite() {
-                super::$name(super::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread")]
-            async fn postgres() {
-                super::$name(super::Backend::Postgres).await;
-            }
-        }
-    )* };
-}
 
 on_both_stores!(
     services,

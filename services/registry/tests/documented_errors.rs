@@ -5,27 +5,12 @@
 //! not parse, 413 for a body over the limit. Each error must also be in the document.
 
 mod common;
+#[macro_use]
 mod http;
 
 use axum::http::Method;
 use http::{Api, Backend};
 use serde_json::Value;
-
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => { $(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread")]
-            async fn sqlite() {
-                super::$name(super::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread")]
-            async fn postgres() {
-                super::$name(super::Backend::Postgres).await;
-            }
-        }
-    )* };
-}
 
 on_both_stores!(documented_errors);
 

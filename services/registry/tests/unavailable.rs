@@ -2,6 +2,7 @@
 //! long: 503 with a problem body that says which, nothing half-written, no scratch database
 //! left behind.
 
+#[macro_use]
 mod http;
 
 use std::time::Duration;
@@ -11,6 +12,8 @@ use schemareg::auth::Role;
 use schemareg_adapters::scratch::ScratchServer;
 use schemareg_adapters::testing::{databases_like, server_url};
 use serde_json::json;
+
+on_both_stores!(scratch_server_down, store_down, a_request_that_takes_too_long);
 
 /// A TCP proxy to the test server, to be stopped while the registry uses it.
 async fn proxy() -> (String, tokio::task::JoinHandle<()>) {
@@ -35,11 +38,10 @@ async fn proxy() -> (String, tokio::task::JoinHandle<()>) {
     (format!("{scheme}://{auth}@127.0.0.1:{port}{path}"), task)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn scratch_server_down() {
+async fn scratch_server_down(backend: Backend) {
     let (url, proxy) = proxy().await;
     let scratch = ScratchServer::connect(&url).await.unwrap();
-    let api = Api::with_scratch(Backend::Sqlite, scratch, |_| {}).await;
+    let api = Api::with_scratch(backend, scratch, |_| {}).await;
     api.service("billing").await;
     proxy.abort();
     let _ = proxy.await;
@@ -62,9 +64,8 @@ async fn scratch_server_down() {
     assert!(ready["detail"].as_str().unwrap().contains("scratch"), "{ready}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn store_down() {
-    let api = Api::new(Backend::Sqlite).await;
+async fn store_down(backend: Backend) {
+    let api = Api::new(backend).await;
     let reader = api.token(&[Role::Reader]);
     api.store.close().await;
     let p = api.get("/v1/services", &reader).await.problem(503);
@@ -74,9 +75,8 @@ async fn store_down() {
         .problem(503);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_request_that_takes_too_long() {
-    let api = Api::with(Backend::Sqlite, |c| c.request_timeout_secs = 1).await;
+async fn a_request_that_takes_too_long(backend: Backend) {
+    let api = Api::with(backend, |c| c.request_timeout_secs = 1).await;
     api.service("billing").await;
     let before = api.contents().await;
     let slow = "CREATE TABLE t (id int);\nSELECT pg_sleep(5);\n";

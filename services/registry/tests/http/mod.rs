@@ -2,6 +2,24 @@
 //! through its router, with tokens signed by the test's key.
 #![allow(dead_code)]
 
+/// Runs each named `async fn(Backend)` as two tests: on an SQLite store and on a PostgreSQL one.
+#[allow(unused_macros)]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => { $(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread")]
+            async fn sqlite() {
+                super::$name(crate::http::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn postgres() {
+                super::$name(crate::http::Backend::Postgres).await;
+            }
+        }
+    )* };
+}
+
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
