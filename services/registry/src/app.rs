@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiError, problem_response};
-use crate::routes::{bindings, drift, environments, health, overview, plans, services, versions};
+use crate::routes::{bindings, drift, environments, health, metrics, overview, plans, services, versions};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -23,7 +23,7 @@ use crate::state::AppState;
         Every operation under /v1 needs a JWT bearer token; errors are application/problem+json (RFC 9457)."),
     modifiers(&BearerAuth),
     tags(
-        (name = "health", description = "Liveness and readiness"),
+        (name = "health", description = "Liveness, readiness and metrics (no token needed)"),
         (name = "services", description = "The applications whose schemas the registry keeps"),
         (name = "versions", description = "Immutable, numbered, content-addressed snapshots"),
         (name = "environments", description = "The promotion chain"),
@@ -59,6 +59,7 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
+        .routes(routes!(metrics::metrics))
         .routes(routes!(services::create_service, services::list_services))
         .routes(routes!(services::get_service))
         .routes(routes!(versions::push_version, versions::list_versions))
@@ -95,6 +96,10 @@ pub fn app(state: AppState) -> Router {
     router
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", doc))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))

@@ -17,6 +17,7 @@ pub struct AppState {
     pub store: Store,
     pub auth: Arc<Authenticator>,
     pub secrets: Arc<SecretBox>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Why the state could not be built.
@@ -42,6 +43,7 @@ impl AppState {
         Ok(Self {
             auth: Arc::new(Authenticator::from_config(&config)?),
             secrets: Arc::new(SecretBox::from_config(&config)?),
+            metrics: Arc::default(),
             config: Arc::new(config),
             scratch: Arc::new(scratch),
             store,

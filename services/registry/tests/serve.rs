@@ -59,6 +59,44 @@ async fn health_readiness_and_unknown_paths() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_requests_by_route_template() {
+    let (state, _dir) = state().await;
+    let app = schemareg::app::app(state);
+    for path in ["/healthz", "/healthz", "/v1/services/secret-name", "/nowhere/at/all"] {
+        app.clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+    }
+    let res = app
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = String::from_utf8(axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
+    let line = |route: &str, status: u16| {
+        format!("schemareg_http_requests_total{{method=\"GET\",route=\"{route}\",status=\"{status}\"}}")
+    };
+    assert!(text.contains(&format!("{} 2", line("/healthz", 200))), "{text}");
+    assert!(text.contains(&line("/v1/services/{service}", 401)), "{text}");
+    assert!(text.contains(&line("unmatched", 404)), "{text}");
+    assert!(
+        text.contains("schemareg_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("secret-name"),
+        "paths' names never become labels: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn interactive_docs_are_served_without_internet() {
     let (state, _dir) = state().await;
     let app = schemareg::app::app(state);

@@ -122,8 +122,8 @@ async fn hs256_tokens_are_checked() {
         .await
         .problem(403);
     assert!(p["detail"].as_str().unwrap().contains("publisher"), "{p}");
-    // Health and the OpenAPI document need no token.
-    for open in ["/healthz", "/openapi.json"] {
+    // Health, metrics and the OpenAPI document need no token.
+    for open in ["/healthz", "/openapi.json", "/metrics"] {
         let r = api.request(axum::http::Method::GET, open, None, &[], "").await;
         assert_eq!(r.status, 200, "{open}");
     }

@@ -5,6 +5,7 @@ pub mod bindings;
 pub mod drift;
 pub mod environments;
 pub mod health;
+pub mod metrics;
 pub mod overview;
 pub mod plans;
 pub mod services;

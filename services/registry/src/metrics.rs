@@ -1,0 +1,77 @@
+//! Prometheus metrics, held in the application state (no global recorder): requests by
+//! method, route and status, and their latency.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, State};
+use axum::http::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use metrics::{Key, Label, Level, Metadata, Recorder};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
+
+use crate::state::AppState;
+
+const METADATA: Metadata<'static> = Metadata::new("schemareg", Level::INFO, Some(module_path!()));
+
+/// Latency buckets in seconds: from a cached read to a plan verified in a scratch database.
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// The service's metrics.
+pub struct Metrics {
+    recorder: PrometheusRecorder,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            recorder: PrometheusBuilder::new()
+                .set_buckets(BUCKETS)
+                .expect("the buckets are not empty")
+                .build_recorder(),
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts a finished request and records its latency.
+    pub fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let labels = vec![
+            Label::new("method", method.to_string()),
+            Label::new("route", route.to_string()),
+            Label::new("status", status.to_string()),
+        ];
+        let count = Key::from_parts("schemareg_http_requests_total", labels.clone());
+        self.recorder.register_counter(&count, &METADATA).increment(1);
+        let latency = Key::from_parts("schemareg_http_request_duration_seconds", labels);
+        self.recorder.register_histogram(&latency, &METADATA).record(seconds);
+    }
+
+    /// The metrics in Prometheus' text format.
+    pub fn render(&self) -> String {
+        self.recorder.handle().render()
+    }
+}
+
+/// Middleware: every request, by its route template (`/v1/services/{service}`), never by the
+/// names in its path.
+pub async fn track(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
+    let start = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let response = next.run(request).await;
+    state.metrics.request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
+    response
+}
