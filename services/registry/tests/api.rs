@@ -657,7 +657,4 @@ async fn drift_and_plans(backend: Backend) {
         .problem(409);
 
     api.assert_no_secret_shown();
-    let logs = String::from_utf8_lossy(&http::logs().lock().unwrap()).to_string();
-    assert!(logs.contains("/v1/services/billing"), "the requests were logged");
-    assert!(!logs.contains(PASSWORD), "a log line shows the database password");
 }

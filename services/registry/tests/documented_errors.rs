@@ -124,4 +124,5 @@ async fn documented_errors(backend: Backend) {
         }
     }
     assert!(checked >= 45, "only {checked} documented errors checked");
+    api.assert_no_secret_shown();
 }

@@ -264,7 +264,7 @@ impl Api {
         out
     }
 
-    /// No response seen so far holds the test password.
+    /// No response seen so far, and no log line of this test binary, holds the test password.
     pub fn assert_no_secret_shown(&self) {
         for text in self.seen.lock().unwrap().iter() {
             assert!(
@@ -272,6 +272,9 @@ impl Api {
                 "a response shows the database password: {text}"
             );
         }
+        let logs = String::from_utf8_lossy(&logs().lock().unwrap()).to_string();
+        assert!(logs.contains("request"), "the requests were logged");
+        assert!(!logs.contains(PASSWORD), "a log line shows the database password");
     }
 }
 
