@@ -32,13 +32,13 @@ pub enum StateError {
 }
 
 impl AppState {
-    /// Opens the store (plans a stopped registry left computing are marked failed) and loads
-    /// the keys.
+    /// Opens the store (plans a stopped registry left computing are marked failed once their
+    /// lease runs out) and loads the keys.
     pub async fn new(config: Config, scratch: ScratchServer) -> Result<Self, StateError> {
         let store = Store::open(&config.store_url).await?;
-        let failed = store.fail_unfinished_plans().await?;
+        let failed = store.fail_abandoned_plans().await?;
         if failed > 0 {
-            tracing::warn!(failed, "plans left computing by a stopped registry are marked failed");
+            tracing::warn!(failed, "plans abandoned by a stopped registry are marked failed");
         }
         Ok(Self {
             auth: Arc::new(Authenticator::from_config(&config)?),

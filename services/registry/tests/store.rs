@@ -280,6 +280,7 @@ async fn plans(store: &Store) {
         to_version: 1,
         to_digest: "sha256:a".into(),
         requested_by: "deployer".into(),
+        lease_secs: 60,
     };
     let p = store.create_plan(&new("plan-1")).await.unwrap();
     assert_eq!(p.state, PlanState::Computing);
@@ -311,13 +312,30 @@ async fn plans(store: &Store) {
         store.existing_plan("plan-1").await.unwrap().state,
         PlanState::PendingApproval
     );
-    store.create_plan(&new("plan-2")).await.unwrap();
-    assert_eq!(store.fail_unfinished_plans().await.unwrap(), 1);
+    // A plan whose lease ran out is abandoned; one whose registry renews it is not.
+    store
+        .create_plan(&NewPlan {
+            lease_secs: 0,
+            ..new("plan-2")
+        })
+        .await
+        .unwrap();
+    store
+        .create_plan(&NewPlan {
+            lease_secs: 0,
+            ..new("plan-3")
+        })
+        .await
+        .unwrap();
+    store.renew_plan("plan-3", 60).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(store.fail_abandoned_plans().await.unwrap(), 1);
     let failed = store.existing_plan("plan-2").await.unwrap();
     assert_eq!(failed.state, PlanState::Failed);
     assert!(failed.error.unwrap().contains("stopped"));
+    assert_eq!(store.existing_plan("plan-3").await.unwrap().state, PlanState::Computing);
     let all = store.plans("billing", Some("dev"), None, 10).await.unwrap();
-    assert_eq!(all.len(), 2);
+    assert_eq!(all.len(), 3);
     let pending = store
         .plans("billing", None, Some(PlanState::PendingApproval), 10)
         .await

@@ -135,10 +135,28 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
 
 /// The current time as RFC 3339 in UTC, to the millisecond.
 pub fn now() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    let t = t.replace_nanosecond(t.millisecond() as u32 * 1_000_000).unwrap_or(t);
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    timestamp(time::OffsetDateTime::now_utc())
+}
+
+/// A time as RFC 3339 in UTC with exactly three decimals (`2026-11-25T10:00:00.000Z`): one
+/// width for every value, so that text order is time order in both backends.
+pub fn timestamp(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// The time `secs` seconds from now, as [`timestamp`].
+pub fn after(secs: u64) -> String {
+    timestamp(time::OffsetDateTime::now_utc() + std::time::Duration::from_secs(secs))
 }
 
 pub(crate) fn json_column<T: serde::de::DeserializeOwned>(what: &'static str, text: &str) -> Result<T, StoreError> {
@@ -150,4 +168,18 @@ pub(crate) fn json_column<T: serde::de::DeserializeOwned>(what: &'static str, te
 
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("store values serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timestamp;
+
+    #[test]
+    fn timestamps_have_one_width_so_text_order_is_time_order() {
+        let at = |nanos: i128| timestamp(time::OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap());
+        assert_eq!(at(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(at(1_500_000_000), "1970-01-01T00:00:01.500Z");
+        assert_eq!(at(1_764_064_800_123_456_789), "2025-11-25T10:00:00.123Z");
+        assert!(at(0) < at(100_000_000), "a whole second sorts before its tenths");
+    }
 }

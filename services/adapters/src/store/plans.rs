@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, now};
+use super::{Store, StoreError, after, now};
 
 /// Where a plan is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -41,6 +41,8 @@ pub struct NewPlan {
     pub to_version: i64,
     pub to_digest: String,
     pub requested_by: String,
+    /// How long the plan may stay `computing` without its lease being renewed.
+    pub lease_secs: u64,
 }
 
 /// A stored plan.
@@ -99,11 +101,12 @@ pub struct PlanOutcome {
 }
 
 impl Store {
-    /// Records a plan as `computing`.
+    /// Records a plan as `computing`, with a lease of `new.lease_secs`.
     pub async fn create_plan(&self, new: &NewPlan) -> Result<PlanRecord, StoreError> {
         let at = now();
         sqlx::query(&format!(
-            "INSERT INTO plans ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, NULL, NULL, $7, $8, $8)"
+            "INSERT INTO plans ({COLUMNS}, lease_until) \
+             VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, NULL, NULL, $7, $8, $8, $9)"
         ))
         .bind(&new.id)
         .bind(&new.service)
@@ -113,6 +116,7 @@ impl Store {
         .bind(PlanState::Computing.as_str())
         .bind(&new.requested_by)
         .bind(&at)
+        .bind(after(new.lease_secs))
         .execute(&self.pool)
         .await?;
         self.existing_plan(&new.id).await
@@ -137,15 +141,31 @@ impl Store {
         Ok(())
     }
 
-    /// Plans left `computing` by a registry that stopped: marked failed, so none waits for ever.
-    pub async fn fail_unfinished_plans(&self) -> Result<u64, StoreError> {
-        let done = sqlx::query("UPDATE plans SET state = $1, error = $2, updated_at = $3 WHERE state = $4")
-            .bind(PlanState::Failed.as_str())
-            .bind("the registry stopped while computing this plan: create it again")
-            .bind(now())
+    /// Extends a computing plan's lease (its registry is still at work on it).
+    pub async fn renew_plan(&self, id: &str, lease_secs: u64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE plans SET lease_until = $2 WHERE id = $1 AND state = $3")
+            .bind(id)
+            .bind(after(lease_secs))
             .bind(PlanState::Computing.as_str())
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// Plans whose lease ran out while `computing` (the registry computing them stopped) are
+    /// marked failed, so none waits for ever; plans other replicas are computing are left alone.
+    pub async fn fail_abandoned_plans(&self) -> Result<u64, StoreError> {
+        let at = now();
+        let done = sqlx::query(
+            "UPDATE plans SET state = $1, error = $2, updated_at = $3 \
+             WHERE state = $4 AND (lease_until IS NULL OR lease_until < $3)",
+        )
+        .bind(PlanState::Failed.as_str())
+        .bind("the registry computing this plan stopped before it was done: create it again")
+        .bind(&at)
+        .bind(PlanState::Computing.as_str())
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected())
     }
 

@@ -17,9 +17,27 @@ pub struct Request {
     pub concurrently: bool,
 }
 
-/// Computes the plan and stores its outcome; errors become a `failed` plan that says why.
+/// How long a computing plan's lease lasts, and how often its registry renews it.
+pub const LEASE_SECS: u64 = 60;
+const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Computes the plan and stores its outcome; errors become a `failed` plan that says why. The
+/// plan's lease is renewed meanwhile, so other replicas know it is still being worked on.
 pub async fn compute(state: AppState, request: Request) {
-    let outcome = match outcome(&state, &request).await {
+    let work = outcome(&state, &request);
+    tokio::pin!(work);
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + RENEW_EVERY, RENEW_EVERY);
+    let result = loop {
+        tokio::select! {
+            result = &mut work => break result,
+            _ = renew.tick() => {
+                if let Err(e) = state.store.renew_plan(&request.id, LEASE_SECS).await {
+                    tracing::warn!(plan = %request.id, error = %e, "cannot renew a plan's lease");
+                }
+            }
+        }
+    };
+    let outcome = match result {
         Ok(o) => o,
         Err(e) => PlanOutcome {
             state: PlanState::Failed,

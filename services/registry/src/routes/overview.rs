@@ -65,6 +65,7 @@ pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Resu
         .into_iter()
         .map(|b| ((b.service.clone(), b.environment.clone()), b))
         .collect();
+    state.store.fail_abandoned_plans().await?;
     let mut latest = state.store.latest_versions().await?;
     let mut pending: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for p in state.store.plans_in_state(PlanState::PendingApproval).await? {

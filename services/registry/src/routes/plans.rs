@@ -146,6 +146,7 @@ pub async fn create_plan(
             to_version: version.number,
             to_digest: version.digest.clone(),
             requested_by: who.subject,
+            lease_secs: planning::LEASE_SECS,
         })
         .await?;
     let id = record.id.clone();
@@ -196,6 +197,7 @@ pub async fn get_plan(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
+    state.store.fail_abandoned_plans().await?;
     let record = state.store.existing_plan(&id).await?;
     let view = PlanView::from(record);
     if wants_sql(&headers) {
@@ -252,6 +254,7 @@ pub async fn list_plans(
         })
         .transpose()?;
     state.store.existing_service(&service).await?;
+    state.store.fail_abandoned_plans().await?;
     let plans = state
         .store
         .plans(&service, filter.environment.as_deref(), wanted, 100)
