@@ -91,13 +91,6 @@ async fn load(addr: SocketAddr, call: Call, expect: u16) -> (f64, f64) {
         all.extend(t.await.unwrap());
     }
     all.sort();
-    let mean: Duration = all.iter().sum::<Duration>() / all.len() as u32;
-    eprintln!(
-        "DEBUG n={} mean={mean:?} p50={:?} max={:?}",
-        all.len(),
-        all[all.len() / 2],
-        all[all.len() - 1]
-    );
     let p99 = all[(all.len() * 99 / 100).min(all.len() - 1)];
     (all.len() as f64 / SECONDS as f64, p99.as_secs_f64() * 1000.0)
 }
