@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiError, problem_response};
-use crate::routes::{bindings, drift, environments, health, metrics, overview, plans, services, versions};
+use crate::routes::{audit, bindings, drift, environments, health, metrics, overview, plans, services, versions};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -31,6 +31,7 @@ use crate::state::AppState;
         (name = "drift", description = "The live database compared with a version"),
         (name = "plans", description = "Verified migration plans from a live database to a version"),
         (name = "overview", description = "What runs where"),
+        (name = "audit", description = "Who did what, when and from where (append-only)"),
     )
 )]
 struct ApiDoc;
@@ -76,6 +77,7 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(plans::get_plan))
         .routes(routes!(plans::list_plans))
         .routes(routes!(overview::get_overview))
+        .routes(routes!(audit::list_audit))
         .split_for_parts()
 }
 
@@ -99,6 +101,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::metrics::track,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::audit::denials,
         ))
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::disable())

@@ -5,6 +5,7 @@
 //! service (`app::app`).
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

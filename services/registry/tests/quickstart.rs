@@ -84,6 +84,21 @@ async fn the_readme_quick_start_works() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("\"state\":\"drifted\""), "{stdout}");
+    // The audit log of the real server says where each request came from.
+    let audit = Command::new("bash")
+        .args([
+            "-c",
+            "curl -fsS -H \"Authorization: Bearer $(./target/debug/schemareg token --role admin)\" \"$SCHEMAREG/v1/audit?limit=1\"",
+        ])
+        .current_dir(common::repo())
+        .envs(envs.iter().cloned())
+        .env("SCHEMAREG", &base)
+        .output()
+        .unwrap();
+    let audit = String::from_utf8_lossy(&audit.stdout);
+    assert!(audit.contains("\"action\":\"service.create\""), "{audit}");
+    assert!(audit.contains("\"address\":\"127.0.0.1\""), "{audit}");
+    assert!(audit.contains("\"user_agent\":\"curl/"), "{audit}");
     assert!(
         stdout.contains("ALTER TABLE \"public\".\"items\" ADD COLUMN \"name\" text"),
         "{stdout}"

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use schemareg_adapters::store::{
-    DriftRecord, NewBinding, NewPlan, NewService, NewVersion, PlanOutcome, PlanState, ScopeSpec, SecretKind, Store,
-    StoreError, VersionRef,
+    AuditFilter, DriftRecord, NewAuditEntry, NewBinding, NewPlan, NewService, NewVersion, PlanOutcome, PlanState,
+    ScopeSpec, SecretKind, Store, StoreError, VersionRef,
 };
 
 macro_rules! on_both_backends {
@@ -38,7 +38,14 @@ macro_rules! on_both_backends {
     )* };
 }
 
-on_both_backends!(services, versions, concurrent_pushes, environments_and_bindings, plans);
+on_both_backends!(
+    services,
+    versions,
+    concurrent_pushes,
+    environments_and_bindings,
+    plans,
+    audit
+);
 
 fn service(name: &str) -> NewService {
     NewService {
@@ -347,4 +354,46 @@ async fn plans(store: &Store) {
         store.existing_plan("nope").await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+async fn audit(store: &Store) {
+    let entry = |subject: &str, action: &str| NewAuditEntry {
+        subject: subject.into(),
+        action: action.into(),
+        outcome: "ok".into(),
+        service: Some("billing".into()),
+        detail: "{}".into(),
+        request_id: Some("req-1".into()),
+        ..NewAuditEntry::default()
+    };
+    assert_eq!(store.append_audit(&entry("alice", "service.create")).await.unwrap(), 1);
+    // Concurrent appends get distinct numbers without gaps.
+    let appends = (0..20).map(|i| {
+        let store = store.clone();
+        let e = entry(if i % 2 == 0 { "bob" } else { "carol" }, "version.push");
+        tokio::spawn(async move { store.append_audit(&e).await.unwrap() })
+    });
+    let mut seqs: Vec<i64> = futures_util::future::join_all(appends)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    seqs.sort();
+    assert_eq!(seqs, (2..=21).collect::<Vec<_>>());
+    let all = store.audit_entries(&AuditFilter::default(), None, 100).await.unwrap();
+    assert_eq!(all.len(), 21);
+    assert_eq!(
+        (all[0].seq, all[0].entry.clone()),
+        (1, entry("alice", "service.create"))
+    );
+    assert!(all.windows(2).all(|w| w[0].seq < w[1].seq && w[0].at <= w[1].at));
+    let bob = AuditFilter {
+        subject: Some("bob".into()),
+        ..AuditFilter::default()
+    };
+    let page = store.audit_entries(&bob, None, 4).await.unwrap();
+    assert_eq!(page.len(), 4);
+    let rest = store.audit_entries(&bob, Some(page[3].seq), 100).await.unwrap();
+    assert_eq!(page.len() + rest.len(), 10);
+    assert!(rest.iter().all(|e| e.entry.subject == "bob" && e.seq > page[3].seq));
 }

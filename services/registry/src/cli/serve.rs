@@ -63,8 +63,11 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
             listener.local_addr()?
         );
     }
-    axum::serve(listener, crate::app::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        crate::app::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(0)
 }

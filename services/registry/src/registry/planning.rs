@@ -5,6 +5,7 @@ use schemareg_adapters::store::{Binding, PlanOutcome, PlanState, Service, Versio
 use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
 use serde_json::json;
 
+use crate::audit::{self, Event, Origin};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -49,7 +50,18 @@ pub async fn compute(state: AppState, request: Request) {
     };
     if let Err(e) = state.store.finish_plan(&request.id, &outcome).await {
         tracing::error!(plan = %request.id, error = %e, "cannot store a computed plan");
+        return;
     }
+    let event = Event::new("plan.computed")
+        .on(&request.service.name, Some(&request.binding.environment))
+        .target(&request.id)
+        .detail(serde_json::json!({"state": outcome.state.as_str(), "error": outcome.error}));
+    let outcome = if outcome.state == PlanState::Failed {
+        "failed"
+    } else {
+        "ok"
+    };
+    audit::record(&state, "registry", &Origin::default(), outcome, event).await;
 }
 
 async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError> {

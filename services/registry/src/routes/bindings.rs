@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ScopeBody;
+use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, FieldError, responses as r};
 use crate::state::AppState;
@@ -116,6 +117,7 @@ fn host_of(url: &str) -> Option<String> {
 pub async fn bind_database(
     State(state): State<AppState>,
     who: Principal,
+    origin: Origin,
     Path((service, environment)): Path<(String, String)>,
     Json(body): Json<BindDatabase>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -174,11 +176,16 @@ pub async fn bind_database(
                 secret,
                 host,
                 scope: body.scope.checked("scope")?,
-                updated_by: who.subject,
+                updated_by: who.subject.clone(),
             },
         )
         .await?;
     tracing::info!(%service, %environment, kind = secret_kind.as_str(), "database bound");
+    // The secret changed: the log says how it is kept and where it points, never what it is.
+    let event = Event::new("binding.put")
+        .on(&service, Some(&environment))
+        .detail(serde_json::json!({"secret": secret_kind.as_str(), "host": bound.host, "replaced": existed}));
+    audit::done(&state, &who, &origin, event).await;
     let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(BindingView::from(bound))))
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::check_name;
+use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, responses as r};
 use crate::state::AppState;
@@ -76,11 +77,16 @@ pub async fn list_environments(
 pub async fn create_environment(
     State(state): State<AppState>,
     who: Principal,
+    origin: Origin,
     Json(body): Json<CreateEnvironment>,
 ) -> Result<impl IntoResponse, ApiError> {
     who.require(Role::Admin)?;
     check_name("name", &body.name)?;
     let created = state.store.create_environment(&body.name).await?;
+    let event = Event::new("environment.create")
+        .target(&created.name)
+        .detail(serde_json::json!({"position": created.position}));
+    audit::done(&state, &who, &origin, event).await;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/v1/environments/{}", created.name))],

@@ -1,6 +1,7 @@
 //! The HTTP resources, one file each, and what they share: paging, content negotiation and
 //! the scope bodies.
 
+pub mod audit;
 pub mod bindings;
 pub mod drift;
 pub mod environments;
@@ -40,6 +41,16 @@ impl Page {
                 "limit must be between 1 and 100, not {n}"
             ))),
         }
+    }
+
+    /// The cursor's key, when it is a number (a version, a log entry).
+    pub fn after_number(&self) -> Result<Option<i64>, ApiError> {
+        self.after()?
+            .map(|c| {
+                c.parse::<i64>()
+                    .map_err(|_| ApiError::BadRequest("the cursor is not one this registry gave out".into()))
+            })
+            .transpose()
     }
 
     /// The cursor's key.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{sql_response, wants_sql};
+use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, responses as r};
 use crate::registry::{planning, version_ref};
@@ -128,6 +129,7 @@ fn computing(location: String, view: PlanView) -> Response {
 pub async fn create_plan(
     State(state): State<AppState>,
     who: Principal,
+    origin: Origin,
     Path((service, environment)): Path<(String, String)>,
     Json(body): Json<CreatePlan>,
 ) -> Result<Response, ApiError> {
@@ -145,11 +147,16 @@ pub async fn create_plan(
             environment: environment.clone(),
             to_version: version.number,
             to_digest: version.digest.clone(),
-            requested_by: who.subject,
+            requested_by: who.subject.clone(),
             lease_secs: planning::LEASE_SECS,
         })
         .await?;
     let id = record.id.clone();
+    let event = Event::new("plan.create")
+        .on(&service, Some(&environment))
+        .target(&id)
+        .detail(serde_json::json!({"to_version": record.to_version, "to_digest": record.to_digest}));
+    audit::done(&state, &who, &origin, event).await;
     let location = format!("/v1/plans/{id}");
     let task = tokio::spawn(planning::compute(
         state.clone(),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Page, ScopeBody, check_name, next_cursor};
+use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, responses as r};
 use crate::state::AppState;
@@ -75,6 +76,7 @@ pub struct ServiceList {
 pub async fn create_service(
     State(state): State<AppState>,
     who: Principal,
+    origin: Origin,
     Json(body): Json<CreateService>,
 ) -> Result<impl IntoResponse, ApiError> {
     who.require(Role::Publisher)?;
@@ -86,9 +88,13 @@ pub async fn create_service(
             description: body.description,
             owners: body.owners,
             scope: body.scope.checked("scope")?,
-            created_by: who.subject,
+            created_by: who.subject.clone(),
         })
         .await?;
+    let event = Event::new("service.create")
+        .on(&created.name, None)
+        .target(&created.name);
+    audit::done(&state, &who, &origin, event).await;
     let location = format!("/v1/services/{}", created.name);
     Ok((
         StatusCode::CREATED,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Page, next_cursor, sql_response, wants_sql};
+use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, FieldError, responses as r};
 use crate::registry::push::{Body, Provenance, push};
@@ -128,6 +129,7 @@ fn body_kind(headers: &HeaderMap) -> Result<Body, ApiError> {
 pub async fn push_version(
     State(state): State<AppState>,
     who: Principal,
+    origin: Origin,
     Path(service): Path<String>,
     Query(params): Query<PushParams>,
     headers: HeaderMap,
@@ -137,12 +139,17 @@ pub async fn push_version(
     let kind = body_kind(&headers)?;
     let service = state.store.existing_service(&service).await?;
     let provenance = Provenance {
-        pushed_by: who.subject,
+        pushed_by: who.subject.clone(),
         commit: params.commit,
         pipeline_url: params.pipeline_url,
         labels: labels(params.labels.as_deref())?,
     };
     let pushed = push(&state, &service, kind, &body, provenance).await?;
+    let event = Event::new("version.push")
+        .on(&service.name, None)
+        .target(pushed.version.number)
+        .detail(serde_json::json!({"created": pushed.created, "digest": pushed.version.digest}));
+    audit::done(&state, &who, &origin, event).await;
     let location = format!("/v1/services/{}/versions/{}", service.name, pushed.version.number);
     let status = if pushed.created {
         StatusCode::CREATED
@@ -173,13 +180,7 @@ pub async fn list_versions(
 ) -> Result<Json<VersionList>, ApiError> {
     who.require_read()?;
     let limit = page.limit()?;
-    let before = page
-        .after()?
-        .map(|c| {
-            c.parse::<i64>()
-                .map_err(|_| ApiError::BadRequest("the cursor is not one this registry gave out".into()))
-        })
-        .transpose()?;
+    let before = page.after_number()?;
     state.store.existing_service(&service).await?;
     let items = state.store.versions(&service, before, limit).await?;
     let next = next_cursor(items.last().map(|v| v.number.to_string()), items.len(), limit);

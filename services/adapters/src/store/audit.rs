@@ -1,0 +1,130 @@
+//! The audit log: who did what, when and from where. Append-only: the store can add entries
+//! and read them, nothing else.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, StoreError, is_unique_violation, now};
+
+/// An entry to append.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// The token subject, or `anonymous`.
+    pub subject: String,
+    /// What was done: `service.create`, `version.push`, `binding.put`, `plan.create`, `denied`, …
+    pub action: String,
+    /// `ok`, `denied` or `failed`.
+    pub outcome: String,
+    pub service: Option<String>,
+    pub environment: Option<String>,
+    /// The object acted on (a plan id, a version number, a path).
+    pub target: Option<String>,
+    /// More about it, as JSON text (never a secret).
+    pub detail: String,
+    pub address: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// A stored entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Its place in the log, from 1, without gaps.
+    pub seq: i64,
+    pub at: String,
+    pub entry: NewAuditEntry,
+}
+
+/// Which entries to read; unset fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub subject: Option<String>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub service: Option<String>,
+    pub environment: Option<String>,
+}
+
+const COLUMNS: &str =
+    "seq, at, subject, action, outcome, service, environment, target, detail, address, user_agent, request_id";
+
+fn entry(row: &AnyRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        entry: NewAuditEntry {
+            subject: row.try_get("subject")?,
+            action: row.try_get("action")?,
+            outcome: row.try_get("outcome")?,
+            service: row.try_get("service")?,
+            environment: row.try_get("environment")?,
+            target: row.try_get("target")?,
+            detail: row.try_get("detail")?,
+            address: row.try_get("address")?,
+            user_agent: row.try_get("user_agent")?,
+            request_id: row.try_get("request_id")?,
+        },
+    })
+}
+
+impl Store {
+    /// Appends an entry; its number is the next in the log (one statement per try, tried
+    /// again when another entry took that number) and its time never goes before the entry
+    /// ahead of it, so log order is time order.
+    pub async fn append_audit(&self, e: &NewAuditEntry) -> Result<i64, StoreError> {
+        for _ in 0..50 {
+            let result = sqlx::query(&format!(
+                "INSERT INTO audit ({COLUMNS}) \
+                 SELECT COALESCE(MAX(seq), 0) + 1, CASE WHEN MAX(at) > $1 THEN MAX(at) ELSE $1 END, \
+                 $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM audit \
+                 RETURNING seq"
+            ))
+            .bind(now())
+            .bind(&e.subject)
+            .bind(&e.action)
+            .bind(&e.outcome)
+            .bind(e.service.as_deref())
+            .bind(e.environment.as_deref())
+            .bind(e.target.as_deref())
+            .bind(&e.detail)
+            .bind(e.address.as_deref())
+            .bind(e.user_agent.as_deref())
+            .bind(e.request_id.as_deref())
+            .fetch_one(&self.pool)
+            .await;
+            match result {
+                Ok(row) => return Ok(row.try_get("seq")?),
+                Err(err) if is_unique_violation(&err) => continue,
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Err(StoreError::Unavailable(
+            "too many concurrent audit entries: try again".into(),
+        ))
+    }
+
+    /// Entries in log order after `after` (a sequence number), at most `limit`.
+    pub async fn audit_entries(
+        &self,
+        filter: &AuditFilter,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM audit WHERE seq > $1 \
+             AND ($2 = '' OR subject = $2) AND ($3 = '' OR action = $3) AND ($4 = '' OR outcome = $4) \
+             AND ($5 = '' OR service = $5) AND ($6 = '' OR environment = $6) \
+             ORDER BY seq LIMIT $7"
+        ))
+        .bind(after.unwrap_or(0))
+        .bind(filter.subject.as_deref().unwrap_or(""))
+        .bind(filter.action.as_deref().unwrap_or(""))
+        .bind(filter.outcome.as_deref().unwrap_or(""))
+        .bind(filter.service.as_deref().unwrap_or(""))
+        .bind(filter.environment.as_deref().unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(entry).collect()
+    }
+}
