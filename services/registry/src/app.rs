@@ -14,7 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiError, problem_response};
-use crate::routes::{audit, bindings, drift, environments, health, metrics, overview, plans, services, versions};
+use crate::routes::{
+    audit, bindings, drift, environments, health, metrics, overview, plans, policies, services, versions,
+};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -78,6 +80,7 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(plans::list_plans))
         .routes(routes!(overview::get_overview))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(policies::get_policy, policies::put_policy))
         .split_for_parts()
 }
 

@@ -70,6 +70,11 @@ impl<'a> Event<'a> {
         self
     }
 
+    pub fn on_environment(mut self, environment: &'a str) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
     pub fn target(mut self, target: impl ToString) -> Self {
         self.target = Some(target.to_string());
         self

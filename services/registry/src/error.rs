@@ -76,6 +76,10 @@ pub enum ApiError {
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{0}")]
+    PreconditionRequired(String),
+    #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
     Unprocessable(String, Vec<FieldError>),
@@ -93,6 +97,8 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "precondition-failed"),
+            ApiError::PreconditionRequired(_) => (StatusCode::PRECONDITION_REQUIRED, "precondition-required"),
             ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
             ApiError::Unprocessable(..) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-schema"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -136,6 +142,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(m) => ApiError::NotFound(m),
             StoreError::Conflict(m) => ApiError::Conflict(m),
+            StoreError::Stale(m) => ApiError::PreconditionFailed(m),
             StoreError::Corrupt { .. } => ApiError::Internal(e.to_string()),
             StoreError::Url(_) | StoreError::Unavailable(_) | StoreError::Migrate(_) => {
                 ApiError::Unavailable(e.to_string())
@@ -302,6 +309,16 @@ pub mod responses {
     #[derive(IntoResponses)]
     #[response(status = 409, content_type = "application/problem+json")]
     pub struct Conflict(pub Problem);
+
+    /// `If-Match` names a version that is no longer the current one.
+    #[derive(IntoResponses)]
+    #[response(status = 412, content_type = "application/problem+json")]
+    pub struct PreconditionFailed(pub Problem);
+
+    /// The write needs `If-Match` with the ETag that was read.
+    #[derive(IntoResponses)]
+    #[response(status = 428, content_type = "application/problem+json")]
+    pub struct PreconditionRequired(pub Problem);
 
     /// The body is larger than the registry accepts.
     #[derive(IntoResponses)]

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod metrics;
+pub mod policy;
 pub mod registry;
 pub mod routes;
 pub mod secrets;

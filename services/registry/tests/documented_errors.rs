@@ -34,6 +34,9 @@ fn body(op: &Value) -> (&'static str, String) {
     let content = &op["requestBody"]["content"];
     if content.get("application/sql").is_some() {
         ("application/sql", "CREATE TABLE t (id int);".into())
+    } else if op["operationId"] == "putPolicy" {
+        let policy = serde_json::to_string(&schemareg::policy::Policy::default_for("dev")).unwrap();
+        ("application/json", policy)
     } else if op["operationId"] == "bindDatabase" {
         (
             "application/json",

@@ -8,6 +8,7 @@
 mod audit;
 mod environments;
 mod plans;
+mod policies;
 mod services;
 mod versions;
 
@@ -18,6 +19,7 @@ use sqlx::migrate::Migrator;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use environments::{Binding, DriftRecord, Environment, NewBinding, SecretKind};
 pub use plans::{NewPlan, PlanOutcome, PlanRecord, PlanState};
+pub use policies::StoredPolicy;
 pub use services::{NewService, ScopeSpec, Service};
 pub use versions::{NewVersion, Pushed, Version, VersionRef};
 
@@ -43,6 +45,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     NotFound(String),
+    /// A write named a version that is no longer the current one.
+    #[error("{0}")]
+    Stale(String),
     #[error("the store holds a malformed {what}: {message}")]
     Corrupt { what: &'static str, message: String },
 }

@@ -1,9 +1,9 @@
 //! Hazards: what can go wrong or hurt when a step runs, said as data on the step.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The kind of a hazard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HazardKind {
     /// Rows or values are lost (a dropped table, column or enum label).

@@ -12,7 +12,7 @@ mod script;
 mod steps;
 
 pub use hazard::{Hazard, HazardKind, TableSize};
-pub use script::{ScriptOptions, groups, render_rollback_script, render_script, session_settings};
+pub use script::{ScriptOptions, groups, render_rollback_script, render_script, session_settings, valid_duration};
 
 use std::collections::BTreeMap;
 

@@ -4,6 +4,16 @@
 
 use super::{Plan, Step};
 
+/// Whether a `lock_timeout` / `statement_timeout` value is a plain duration (`10s`, `30min`):
+/// digits and a unit, nothing else, so it is safe to render into `SET … = '…'`.
+pub fn valid_duration(s: &str) -> bool {
+    let s = s.trim();
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && matches!(&s[digits.len()..], "" | "ms" | "s" | "min" | "h" | "d")
+}
+
 /// Session settings of a script.
 #[derive(Debug, Clone)]
 pub struct ScriptOptions {

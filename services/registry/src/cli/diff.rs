@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
+use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script, valid_duration};
 
 use crate::source::{ScratchProvider, Source, load, sizes};
 
@@ -43,14 +43,6 @@ pub struct DiffArgs {
     pub statement_timeout: String,
     #[command(flatten)]
     pub scope: ScopeArgs,
-}
-
-fn valid_duration(s: &str) -> bool {
-    let s = s.trim();
-    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    !digits.is_empty()
-        && digits.chars().all(|c| c.is_ascii_digit())
-        && matches!(&s[digits.len()..], "" | "ms" | "s" | "min" | "h" | "d")
 }
 
 pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {

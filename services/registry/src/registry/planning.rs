@@ -16,6 +16,8 @@ pub struct Request {
     pub binding: Binding,
     pub version: Version,
     pub concurrently: bool,
+    /// The session settings of the plan's script (the environment policy's timeouts).
+    pub script: ScriptOptions,
 }
 
 /// How long a computing plan's lease lasts, and how often its registry renews it.
@@ -78,12 +80,12 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
         sizes,
     };
     let computed = plan(&from, &to, &options);
-    let script = ScriptOptions::default();
+    let script = &r.script;
     let body = json!({
         "plan": computed,
         "hazards": computed.hazard_kinds(),
-        "sql": render_script(&computed, &script),
-        "rollback_sql": render_rollback_script(&computed, &script),
+        "sql": render_script(&computed, script),
+        "rollback_sql": render_rollback_script(&computed, script),
     })
     .to_string();
     let mut outcome = PlanOutcome {

@@ -84,6 +84,7 @@ pub async fn create_environment(
     check_name("name", &body.name)?;
     let created = state.store.create_environment(&body.name).await?;
     let event = Event::new("environment.create")
+        .on_environment(&created.name)
         .target(&created.name)
         .detail(serde_json::json!({"position": created.position}));
     audit::done(&state, &who, &origin, event).await;

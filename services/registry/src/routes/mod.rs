@@ -9,6 +9,7 @@ pub mod health;
 pub mod metrics;
 pub mod overview;
 pub mod plans;
+pub mod policies;
 pub mod services;
 pub mod versions;
 

@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use schemareg_adapters::store::{NewPlan, PlanRecord, PlanState};
+use schemareg_engine::plan::ScriptOptions;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -26,7 +27,8 @@ use crate::state::AppState;
 pub struct CreatePlan {
     /// The version to reach: a number, `latest` (default) or `sha256:<digest>`.
     pub version: Option<String>,
-    /// Build indexes on existing tables with `CREATE INDEX CONCURRENTLY`.
+    /// Build indexes on existing tables with `CREATE INDEX CONCURRENTLY` (also when the
+    /// environment's policy says so).
     #[serde(default)]
     pub concurrently: bool,
 }
@@ -139,6 +141,7 @@ pub async fn create_plan(
     state.store.existing_environment(&environment).await?;
     let binding = state.store.existing_binding(&service, &environment).await?;
     let version = state.store.existing_version(&service, &at).await?;
+    let policy = crate::policy::current(&state.store, &environment).await?.policy;
     let record = state
         .store
         .create_plan(&NewPlan {
@@ -165,7 +168,11 @@ pub async fn create_plan(
             service: svc,
             binding,
             version,
-            concurrently: body.concurrently,
+            concurrently: body.concurrently || policy.concurrently,
+            script: ScriptOptions {
+                lock_timeout: policy.lock_timeout,
+                statement_timeout: policy.statement_timeout,
+            },
         },
     ));
     // Wait a little (well inside the request timeout); a slow plan goes on in the background.
