@@ -244,7 +244,15 @@ impl std::io::Write for HashWriter {
 pub fn digest(s: &Snapshot) -> String {
     let mut w = HashWriter(Sha256::new());
     serde_json::to_writer(&mut w, &Canonical(&normalized_defaults(s))).expect("a snapshot always serialises");
-    let hash = w.0.finalize();
+    named(w.0.finalize().as_slice())
+}
+
+/// `sha256:<hex>` of some bytes (a plan's script, for the approvals that belong to it).
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    named(Sha256::digest(bytes).as_slice())
+}
+
+fn named(hash: &[u8]) -> String {
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for b in hash {

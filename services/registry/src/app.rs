@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, problem_response};
 use crate::routes::{
-    audit, bindings, drift, environments, health, metrics, overview, plans, policies, services, versions,
+    approvals, audit, bindings, drift, environments, health, metrics, overview, plans, policies, services, versions,
 };
 use crate::state::AppState;
 
@@ -77,6 +77,9 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(drift::get_drift))
         .routes(routes!(plans::create_plan))
         .routes(routes!(plans::get_plan))
+        .routes(routes!(approvals::approve_plan))
+        .routes(routes!(approvals::reject_plan))
+        .routes(routes!(approvals::cancel_plan))
         .routes(routes!(plans::list_plans))
         .routes(routes!(overview::get_overview))
         .routes(routes!(audit::list_audit))

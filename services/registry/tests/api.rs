@@ -582,7 +582,8 @@ async fn drift_and_plans(backend: Backend) {
         .post_json(&format!("{path}/plans"), &deployer, json!({"version": "latest"}))
         .await;
     let plan = settled(&api, created, &reader).await;
-    assert_eq!(plan["state"], "pending_approval", "{plan}");
+    // dev's policy asks for no approval: a verified plan is approved at once.
+    assert_eq!(plan["state"], "approved", "{plan}");
     assert_eq!(plan["from_fingerprint"], drift["live_fingerprint"]);
     assert_eq!(plan["to_version"], 1);
     assert!(plan["verification"].as_str().unwrap().contains("verified"), "{plan}");
@@ -591,7 +592,7 @@ async fn drift_and_plans(backend: Backend) {
     assert!(sql.text.contains("ADD COLUMN \"bio\" text"), "{}", sql.text);
     refused(&api, 404, api.get("/v1/plans/plan_0000", &reader)).await;
     let list = api
-        .get("/v1/services/billing/plans?state=pending_approval", &reader)
+        .get("/v1/services/billing/plans?state=approved", &reader)
         .await
         .json();
     assert_eq!(list["items"][0]["id"], id);
@@ -604,7 +605,7 @@ async fn drift_and_plans(backend: Backend) {
         (dev["bound"].as_bool(), dev["drift_state"].as_str()),
         (Some(true), Some("drifted"))
     );
-    assert_eq!(dev["pending_plans"], json!([id]));
+    assert_eq!(dev["pending_plans"], json!([]), "nothing waits for approval in dev");
 
     // Applied: the drift is gone and the version is verified there.
     live.execute(&sql.text).await;

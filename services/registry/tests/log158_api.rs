@@ -82,7 +82,7 @@ async fn log158_over_rest() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };
-    assert_eq!(plan["state"], "pending_approval", "{plan}");
+    assert_eq!(plan["state"], "approved", "{plan}");
     assert!(plan["verification"].as_str().unwrap().starts_with("verified"), "{plan}");
     assert_eq!(plan["from_fingerprint"], drift["live_fingerprint"]);
     assert!(

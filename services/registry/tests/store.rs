@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use schemareg_adapters::store::{
-    AuditFilter, DriftRecord, NewAuditEntry, NewBinding, NewPlan, NewService, NewVersion, PlanOutcome, PlanState,
-    ScopeSpec, SecretKind, Store, StoreError, VersionRef,
+    Approval, AuditFilter, DriftRecord, NewAuditEntry, NewBinding, NewPlan, NewService, NewVersion, PlanOutcome,
+    PlanState, ScopeSpec, SecretKind, Store, StoreError, VersionRef,
 };
 
 macro_rules! on_both_backends {
@@ -288,6 +288,7 @@ async fn plans(store: &Store) {
         to_digest: "sha256:a".into(),
         requested_by: "deployer".into(),
         lease_secs: 60,
+        override_reason: None,
     };
     let p = store.create_plan(&new("plan-1")).await.unwrap();
     assert_eq!(p.state, PlanState::Computing);
@@ -297,6 +298,7 @@ async fn plans(store: &Store) {
         body: Some("{\"steps\":[]}".into()),
         verification: Some("verified".into()),
         error: None,
+        plan_digest: Some("sha256:plan".into()),
     };
     store.finish_plan("plan-1", &outcome).await.unwrap();
     let done = store.existing_plan("plan-1").await.unwrap();
@@ -323,6 +325,7 @@ async fn plans(store: &Store) {
     store
         .create_plan(&NewPlan {
             lease_secs: 0,
+            environment: "staging".into(),
             ..new("plan-2")
         })
         .await
@@ -330,6 +333,7 @@ async fn plans(store: &Store) {
     store
         .create_plan(&NewPlan {
             lease_secs: 0,
+            environment: "production".into(),
             ..new("plan-3")
         })
         .await
@@ -341,8 +345,8 @@ async fn plans(store: &Store) {
     assert_eq!(failed.state, PlanState::Failed);
     assert!(failed.error.unwrap().contains("stopped"));
     assert_eq!(store.existing_plan("plan-3").await.unwrap().state, PlanState::Computing);
-    let all = store.plans("billing", Some("dev"), None, 10).await.unwrap();
-    assert_eq!(all.len(), 3);
+    assert_eq!(store.plans("billing", None, None, 10).await.unwrap().len(), 3);
+    assert_eq!(store.plans("billing", Some("dev"), None, 10).await.unwrap().len(), 1);
     let pending = store
         .plans("billing", None, Some(PlanState::PendingApproval), 10)
         .await
@@ -354,6 +358,58 @@ async fn plans(store: &Store) {
         store.existing_plan("nope").await,
         Err(StoreError::NotFound(_))
     ));
+
+    // Transitions happen only from the states named.
+    let moved = store
+        .transition_plan("plan-1", &[PlanState::PendingApproval], PlanState::Approved, None)
+        .await
+        .unwrap();
+    assert!(moved);
+    let again = store
+        .transition_plan("plan-1", &[PlanState::PendingApproval], PlanState::Rejected, Some("no"))
+        .await
+        .unwrap();
+    assert!(!again, "an approved plan is not pending any more");
+    let p1 = store.existing_plan("plan-1").await.unwrap();
+    assert_eq!(
+        (p1.state, p1.plan_digest.as_deref()),
+        (PlanState::Approved, Some("sha256:plan"))
+    );
+    // A newer plan for the same service and environment supersedes the open ones there only.
+    store.create_plan(&new("plan-4")).await.unwrap();
+    for (id, state) in [
+        ("plan-1", PlanState::Superseded),
+        ("plan-2", PlanState::Failed),
+        ("plan-3", PlanState::Computing),
+        ("plan-4", PlanState::Computing),
+    ] {
+        assert_eq!(store.existing_plan(id).await.unwrap().state, state, "{id}");
+    }
+
+    // Approvals: once per person, bound to a digest.
+    let approval = Approval {
+        plan_id: "plan-4".into(),
+        approver: "alice".into(),
+        roles: vec!["approver".into()],
+        plan_digest: "sha256:plan".into(),
+        comment: "ok".into(),
+        at: String::new(),
+    };
+    store.add_approval(&approval).await.unwrap();
+    assert!(matches!(store.add_approval(&approval).await, Err(StoreError::Conflict(m)) if m.contains("alice")));
+    store
+        .add_approval(&Approval {
+            approver: "bob".into(),
+            ..approval.clone()
+        })
+        .await
+        .unwrap();
+    let given = store.approvals("plan-4").await.unwrap();
+    assert_eq!(
+        given.iter().map(|a| a.approver.as_str()).collect::<Vec<_>>(),
+        ["alice", "bob"]
+    );
+    assert_eq!(given[0].roles, ["approver"]);
 }
 
 async fn audit(store: &Store) {

@@ -5,6 +5,7 @@
 //! bigint columns, `$n` parameters, single-statement writes), so both backends run the same
 //! migrations and the same store test suite; [`Backend`] names the rare places they differ.
 
+mod approvals;
 mod audit;
 mod environments;
 mod plans;
@@ -16,6 +17,7 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
+pub use approvals::Approval;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use environments::{Binding, DriftRecord, Environment, NewBinding, SecretKind};
 pub use plans::{NewPlan, PlanOutcome, PlanRecord, PlanState};

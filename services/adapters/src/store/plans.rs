@@ -5,30 +5,75 @@ use sqlx::any::AnyRow;
 
 use super::{Store, StoreError, after, now};
 
-/// Where a plan is in its life.
+/// Where a plan is in its life: `computing → pending_approval → approved → applying →
+/// applied → verified`, or `rejected`, `failed`, `stale`, `superseded`, `cancelled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PlanState {
     /// Being computed and verified; poll it.
     Computing,
-    /// Computed and verified; waits for approval.
+    /// Computed and verified; waits for the approvals its environment's policy asks for.
     PendingApproval,
-    /// Could not be computed or did not verify (see its error).
+    /// Has its approvals (or needs none); may be applied.
+    Approved,
+    /// Being applied.
+    Applying,
+    /// Applied; the live database is being read again.
+    Applied,
+    /// Applied, and the live database equals the version.
+    Verified,
+    /// Refused by an approver.
+    Rejected,
+    /// Could not be computed, did not verify, broke the policy, or failed to apply (see its error).
     Failed,
+    /// The live database changed since the plan was computed: plan again.
+    Stale,
+    /// A newer plan for the same service and environment replaced it.
+    Superseded,
+    /// Withdrawn.
+    Cancelled,
 }
 
 impl PlanState {
+    pub const ALL: [PlanState; 11] = [
+        PlanState::Computing,
+        PlanState::PendingApproval,
+        PlanState::Approved,
+        PlanState::Applying,
+        PlanState::Applied,
+        PlanState::Verified,
+        PlanState::Rejected,
+        PlanState::Failed,
+        PlanState::Stale,
+        PlanState::Superseded,
+        PlanState::Cancelled,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PlanState::Computing => "computing",
             PlanState::PendingApproval => "pending_approval",
+            PlanState::Approved => "approved",
+            PlanState::Applying => "applying",
+            PlanState::Applied => "applied",
+            PlanState::Verified => "verified",
+            PlanState::Rejected => "rejected",
             PlanState::Failed => "failed",
+            PlanState::Stale => "stale",
+            PlanState::Superseded => "superseded",
+            PlanState::Cancelled => "cancelled",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [PlanState::Computing, PlanState::PendingApproval, PlanState::Failed]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// Whether the plan may still be acted on (approved, applied); a newer plan supersedes it.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            PlanState::Computing | PlanState::PendingApproval | PlanState::Approved
+        )
     }
 }
 
@@ -43,6 +88,8 @@ pub struct NewPlan {
     pub requested_by: String,
     /// How long the plan may stay `computing` without its lease being renewed.
     pub lease_secs: u64,
+    /// Why an admin lets the plan past the promotion gate, if one does.
+    pub override_reason: Option<String>,
 }
 
 /// A stored plan.
@@ -63,10 +110,14 @@ pub struct PlanRecord {
     pub requested_by: String,
     pub created_at: String,
     pub updated_at: String,
+    /// The digest of the plan's content (its SQL), once computed: approvals belong to it.
+    pub plan_digest: Option<String>,
+    /// Why an admin let the plan past the promotion gate, if one did.
+    pub override_reason: Option<String>,
 }
 
 const COLUMNS: &str = "id, service, environment, to_version, to_digest, from_fingerprint, state, body, \
-     verification, error, requested_by, created_at, updated_at";
+     verification, error, requested_by, created_at, updated_at, plan_digest, override_reason";
 
 fn plan(row: &AnyRow) -> Result<PlanRecord, StoreError> {
     let state: String = row.try_get("state")?;
@@ -87,6 +138,8 @@ fn plan(row: &AnyRow) -> Result<PlanRecord, StoreError> {
         requested_by: row.try_get("requested_by")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        plan_digest: row.try_get("plan_digest")?,
+        override_reason: row.try_get("override_reason")?,
     })
 }
 
@@ -98,15 +151,17 @@ pub struct PlanOutcome {
     pub body: Option<String>,
     pub verification: Option<String>,
     pub error: Option<String>,
+    pub plan_digest: Option<String>,
 }
 
 impl Store {
-    /// Records a plan as `computing`, with a lease of `new.lease_secs`.
+    /// Records a plan as `computing`, with a lease of `new.lease_secs`, and supersedes the open
+    /// plans for the same service and environment.
     pub async fn create_plan(&self, new: &NewPlan) -> Result<PlanRecord, StoreError> {
         let at = now();
         sqlx::query(&format!(
             "INSERT INTO plans ({COLUMNS}, lease_until) \
-             VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, NULL, NULL, $7, $8, $8, $9)"
+             VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, NULL, NULL, $7, $8, $8, NULL, $10, $9)"
         ))
         .bind(&new.id)
         .bind(&new.service)
@@ -117,6 +172,21 @@ impl Store {
         .bind(&new.requested_by)
         .bind(&at)
         .bind(after(new.lease_secs))
+        .bind(new.override_reason.as_deref())
+        .execute(&self.pool)
+        .await?;
+        sqlx::query(
+            "UPDATE plans SET state = $1, updated_at = $2 \
+             WHERE service = $3 AND environment = $4 AND id <> $5 AND state IN ($6, $7, $8)",
+        )
+        .bind(PlanState::Superseded.as_str())
+        .bind(&at)
+        .bind(&new.service)
+        .bind(&new.environment)
+        .bind(&new.id)
+        .bind(PlanState::Computing.as_str())
+        .bind(PlanState::PendingApproval.as_str())
+        .bind(PlanState::Approved.as_str())
         .execute(&self.pool)
         .await?;
         self.existing_plan(&new.id).await
@@ -126,7 +196,7 @@ impl Store {
     pub async fn finish_plan(&self, id: &str, outcome: &PlanOutcome) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE plans SET state = $2, from_fingerprint = $3, body = $4, verification = $5, error = $6, \
-             updated_at = $7 WHERE id = $1 AND state = $8",
+             updated_at = $7, plan_digest = $9 WHERE id = $1 AND state = $8",
         )
         .bind(id)
         .bind(outcome.state.as_str())
@@ -136,9 +206,35 @@ impl Store {
         .bind(outcome.error.as_deref())
         .bind(now())
         .bind(PlanState::Computing.as_str())
+        .bind(outcome.plan_digest.as_deref())
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Moves a plan from one of `from` to `to` (recording `error` when given) in one statement;
+    /// false when the plan was in none of `from` (another request moved it first).
+    pub async fn transition_plan(
+        &self,
+        id: &str,
+        from: &[PlanState],
+        to: PlanState,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let states: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        let list = (0..states.len())
+            .map(|i| format!("${}", i + 5))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE plans SET state = $2, error = COALESCE($3, error), updated_at = $4 \
+             WHERE id = $1 AND state IN ({list})"
+        );
+        let mut query = sqlx::query(&sql).bind(id).bind(to.as_str()).bind(error).bind(now());
+        for s in states {
+            query = query.bind(s);
+        }
+        Ok(query.execute(&self.pool).await?.rows_affected() == 1)
     }
 
     /// Extends a computing plan's lease (its registry is still at work on it).

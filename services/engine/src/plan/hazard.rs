@@ -22,6 +22,21 @@ pub enum HazardKind {
     ReinterpretsData,
 }
 
+impl HazardKind {
+    /// Its name, as in JSON (`data_loss`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HazardKind::DataLoss => "data_loss",
+            HazardKind::TableRewrite => "table_rewrite",
+            HazardKind::AccessExclusiveLock => "access_exclusive_lock",
+            HazardKind::MayFailOnExistingData => "may_fail_on_existing_data",
+            HazardKind::NotTransactional => "not_transactional",
+            HazardKind::LongRunning => "long_running",
+            HazardKind::ReinterpretsData => "reinterprets_data",
+        }
+    }
+}
+
 /// A hazard and what it means here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hazard {
@@ -73,5 +88,26 @@ impl TableSize {
     /// Big enough that a rewrite or scan is worth a warning.
     pub fn is_big(&self) -> bool {
         self.rows > 100_000.0 || self.bytes > 100 * 1024 * 1024
+    }
+}
+
+#[cfg(test)]
+mod names {
+    use super::HazardKind::*;
+
+    #[test]
+    fn hazard_names_are_their_json_names() {
+        for kind in [
+            DataLoss,
+            TableRewrite,
+            AccessExclusiveLock,
+            MayFailOnExistingData,
+            NotTransactional,
+            LongRunning,
+            ReinterpretsData,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(serde_json::from_value::<super::HazardKind>(kind.as_str().into()).unwrap(), kind);
+        }
     }
 }

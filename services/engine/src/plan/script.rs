@@ -73,10 +73,7 @@ fn header(plan: &Plan, options: &ScriptOptions, what: &str) -> String {
     );
     let kinds = plan.hazard_kinds();
     if !kinds.is_empty() {
-        let names: Vec<String> = kinds
-            .iter()
-            .map(|k| serde_json::to_value(k).unwrap().as_str().unwrap().to_string())
-            .collect();
+        let names: Vec<String> = kinds.iter().map(|k| k.as_str().to_string()).collect();
         out.push_str(&format!("-- hazards: {}\n", names.join(", ")));
     }
     out.push_str(&format!(

@@ -1,8 +1,10 @@
 //! The registry's work between the routes and the adapters: pushing versions, reading live
 //! databases, computing plans. Routes stay thin; this layer knows no HTTP beyond [`ApiError`].
 
+pub mod approval;
 pub mod live;
 pub mod planning;
+pub mod promotion;
 pub mod push;
 
 use schemareg_adapters::store::{ScopeSpec, Service, Store, VersionRef};

@@ -1,12 +1,14 @@
 //! Computing a plan in the background: read the live database, plan to the version, verify the
 //! plan in a scratch database, store the outcome.
 
-use schemareg_adapters::store::{Binding, PlanOutcome, PlanState, Service, Version};
+use schemareg_adapters::store::{Binding, DriftRecord, PlanOutcome, PlanState, Service, Version};
 use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
 use serde_json::json;
 
+use super::approval;
 use crate::audit::{self, Event, Origin};
 use crate::error::ApiError;
+use crate::policy::Policy;
 use crate::state::AppState;
 
 /// What to plan.
@@ -16,8 +18,8 @@ pub struct Request {
     pub binding: Binding,
     pub version: Version,
     pub concurrently: bool,
-    /// The session settings of the plan's script (the environment policy's timeouts).
-    pub script: ScriptOptions,
+    /// The environment's policy: the script's timeouts, allowed hazards, approvals.
+    pub policy: Policy,
 }
 
 /// How long a computing plan's lease lasts, and how often its registry renews it.
@@ -48,6 +50,7 @@ pub async fn compute(state: AppState, request: Request) {
             body: None,
             verification: None,
             error: Some(e.to_string()),
+            plan_digest: None,
         },
     };
     if let Err(e) = state.store.finish_plan(&request.id, &outcome).await {
@@ -80,27 +83,58 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
         sizes,
     };
     let computed = plan(&from, &to, &options);
-    let script = &r.script;
+    let script = ScriptOptions {
+        lock_timeout: r.policy.lock_timeout.clone(),
+        statement_timeout: r.policy.statement_timeout.clone(),
+    };
+    let sql = render_script(&computed, &script);
+    let hazards = computed.hazard_kinds();
     let body = json!({
         "plan": computed,
-        "hazards": computed.hazard_kinds(),
-        "sql": render_script(&computed, script),
-        "rollback_sql": render_rollback_script(&computed, script),
+        "hazards": hazards,
+        "sql": sql,
+        "rollback_sql": render_rollback_script(&computed, &script),
     })
     .to_string();
     let mut outcome = PlanOutcome {
         state: PlanState::PendingApproval,
-        from_fingerprint: Some(fingerprint),
+        plan_digest: Some(schemareg_engine::canonical::sha256_digest(sql.as_bytes())),
+        from_fingerprint: Some(fingerprint.clone()),
         body: Some(body),
-        verification: Some("no changes: nothing to verify".into()),
+        verification: None,
         error: None,
     };
-    if !computed.is_empty() {
-        let report = schemareg_adapters::verify::verify(&state.scratch, &scope, &from, &to, &computed).await?;
-        outcome.verification = Some(report.summary());
-        if !report.passed() {
+    if computed.is_empty() {
+        // Nothing to do: the live database already is the version there.
+        outcome.state = PlanState::Verified;
+        outcome.verification = Some(format!(
+            "no changes: the live database already is version {}",
+            r.version.number
+        ));
+        let drift = DriftRecord {
+            state: "in_sync".into(),
+            version: Some(r.version.number),
+            checked_at: schemareg_adapters::store::now(),
+            fingerprint: Some(fingerprint),
+        };
+        state
+            .store
+            .record_drift(&r.service.name, &r.binding.environment, &drift)
+            .await?;
+        return Ok(outcome);
+    }
+    let report = schemareg_adapters::verify::verify(&state.scratch, &scope, &from, &to, &computed).await?;
+    outcome.verification = Some(report.summary());
+    if !report.passed() {
+        outcome.state = PlanState::Failed;
+        outcome.error = Some(format!("the plan did not verify: {}", report.summary()));
+        return Ok(outcome);
+    }
+    match approval::computed_state(&r.policy, &hazards) {
+        Ok(next) => outcome.state = next,
+        Err(refusal) => {
             outcome.state = PlanState::Failed;
-            outcome.error = Some(format!("the plan did not verify: {}", report.summary()));
+            outcome.error = Some(refusal);
         }
     }
     Ok(outcome)

@@ -8,8 +8,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use schemareg_adapters::store::{NewPlan, PlanRecord, PlanState};
-use schemareg_engine::plan::ScriptOptions;
+use schemareg_adapters::store::{Approval, NewPlan, PlanRecord, PlanState};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -17,7 +16,7 @@ use super::{sql_response, wants_sql};
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, responses as r};
-use crate::registry::{planning, version_ref};
+use crate::registry::{planning, promotion, version_ref};
 use crate::state::AppState;
 
 /// A plan to compute.
@@ -31,6 +30,9 @@ pub struct CreatePlan {
     /// environment's policy says so).
     #[serde(default)]
     pub concurrently: bool,
+    /// An admin's written reason to plan a version not yet verified in the environment before
+    /// this one (the promotion gate); kept in the audit log.
+    pub override_reason: Option<String>,
 }
 
 /// A plan.
@@ -40,7 +42,8 @@ pub struct PlanView {
     pub id: String,
     pub service: String,
     pub environment: String,
-    /// `computing` (poll again), `pending_approval` (computed and verified) or `failed`.
+    /// `computing` (poll again), `pending_approval`, `approved`, `applying`, `applied`,
+    /// `verified`, or `rejected`, `failed`, `stale`, `superseded`, `cancelled`.
     pub state: String,
     pub to_version: i64,
     pub to_digest: String,
@@ -59,6 +62,43 @@ pub struct PlanView {
     pub requested_by: String,
     pub created_at: String,
     pub updated_at: String,
+    /// The digest of the plan's script: approvals belong to it.
+    pub plan_digest: Option<String>,
+    /// Why an admin let the plan past the promotion gate.
+    pub override_reason: Option<String>,
+    /// The approvals given (in single reads; lists leave them out).
+    pub approvals: Option<Vec<ApprovalView>>,
+}
+
+/// An approval of a plan.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApprovalView {
+    pub approver: String,
+    pub roles: Vec<String>,
+    /// The plan digest approved.
+    pub plan_digest: String,
+    pub comment: String,
+    pub at: String,
+}
+
+impl From<Approval> for ApprovalView {
+    fn from(a: Approval) -> Self {
+        Self {
+            approver: a.approver,
+            roles: a.roles,
+            plan_digest: a.plan_digest,
+            comment: a.comment,
+            at: a.at,
+        }
+    }
+}
+
+/// A plan with its approvals, for single reads.
+pub async fn plan_view(state: &AppState, record: PlanRecord) -> Result<PlanView, ApiError> {
+    let approvals = state.store.approvals(&record.id).await?;
+    let mut view = PlanView::from(record);
+    view.approvals = Some(approvals.into_iter().map(Into::into).collect());
+    Ok(view)
 }
 
 impl From<PlanRecord> for PlanView {
@@ -91,6 +131,9 @@ impl From<PlanRecord> for PlanView {
             requested_by: p.requested_by,
             created_at: p.created_at,
             updated_at: p.updated_at,
+            plan_digest: p.plan_digest,
+            override_reason: p.override_reason,
+            approvals: None,
         }
     }
 }
@@ -126,7 +169,8 @@ fn computing(location: String, view: PlanView) -> Response {
     responses(
         (status = 201, description = "Computed (pending approval) or failed, with the reason", body = PlanView),
         (status = 202, description = "Still computing: poll `Location` after `Retry-After` seconds", body = PlanView),
-        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::PayloadTooLarge, r::UnsupportedMediaType, r::Unavailable,
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Conflict, r::PayloadTooLarge, r::UnsupportedMediaType,
+        r::Unprocessable, r::Unavailable,
     ))]
 pub async fn create_plan(
     State(state): State<AppState>,
@@ -141,6 +185,15 @@ pub async fn create_plan(
     state.store.existing_environment(&environment).await?;
     let binding = state.store.existing_binding(&service, &environment).await?;
     let version = state.store.existing_version(&service, &at).await?;
+    let override_reason = promotion::gate(
+        &state.store,
+        &who,
+        &service,
+        &environment,
+        &version,
+        body.override_reason.as_deref(),
+    )
+    .await?;
     let policy = crate::policy::current(&state.store, &environment).await?.policy;
     let record = state
         .store
@@ -152,6 +205,7 @@ pub async fn create_plan(
             to_digest: version.digest.clone(),
             requested_by: who.subject.clone(),
             lease_secs: planning::LEASE_SECS,
+            override_reason: override_reason.clone(),
         })
         .await?;
     let id = record.id.clone();
@@ -160,6 +214,13 @@ pub async fn create_plan(
         .target(&id)
         .detail(serde_json::json!({"to_version": record.to_version, "to_digest": record.to_digest}));
     audit::done(&state, &who, &origin, event).await;
+    if let Some(reason) = &override_reason {
+        let event = Event::new("plan.override")
+            .on(&service, Some(&environment))
+            .target(&id)
+            .detail(serde_json::json!({"reason": reason, "to_version": record.to_version}));
+        audit::done(&state, &who, &origin, event).await;
+    }
     let location = format!("/v1/plans/{id}");
     let task = tokio::spawn(planning::compute(
         state.clone(),
@@ -169,10 +230,7 @@ pub async fn create_plan(
             binding,
             version,
             concurrently: body.concurrently || policy.concurrently,
-            script: ScriptOptions {
-                lock_timeout: policy.lock_timeout,
-                statement_timeout: policy.statement_timeout,
-            },
+            policy,
         },
     ));
     // Wait a little (well inside the request timeout); a slow plan goes on in the background.
@@ -187,7 +245,7 @@ pub async fn create_plan(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(PlanView::from(done)),
+        Json(plan_view(&state, done).await?),
     )
         .into_response())
 }
@@ -213,7 +271,7 @@ pub async fn get_plan(
     who.require_read()?;
     state.store.fail_abandoned_plans().await?;
     let record = state.store.existing_plan(&id).await?;
-    let view = PlanView::from(record);
+    let view = plan_view(&state, record).await?;
     if wants_sql(&headers) {
         return match view.sql {
             Some(sql) => Ok(sql_response(sql)),
@@ -237,7 +295,7 @@ pub async fn get_plan(
 pub struct PlanFilter {
     /// Only plans for this environment.
     pub environment: Option<String>,
-    /// Only plans in this state: `computing`, `pending_approval`, `failed`.
+    /// Only plans in this state (`pending_approval`, `approved`, `verified`, …).
     pub state: Option<String>,
 }
 
@@ -261,9 +319,8 @@ pub async fn list_plans(
         .as_deref()
         .map(|s| {
             PlanState::parse(s).ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "{s:?} is not a plan state (computing, pending_approval, failed)"
-                ))
+                let states: Vec<&str> = PlanState::ALL.iter().map(|s| s.as_str()).collect();
+                ApiError::BadRequest(format!("{s:?} is not a plan state ({})", states.join(", ")))
             })
         })
         .transpose()?;

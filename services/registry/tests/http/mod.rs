@@ -153,7 +153,11 @@ impl Api {
     }
 
     pub fn token(&self, roles: &[Role]) -> String {
-        sign(&self.config, "tester", roles, 600).unwrap()
+        self.token_for("tester", roles)
+    }
+
+    pub fn token_for(&self, subject: &str, roles: &[Role]) -> String {
+        sign(&self.config, subject, roles, 600).unwrap()
     }
 
     pub fn admin(&self) -> String {
