@@ -63,6 +63,15 @@ impl Target {
         }
     }
 
+    /// The database's name (the user's name when the URL names none, as libpq does).
+    pub fn database(&self) -> String {
+        self.config
+            .get_dbname()
+            .or(self.config.get_user())
+            .unwrap_or("postgres")
+            .to_string()
+    }
+
     /// Parses a `postgres://` URL (or a libpq key=value string).
     pub fn parse(url: &str) -> Result<Self, ConnectError> {
         let (rest, sslmode) = take_sslmode(url);

@@ -15,7 +15,8 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, problem_response};
 use crate::routes::{
-    approvals, audit, bindings, drift, environments, health, metrics, overview, plans, policies, services, versions,
+    applies, approvals, audit, bindings, drift, environments, health, metrics, overview, plans, policies, services,
+    versions,
 };
 use crate::state::AppState;
 
@@ -80,6 +81,8 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(approvals::approve_plan))
         .routes(routes!(approvals::reject_plan))
         .routes(routes!(approvals::cancel_plan))
+        .routes(routes!(applies::apply_plan))
+        .routes(routes!(applies::report_plan))
         .routes(routes!(plans::list_plans))
         .routes(routes!(overview::get_overview))
         .routes(routes!(audit::list_audit))

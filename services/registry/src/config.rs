@@ -33,6 +33,9 @@ pub struct Config {
     pub jwt_public_keys: Vec<String>,
     /// Key that encrypts database URLs in the store: 32 bytes in base64 (`SCHEMAREG_SECRET_KEY`).
     pub secret_key: Option<String>,
+    /// How long a plan being computed or applied stays claimed by its registry without being
+    /// renewed, in seconds (`SCHEMAREG_LEASE_SECS`).
+    pub lease_secs: u64,
 }
 
 impl Default for Config {
@@ -49,6 +52,7 @@ impl Default for Config {
             jwt_hs256_secret: None,
             jwt_public_keys: Vec::new(),
             secret_key: None,
+            lease_secs: 60,
         }
     }
 }
@@ -71,11 +75,12 @@ impl std::fmt::Debug for Config {
             .field("jwt_hs256_secret", &self.jwt_hs256_secret.as_ref().map(|_| "<set>"))
             .field("jwt_public_keys", &self.jwt_public_keys)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
+            .field("lease_secs", &self.lease_secs)
             .finish()
     }
 }
 
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 12] = [
     "listen",
     "store_url",
     "scratch_url",
@@ -87,6 +92,7 @@ const KEYS: [&str; 11] = [
     "jwt_hs256_secret",
     "jwt_public_keys",
     "secret_key",
+    "lease_secs",
 ];
 
 impl Config {

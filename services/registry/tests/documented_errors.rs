@@ -37,6 +37,8 @@ fn body(op: &Value) -> (&'static str, String) {
     } else if op["operationId"] == "putPolicy" {
         let policy = serde_json::to_string(&schemareg::policy::Policy::default_for("dev")).unwrap();
         ("application/json", policy)
+    } else if op["operationId"] == "reportPlan" {
+        ("application/json", r#"{"outcome": "applied"}"#.into())
     } else if op["operationId"] == "bindDatabase" {
         (
             "application/json",

@@ -12,9 +12,31 @@ pub struct StepFailed {
     pub message: String,
 }
 
+/// A step that ran, and how long it took.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StepDone {
+    pub step: usize,
+    pub description: String,
+    pub millis: u64,
+    /// Whether its transactional group committed (false: it ran, but its group was rolled
+    /// back when a later step of the group failed).
+    pub committed: bool,
+}
+
 /// Runs the plan (or, with `rollback`, its rollback steps, last first). A failing
 /// transactional group is rolled back and nothing after it runs.
 pub async fn run(client: &Client, plan: &Plan, options: &ScriptOptions, rollback: bool) -> Result<(), StepFailed> {
+    run_logged(client, plan, options, rollback, &mut Vec::new()).await
+}
+
+/// As [`run`], noting each step that ran in `done`.
+pub async fn run_logged(
+    client: &Client,
+    plan: &Plan,
+    options: &ScriptOptions,
+    rollback: bool,
+    done: &mut Vec<StepDone>,
+) -> Result<(), StepFailed> {
     let fail = |step: &Step, e: tokio_postgres::Error| StepFailed {
         step: step.id,
         description: step.description.clone(),
@@ -43,19 +65,26 @@ pub async fn run(client: &Client, plan: &Plan, options: &ScriptOptions, rollback
         if transactional {
             client.batch_execute("BEGIN").await.map_err(|e| fail(group[0].0, e))?;
         }
+        let first_of_group = done.len();
         for (step, sql) in group {
+            let start = std::time::Instant::now();
             if let Err(e) = client.batch_execute(sql).await {
                 if transactional {
                     let _ = client.batch_execute("ROLLBACK").await;
+                    done[first_of_group..].iter_mut().for_each(|d| d.committed = false);
                 }
                 return Err(fail(step, e));
             }
+            done.push(StepDone {
+                step: step.id,
+                description: step.description.clone(),
+                millis: start.elapsed().as_millis() as u64,
+                committed: true,
+            });
         }
-        if transactional {
-            client
-                .batch_execute("COMMIT")
-                .await
-                .map_err(|e| fail(group[group.len() - 1].0, e))?;
+        if transactional && let Err(e) = client.batch_execute("COMMIT").await {
+            done[first_of_group..].iter_mut().for_each(|d| d.committed = false);
+            return Err(fail(group[group.len() - 1].0, e));
         }
     }
     Ok(())

@@ -221,6 +221,17 @@ impl Store {
         rows.iter().map(binding).collect()
     }
 
+    /// Records the version last applied to the environment's database.
+    pub async fn record_applied(&self, service: &str, environment: &str, version: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE bindings SET applied_version = $3 WHERE service = $1 AND environment = $2")
+            .bind(service)
+            .bind(environment)
+            .bind(version)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Records a drift check; when the live database equals the version, it is the verified one.
     pub async fn record_drift(&self, service: &str, environment: &str, drift: &DriftRecord) -> Result<(), StoreError> {
         let verified = (drift.state == "in_sync").then_some(drift.version).flatten();

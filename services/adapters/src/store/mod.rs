@@ -8,6 +8,7 @@
 mod approvals;
 mod audit;
 mod environments;
+mod locks;
 mod plans;
 mod policies;
 mod services;

@@ -114,10 +114,12 @@ pub struct PlanRecord {
     pub plan_digest: Option<String>,
     /// Why an admin let the plan past the promotion gate, if one did.
     pub override_reason: Option<String>,
+    /// The steps an apply ran, with their timings (JSON text).
+    pub steps_log: Option<String>,
 }
 
 const COLUMNS: &str = "id, service, environment, to_version, to_digest, from_fingerprint, state, body, \
-     verification, error, requested_by, created_at, updated_at, plan_digest, override_reason";
+     verification, error, requested_by, created_at, updated_at, plan_digest, override_reason, steps_log";
 
 fn plan(row: &AnyRow) -> Result<PlanRecord, StoreError> {
     let state: String = row.try_get("state")?;
@@ -140,6 +142,7 @@ fn plan(row: &AnyRow) -> Result<PlanRecord, StoreError> {
         updated_at: row.try_get("updated_at")?,
         plan_digest: row.try_get("plan_digest")?,
         override_reason: row.try_get("override_reason")?,
+        steps_log: row.try_get("steps_log")?,
     })
 }
 
@@ -161,7 +164,7 @@ impl Store {
         let at = now();
         sqlx::query(&format!(
             "INSERT INTO plans ({COLUMNS}, lease_until) \
-             VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, NULL, NULL, $7, $8, $8, NULL, $10, $9)"
+             VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, NULL, NULL, $7, $8, $8, NULL, $10, NULL, $9)"
         ))
         .bind(&new.id)
         .bind(&new.service)
@@ -237,32 +240,69 @@ impl Store {
         Ok(query.execute(&self.pool).await?.rows_affected() == 1)
     }
 
-    /// Extends a computing plan's lease (its registry is still at work on it).
+    /// Extends a computing or applying plan's lease (its registry is still at work on it).
     pub async fn renew_plan(&self, id: &str, lease_secs: u64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE plans SET lease_until = $2 WHERE id = $1 AND state = $3")
+        sqlx::query("UPDATE plans SET lease_until = $2 WHERE id = $1 AND state IN ($3, $4)")
             .bind(id)
             .bind(after(lease_secs))
             .bind(PlanState::Computing.as_str())
+            .bind(PlanState::Applying.as_str())
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// Plans whose lease ran out while `computing` (the registry computing them stopped) are
-    /// marked failed, so none waits for ever; plans other replicas are computing are left alone.
+    /// Plans whose lease ran out while `computing` or `applying` (the registry working on them
+    /// stopped) are marked failed with what that means, so none waits for ever; plans other
+    /// replicas are working on are left alone.
     pub async fn fail_abandoned_plans(&self) -> Result<u64, StoreError> {
         let at = now();
-        let done = sqlx::query(
-            "UPDATE plans SET state = $1, error = $2, updated_at = $3 \
-             WHERE state = $4 AND (lease_until IS NULL OR lease_until < $3)",
-        )
-        .bind(PlanState::Failed.as_str())
-        .bind("the registry computing this plan stopped before it was done: create it again")
-        .bind(&at)
-        .bind(PlanState::Computing.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
+        let mut failed = 0;
+        for (state, why) in [
+            (
+                PlanState::Computing,
+                "the registry computing this plan stopped before it was done: create it again",
+            ),
+            (
+                PlanState::Applying,
+                "the registry applying this plan stopped before it was done: each transactional group either \
+                 committed or rolled back; read the drift of the environment and plan again",
+            ),
+        ] {
+            let done = sqlx::query(
+                "UPDATE plans SET state = $1, error = $2, updated_at = $3 \
+                 WHERE state = $4 AND (lease_until IS NULL OR lease_until < $3)",
+            )
+            .bind(PlanState::Failed.as_str())
+            .bind(why)
+            .bind(&at)
+            .bind(state.as_str())
+            .execute(&self.pool)
+            .await?;
+            failed += done.rows_affected();
+        }
+        Ok(failed)
+    }
+
+    /// Records the steps an apply ran (JSON text).
+    pub async fn record_steps(&self, id: &str, steps_log: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE plans SET steps_log = $2 WHERE id = $1")
+            .bind(id)
+            .bind(steps_log)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records what verification after an apply found.
+    pub async fn record_verification(&self, id: &str, verification: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE plans SET verification = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(verification)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn existing_plan(&self, id: &str) -> Result<PlanRecord, StoreError> {

@@ -38,7 +38,7 @@ impl HazardKind {
 }
 
 /// A hazard and what it means here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hazard {
     pub kind: HazardKind,
     pub message: String,
@@ -107,7 +107,10 @@ mod names {
             ReinterpretsData,
         ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
-            assert_eq!(serde_json::from_value::<super::HazardKind>(kind.as_str().into()).unwrap(), kind);
+            assert_eq!(
+                serde_json::from_value::<super::HazardKind>(kind.as_str().into()).unwrap(),
+                kind
+            );
         }
     }
 }

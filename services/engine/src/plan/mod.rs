@@ -16,13 +16,13 @@ pub use script::{ScriptOptions, groups, render_rollback_script, render_script, s
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diff::{Change, diff};
 use crate::model::{QualifiedName, Snapshot};
 
 /// The lock a step takes on the object it changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Lock {
     None,
@@ -33,7 +33,7 @@ pub enum Lock {
 }
 
 /// One step of a plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     /// 1-based position in the plan.
     pub id: usize,
@@ -56,8 +56,8 @@ pub struct Step {
     pub(crate) deps: steps::Deps,
 }
 
-/// A plan from FROM to TO.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A plan from FROM to TO (read back as stored, to apply exactly what was approved).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub format: u32,
     pub from_digest: String,

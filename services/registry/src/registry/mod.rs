@@ -1,7 +1,9 @@
 //! The registry's work between the routes and the adapters: pushing versions, reading live
 //! databases, computing plans. Routes stay thin; this layer knows no HTTP beyond [`ApiError`].
 
+pub mod applying;
 pub mod approval;
+pub mod lease;
 pub mod live;
 pub mod planning;
 pub mod promotion;

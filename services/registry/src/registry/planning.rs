@@ -22,26 +22,10 @@ pub struct Request {
     pub policy: Policy,
 }
 
-/// How long a computing plan's lease lasts, and how often its registry renews it.
-pub const LEASE_SECS: u64 = 60;
-const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
-
 /// Computes the plan and stores its outcome; errors become a `failed` plan that says why. The
 /// plan's lease is renewed meanwhile, so other replicas know it is still being worked on.
 pub async fn compute(state: AppState, request: Request) {
-    let work = outcome(&state, &request);
-    tokio::pin!(work);
-    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + RENEW_EVERY, RENEW_EVERY);
-    let result = loop {
-        tokio::select! {
-            result = &mut work => break result,
-            _ = renew.tick() => {
-                if let Err(e) = state.store.renew_plan(&request.id, LEASE_SECS).await {
-                    tracing::warn!(plan = %request.id, error = %e, "cannot renew a plan's lease");
-                }
-            }
-        }
-    };
+    let result = super::lease::with_lease(&state, &request.id, None, outcome(&state, &request)).await;
     let outcome = match result {
         Ok(o) => o,
         Err(e) => PlanOutcome {
@@ -94,6 +78,8 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
         "hazards": hazards,
         "sql": sql,
         "rollback_sql": render_rollback_script(&computed, &script),
+        "lock_timeout": script.lock_timeout,
+        "statement_timeout": script.statement_timeout,
     })
     .to_string();
     let mut outcome = PlanOutcome {

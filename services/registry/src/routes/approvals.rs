@@ -29,7 +29,7 @@ pub struct Note {
     pub comment: String,
 }
 
-fn wrong_state(plan: &PlanRecord, action: &str, allowed: &[PlanState]) -> ApiError {
+pub(super) fn wrong_state(plan: &PlanRecord, action: &str, allowed: &[PlanState]) -> ApiError {
     let allowed: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
     ApiError::Conflict(format!(
         "plan {} is {}: it can be {action} only when {}",
@@ -60,7 +60,7 @@ fn approver_roles(who: &Principal, policy: &Policy) -> Result<Vec<String>, ApiEr
     Ok(who.roles.iter().map(|r| r.as_str().to_string()).collect())
 }
 
-async fn answer(state: &AppState, id: &str, status: StatusCode) -> Result<Response, ApiError> {
+pub(super) async fn answer(state: &AppState, id: &str, status: StatusCode) -> Result<Response, ApiError> {
     let record = state.store.existing_plan(id).await?;
     let view = plan_view(state, record).await?;
     Ok((status, [(header::LOCATION, format!("/v1/plans/{id}"))], Json(view)).into_response())

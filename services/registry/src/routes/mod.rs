@@ -1,6 +1,7 @@
 //! The HTTP resources, one file each, and what they share: paging, content negotiation and
 //! the scope bodies.
 
+pub mod applies;
 pub mod approvals;
 pub mod audit;
 pub mod bindings;

@@ -68,6 +68,8 @@ pub struct PlanView {
     pub override_reason: Option<String>,
     /// The approvals given (in single reads; lists leave them out).
     pub approvals: Option<Vec<ApprovalView>>,
+    /// The steps an apply ran: step, description, milliseconds, whether its group committed.
+    pub applied_steps: Option<serde_json::Value>,
 }
 
 /// An approval of a plan.
@@ -134,6 +136,7 @@ impl From<PlanRecord> for PlanView {
             plan_digest: p.plan_digest,
             override_reason: p.override_reason,
             approvals: None,
+            applied_steps: p.steps_log.as_deref().and_then(|s| serde_json::from_str(s).ok()),
         }
     }
 }
@@ -204,7 +207,7 @@ pub async fn create_plan(
             to_version: version.number,
             to_digest: version.digest.clone(),
             requested_by: who.subject.clone(),
-            lease_secs: planning::LEASE_SECS,
+            lease_secs: state.config.lease_secs,
             override_reason: override_reason.clone(),
         })
         .await?;

@@ -1,0 +1,231 @@
+//! Applying an approved plan by the registry: under the store's lock for the target database
+//! and PostgreSQL's advisory lock on it, after checking that the live schema is still the one
+//! the plan was computed from and that the stored plan is the one approved; then reading the
+//! database again to verify it.
+
+use schemareg_adapters::execute::{StepDone, run_logged};
+use schemareg_adapters::pg::Target;
+use schemareg_adapters::store::{Binding, DriftRecord, PlanRecord, PlanState, Service};
+use schemareg_engine::plan::{Plan, ScriptOptions, render_script};
+use serde_json::json;
+
+use crate::audit::{self, Event, Origin};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The advisory lock key schemareg takes on a target database while applying.
+const ADVISORY_KEY: i64 = 0x5343_4845_4d41_5247; // "SCHEMARG"
+
+/// The name of the store lock for a target database (its host and name, never its URL).
+pub fn lock_name(url: &str) -> Result<String, ApiError> {
+    let target = Target::parse(url).map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(format!("apply:{}/{}", target.host(), target.database()))
+}
+
+/// What an apply came to.
+enum Outcome {
+    /// Someone else holds the database's advisory lock.
+    Busy,
+    /// The live schema is not the one the plan was computed from.
+    Stale { live: String },
+    /// A step failed; its transactional group rolled back.
+    Failed { message: String, steps: Vec<StepDone> },
+    /// Every step ran; `differences` is what still differs from the version.
+    Applied { steps: Vec<StepDone>, check: Check },
+}
+
+/// The live database compared with the plan's version after an apply.
+pub struct Check {
+    pub differences: usize,
+    pub fingerprint: String,
+}
+
+/// Reads the bound database again and compares it with the plan's version; records the drift
+/// (in sync: the version is verified there).
+pub async fn check(
+    state: &AppState,
+    plan: &PlanRecord,
+    service: &Service,
+    binding: &Binding,
+) -> Result<Check, ApiError> {
+    let live = super::live::read(state, service, binding).await?;
+    let wanted = live
+        .scope
+        .apply(super::snapshot_of(&state.store, &plan.service, plan.to_version).await?);
+    let differences = schemareg_engine::diff::diff(&live.snapshot, &wanted).len();
+    let drift = DriftRecord {
+        state: if differences == 0 { "in_sync" } else { "drifted" }.into(),
+        version: Some(plan.to_version),
+        checked_at: live.read_at.clone(),
+        fingerprint: Some(live.fingerprint.clone()),
+    };
+    state
+        .store
+        .record_drift(&plan.service, &plan.environment, &drift)
+        .await?;
+    Ok(Check {
+        differences,
+        fingerprint: live.fingerprint,
+    })
+}
+
+/// The stored plan and the script options it was approved with, checked against its digest.
+fn stored(plan: &PlanRecord) -> Result<(Plan, ScriptOptions), ApiError> {
+    let body: serde_json::Value = plan
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .ok_or_else(|| ApiError::Internal(format!("plan {} has no stored steps", plan.id)))?;
+    let steps: Plan = serde_json::from_value(body["plan"].clone())
+        .map_err(|e| ApiError::Internal(format!("plan {}'s stored steps are malformed: {e}", plan.id)))?;
+    let options = ScriptOptions {
+        lock_timeout: body["lock_timeout"].as_str().unwrap_or("10s").to_string(),
+        statement_timeout: body["statement_timeout"].as_str().unwrap_or("30min").to_string(),
+    };
+    let digest = schemareg_engine::canonical::sha256_digest(render_script(&steps, &options).as_bytes());
+    if plan.plan_digest.as_deref() != Some(digest.as_str()) {
+        return Err(ApiError::Internal(format!(
+            "plan {} does not match the digest it was approved with: refusing to apply it",
+            plan.id
+        )));
+    }
+    Ok((steps, options))
+}
+
+async fn run(state: &AppState, plan: &PlanRecord, service: &Service, binding: &Binding) -> Result<Outcome, ApiError> {
+    let (steps, options) = stored(plan)?;
+    let url = state.secrets.resolve(binding)?;
+    let target = Target::parse(&url).map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let client = target.connect().await.map_err(|e| {
+        ApiError::Unavailable(format!(
+            "the database of {} in {} does not answer: {e}",
+            plan.service, plan.environment
+        ))
+    })?;
+    let locked: bool = client
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&ADVISORY_KEY])
+        .await
+        .map_err(|e| ApiError::Unavailable(schemareg_adapters::pg::error_text(&e)))?
+        .get(0);
+    if !locked {
+        return Ok(Outcome::Busy);
+    }
+    let live = super::live::read(state, service, binding).await?;
+    if plan.from_fingerprint.as_deref() != Some(live.fingerprint.as_str()) {
+        return Ok(Outcome::Stale { live: live.fingerprint });
+    }
+    let mut done = Vec::new();
+    if let Err(failed) = run_logged(&client, &steps, &options, false, &mut done).await {
+        return Ok(Outcome::Failed {
+            message: failed.to_string(),
+            steps: done,
+        });
+    }
+    let _ = client.query("SELECT pg_advisory_unlock($1)", &[&ADVISORY_KEY]).await;
+    Ok(Outcome::Applied {
+        steps: done,
+        check: check(state, plan, service, binding).await?,
+    })
+}
+
+/// Applies the plan (already moved to `applying`, the store lock `lock` held) and records the
+/// outcome: `verified`, `applied` with drift, `failed`, `stale`, or back to `approved` when
+/// another tool holds the database.
+pub async fn apply(
+    state: AppState,
+    plan: PlanRecord,
+    service: Service,
+    binding: Binding,
+    lock: String,
+    origin: Origin,
+) {
+    let result = super::lease::with_lease(&state, &plan.id, Some(&lock), run(&state, &plan, &service, &binding)).await;
+    if let Err(e) = state.store.release_lock(&lock, &plan.id).await {
+        tracing::warn!(plan = %plan.id, error = %e, "cannot release an apply lock");
+    }
+    if let Err(e) = record(&state, &plan, result, &origin).await {
+        tracing::error!(plan = %plan.id, error = %e, "cannot record an apply");
+    }
+}
+
+async fn record(
+    state: &AppState,
+    plan: &PlanRecord,
+    result: Result<Outcome, ApiError>,
+    origin: &Origin,
+) -> Result<(), ApiError> {
+    let store = &state.store;
+    let applying = [PlanState::Applying];
+    let event = |detail: serde_json::Value| {
+        Event::new("plan.apply")
+            .on(&plan.service, Some(&plan.environment))
+            .target(&plan.id)
+            .detail(detail)
+    };
+    let (outcome, detail) = match result {
+        Err(e) => {
+            let message = e.to_string();
+            store
+                .transition_plan(&plan.id, &applying, PlanState::Failed, Some(&message))
+                .await?;
+            ("failed", json!({"error": message}))
+        }
+        Ok(Outcome::Busy) => {
+            let message = "another apply holds the database's advisory lock: apply again later";
+            store
+                .transition_plan(&plan.id, &applying, PlanState::Approved, Some(message))
+                .await?;
+            ("denied", json!({"error": message}))
+        }
+        Ok(Outcome::Stale { live }) => {
+            let message = format!(
+                "the live schema changed since the plan was computed (now {live}, then {}): plan again",
+                plan.from_fingerprint.as_deref().unwrap_or("unknown")
+            );
+            store
+                .transition_plan(&plan.id, &applying, PlanState::Stale, Some(&message))
+                .await?;
+            ("failed", json!({"error": message}))
+        }
+        Ok(Outcome::Failed { message, steps }) => {
+            store.record_steps(&plan.id, &json!(steps).to_string()).await?;
+            store
+                .transition_plan(&plan.id, &applying, PlanState::Failed, Some(&message))
+                .await?;
+            ("failed", json!({"error": message, "steps": steps.len()}))
+        }
+        Ok(Outcome::Applied { steps, check }) => {
+            store.record_steps(&plan.id, &json!(steps).to_string()).await?;
+            store
+                .record_applied(&plan.service, &plan.environment, plan.to_version)
+                .await?;
+            let (to, verification) = verified_state(plan.to_version, &check);
+            store.record_verification(&plan.id, &verification).await?;
+            store.transition_plan(&plan.id, &applying, to, None).await?;
+            (
+                "ok",
+                json!({"steps": steps.len(), "state": to.as_str(), "live_fingerprint": check.fingerprint}),
+            )
+        }
+    };
+    audit::record(state, "registry", origin, outcome, event(detail)).await;
+    Ok(())
+}
+
+/// The state after an apply and what verification found.
+pub fn verified_state(version: i64, check: &Check) -> (PlanState, String) {
+    if check.differences == 0 {
+        (
+            PlanState::Verified,
+            format!("verified: the live database equals version {version}"),
+        )
+    } else {
+        (
+            PlanState::Applied,
+            format!(
+                "applied, but the live database differs from version {version} in {} places: read its drift",
+                check.differences
+            ),
+        )
+    }
+}
