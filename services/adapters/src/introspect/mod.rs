@@ -129,8 +129,9 @@ pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), 
     Ok((result?, stats))
 }
 
-/// The size of every table of the database (rows estimated by `reltuples`, bytes by
-/// `pg_total_relation_size`), in one query: plans say how big what they rewrite is.
+/// The size of every table of the database (rows estimated by `reltuples`, bytes by the
+/// pages of the table, its TOAST table and indexes), in one query and without taking a lock:
+/// plans say how big what they rewrite is.
 pub async fn table_sizes(
     client: &Client,
 ) -> Result<

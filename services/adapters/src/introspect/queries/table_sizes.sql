@@ -1,8 +1,15 @@
 -- The size of every table and materialized view, from the catalog's statistics: one query
--- for the whole database.
+-- for the whole database. Pages come from pg_class (the table, its TOAST table and its
+-- indexes), never from pg_total_relation_size, which locks each relation and so waits behind
+-- any migration that holds one (a plan or drift check must not hang on a busy database).
 SELECT n.nspname::text AS schema, c.relname::text AS name,
-       c.reltuples::float8 AS rows, pg_total_relation_size(c.oid) AS bytes
+       c.reltuples::float8 AS rows,
+       ((c.relpages::bigint + COALESCE(t.relpages, 0)::bigint
+         + COALESCE((SELECT sum(i.relpages) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                     WHERE x.indrelid = c.oid), 0)::bigint)
+        * current_setting('block_size')::bigint) AS bytes
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
 WHERE c.relkind IN ('r', 'p', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
