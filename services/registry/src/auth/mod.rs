@@ -66,6 +66,12 @@ pub struct Claims {
     pub nbf: Option<u64>,
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The services the token may act on (absent: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<String>>,
+    /// The environments the token may act on (absent: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environments: Option<Vec<String>>,
 }
 
 /// What a verified token is read for. `iss`, `aud`, `exp` and `nbf` are checked by the
@@ -76,6 +82,8 @@ struct Verified {
     sub: String,
     #[serde(default)]
     roles: Vec<String>,
+    services: Option<Vec<String>>,
+    environments: Option<Vec<String>>,
 }
 
 /// Who made a request, from a verified token.
@@ -83,9 +91,54 @@ struct Verified {
 pub struct Principal {
     pub subject: String,
     pub roles: Vec<Role>,
+    /// The services the token is scoped to (None: all).
+    pub services: Option<Vec<String>>,
+    /// The environments the token is scoped to (None: all).
+    pub environments: Option<Vec<String>>,
 }
 
 impl Principal {
+    /// Whether the token's scope covers a service.
+    pub fn covers_service(&self, service: &str) -> bool {
+        self.services.as_ref().is_none_or(|s| s.iter().any(|x| x == service))
+    }
+
+    /// Whether the token's scope covers an environment.
+    pub fn covers_environment(&self, environment: &str) -> bool {
+        self.environments
+            .as_ref()
+            .is_none_or(|e| e.iter().any(|x| x == environment))
+    }
+
+    /// Allows acting on a service (and environment) only when the token's scope covers them.
+    pub fn require_scope(&self, service: Option<&str>, environment: Option<&str>) -> Result<(), ApiError> {
+        if let Some(s) = service.filter(|s| !self.covers_service(s)) {
+            return Err(ApiError::Forbidden(format!(
+                "the token of {:?} is scoped to services {}: not {s:?}",
+                self.subject,
+                self.services.as_deref().unwrap_or_default().join(", ")
+            )));
+        }
+        if let Some(e) = environment.filter(|e| !self.covers_environment(e)) {
+            return Err(ApiError::Forbidden(format!(
+                "the token of {:?} is scoped to environments {}: not {e:?}",
+                self.subject,
+                self.environments.as_deref().unwrap_or_default().join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Allows what only a token scoped to nothing may do (the audit log).
+    pub fn require_unscoped(&self) -> Result<(), ApiError> {
+        if self.services.is_some() || self.environments.is_some() {
+            return Err(ApiError::Forbidden(
+                "this needs a token that is not scoped to services or environments".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Allows reading: every role may read.
     pub fn require_read(&self) -> Result<(), ApiError> {
         if self.roles.is_empty() {
@@ -148,6 +201,8 @@ impl Authenticator {
                     return Ok(Principal {
                         subject: data.claims.sub,
                         roles: data.claims.roles.iter().filter_map(|r| Role::parse(r)).collect(),
+                        services: data.claims.services,
+                        environments: data.claims.environments,
                     });
                 }
                 Err(e) => last = Some(e),
@@ -175,6 +230,18 @@ fn refusal(e: &jsonwebtoken::errors::Error) -> String {
 
 /// Signs a development token with the configured HS256 secret (`schemareg token`).
 pub fn sign(config: &Config, subject: &str, roles: &[Role], ttl_secs: u64) -> Result<String, KeyError> {
+    sign_scoped(config, subject, roles, None, None, ttl_secs)
+}
+
+/// As [`sign`], scoped to services and environments when given.
+pub fn sign_scoped(
+    config: &Config,
+    subject: &str,
+    roles: &[Role],
+    services: Option<Vec<String>>,
+    environments: Option<Vec<String>>,
+    ttl_secs: u64,
+) -> Result<String, KeyError> {
     let secret = keys::hs256_secret(config)?.ok_or(KeyError::CannotSign)?;
     let now = jsonwebtoken::get_current_timestamp();
     let claims = Claims {
@@ -184,6 +251,8 @@ pub fn sign(config: &Config, subject: &str, roles: &[Role], ttl_secs: u64) -> Re
         exp: now + ttl_secs,
         nbf: Some(now.saturating_sub(1)),
         roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
+        services,
+        environments,
     };
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::auth::{Role, sign};
+use crate::auth::{Role, sign_scoped};
 use crate::config::Config;
 
 #[derive(Debug, clap::Args)]
@@ -13,6 +13,12 @@ pub struct TokenArgs {
     /// A role of the token. Repeatable.
     #[arg(long = "role", value_enum, required = true)]
     pub roles: Vec<Role>,
+    /// Scope the token to a service (repeatable; default: all services).
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+    /// Scope the token to an environment (repeatable; default: all environments).
+    #[arg(long = "environment", value_name = "NAME")]
+    pub environments: Vec<String>,
     /// How long the token is valid, in seconds.
     #[arg(long, default_value_t = 3600)]
     pub ttl: u64,
@@ -23,6 +29,15 @@ pub struct TokenArgs {
 
 pub fn run(args: TokenArgs) -> Result<i32, anyhow::Error> {
     let config = Config::load(args.config.as_deref())?;
-    println!("{}", sign(&config, &args.subject, &args.roles, args.ttl)?);
+    let scope = |v: Vec<String>| (!v.is_empty()).then_some(v);
+    let token = sign_scoped(
+        &config,
+        &args.subject,
+        &args.roles,
+        scope(args.services),
+        scope(args.environments),
+        args.ttl,
+    )?;
+    println!("{token}");
     Ok(0)
 }

@@ -38,6 +38,7 @@ pub async fn apply_plan(
 ) -> Result<Response, ApiError> {
     who.require(Role::Deployer)?;
     let plan = state.store.existing_plan(&id).await?;
+    who.require_scope(Some(&plan.service), Some(&plan.environment))?;
     if plan.state != PlanState::Approved {
         return Err(wrong_state(&plan, "applied", &[PlanState::Approved]));
     }
@@ -124,6 +125,7 @@ pub async fn report_plan(
 ) -> Result<Response, ApiError> {
     who.require(Role::Deployer)?;
     let plan = state.store.existing_plan(&id).await?;
+    who.require_scope(Some(&plan.service), Some(&plan.environment))?;
     let to = match report.outcome.as_str() {
         "applied" => PlanState::Applied,
         "failed" => PlanState::Failed,

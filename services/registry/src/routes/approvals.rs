@@ -87,6 +87,7 @@ pub async fn approve_plan(
 ) -> Result<Response, ApiError> {
     who.require_read()?;
     let plan = state.store.existing_plan(&id).await?;
+    who.require_scope(Some(&plan.service), Some(&plan.environment))?;
     let policy = current(&state.store, &plan.environment).await?.policy;
     let roles = approver_roles(&who, &policy)?;
     if plan.state != PlanState::PendingApproval {
@@ -159,6 +160,7 @@ pub async fn reject_plan(
 ) -> Result<Response, ApiError> {
     who.require_read()?;
     let plan = state.store.existing_plan(&id).await?;
+    who.require_scope(Some(&plan.service), Some(&plan.environment))?;
     let policy = current(&state.store, &plan.environment).await?.policy;
     approver_roles(&who, &policy)?;
     let from = [PlanState::PendingApproval, PlanState::Approved];
@@ -198,6 +200,7 @@ pub async fn cancel_plan(
 ) -> Result<Response, ApiError> {
     who.require_read()?;
     let plan = state.store.existing_plan(&id).await?;
+    who.require_scope(Some(&plan.service), Some(&plan.environment))?;
     if who.subject != plan.requested_by {
         who.require(Role::Deployer)?;
     }

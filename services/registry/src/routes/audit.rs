@@ -93,6 +93,7 @@ pub async fn list_audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<AuditList>, ApiError> {
     who.require(Role::Admin)?;
+    who.require_unscoped()?;
     let page = super::Page {
         cursor: q.cursor,
         limit: q.limit,

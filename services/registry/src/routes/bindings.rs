@@ -122,6 +122,7 @@ pub async fn bind_database(
     Json(body): Json<BindDatabase>,
 ) -> Result<impl IntoResponse, ApiError> {
     who.require(Role::Admin)?;
+    who.require_scope(Some(&service), Some(&environment))?;
     state.store.existing_service(&service).await?;
     state.store.existing_environment(&environment).await?;
     let (secret_kind, secret, host) = match (body.database_url, body.database_url_ref) {
@@ -205,6 +206,7 @@ pub async fn get_binding(
     Path((service, environment)): Path<(String, String)>,
 ) -> Result<Json<BindingView>, ApiError> {
     who.require_read()?;
+    who.require_scope(Some(&service), Some(&environment))?;
     state.store.existing_service(&service).await?;
     state.store.existing_environment(&environment).await?;
     Ok(Json(state.store.existing_binding(&service, &environment).await?.into()))

@@ -59,6 +59,7 @@ pub async fn get_drift(
     Query(params): Query<DriftParams>,
 ) -> Result<Json<DriftView>, ApiError> {
     who.require_read()?;
+    who.require_scope(Some(&service), Some(&environment))?;
     let at = params.version.as_deref().map(version_ref).transpose()?;
     let svc = state.store.existing_service(&service).await?;
     state.store.existing_environment(&environment).await?;

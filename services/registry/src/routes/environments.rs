@@ -81,6 +81,7 @@ pub async fn create_environment(
     Json(body): Json<CreateEnvironment>,
 ) -> Result<impl IntoResponse, ApiError> {
     who.require(Role::Admin)?;
+    who.require_unscoped()?;
     check_name("name", &body.name)?;
     let created = state.store.create_environment(&body.name).await?;
     let event = Event::new("environment.create")

@@ -57,7 +57,15 @@ pub struct Overview {
     ))]
 pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Result<Json<Overview>, ApiError> {
     who.require_read()?;
-    let environments: Vec<String> = state.store.environments().await?.into_iter().map(|e| e.name).collect();
+    // A scoped token sees the services and environments of its scope.
+    let environments: Vec<String> = state
+        .store
+        .environments()
+        .await?
+        .into_iter()
+        .map(|e| e.name)
+        .filter(|e| who.covers_environment(e))
+        .collect();
     let mut bindings: BTreeMap<(String, String), _> = state
         .store
         .bindings()
@@ -77,7 +85,7 @@ pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Resu
         let page = state.store.services(after.as_deref(), 100).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.name.clone());
-        for svc in page {
+        for svc in page.into_iter().filter(|s| who.covers_service(&s.name)) {
             let placements = environments
                 .iter()
                 .map(|env| {

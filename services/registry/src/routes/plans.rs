@@ -183,6 +183,7 @@ pub async fn create_plan(
     Json(body): Json<CreatePlan>,
 ) -> Result<Response, ApiError> {
     who.require(Role::Deployer)?;
+    who.require_scope(Some(&service), Some(&environment))?;
     let at = version_ref(body.version.as_deref().unwrap_or("latest"))?;
     let svc = state.store.existing_service(&service).await?;
     state.store.existing_environment(&environment).await?;
@@ -274,6 +275,7 @@ pub async fn get_plan(
     who.require_read()?;
     state.store.fail_abandoned_plans().await?;
     let record = state.store.existing_plan(&id).await?;
+    who.require_scope(Some(&record.service), Some(&record.environment))?;
     let view = plan_view(&state, record).await?;
     if wants_sql(&headers) {
         return match view.sql {
@@ -317,6 +319,7 @@ pub async fn list_plans(
     Query(filter): Query<PlanFilter>,
 ) -> Result<Json<PlanList>, ApiError> {
     who.require_read()?;
+    who.require_scope(Some(&service), None)?;
     let wanted = filter
         .state
         .as_deref()
@@ -334,6 +337,10 @@ pub async fn list_plans(
         .plans(&service, filter.environment.as_deref(), wanted, 100)
         .await?;
     Ok(Json(PlanList {
-        items: plans.into_iter().map(Into::into).collect(),
+        items: plans
+            .into_iter()
+            .filter(|p| who.covers_environment(&p.environment))
+            .map(Into::into)
+            .collect(),
     }))
 }

@@ -92,6 +92,7 @@ pub async fn put_policy(
     Json(policy): Json<Policy>,
 ) -> Result<Response, ApiError> {
     who.require(Role::Admin)?;
+    who.require_scope(None, Some(&environment))?;
     state.store.existing_environment(&environment).await?;
     let expected = if_match(&headers)?;
     policy.check()?;

@@ -81,6 +81,7 @@ pub async fn create_service(
 ) -> Result<impl IntoResponse, ApiError> {
     who.require(Role::Publisher)?;
     check_name("name", &body.name)?;
+    who.require_scope(Some(&body.name), None)?;
     let created = state
         .store
         .create_service(&NewService {
@@ -120,7 +121,11 @@ pub async fn list_services(
     let items = state.store.services(page.after()?.as_deref(), limit).await?;
     let next = next_cursor(items.last().map(|s| s.name.clone()), items.len(), limit);
     Ok(Json(ServiceList {
-        items: items.into_iter().map(ServiceView::from).collect(),
+        items: items
+            .into_iter()
+            .filter(|s| who.covers_service(&s.name))
+            .map(ServiceView::from)
+            .collect(),
         next_cursor: next,
     }))
 }
@@ -139,5 +144,6 @@ pub async fn get_service(
     Path(service): Path<String>,
 ) -> Result<Json<ServiceView>, ApiError> {
     who.require_read()?;
+    who.require_scope(Some(&service), None)?;
     Ok(Json(state.store.existing_service(&service).await?.into()))
 }

@@ -136,6 +136,7 @@ pub async fn push_version(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     who.require(Role::Publisher)?;
+    who.require_scope(Some(&service), None)?;
     let kind = body_kind(&headers)?;
     let service = state.store.existing_service(&service).await?;
     let provenance = Provenance {
@@ -179,6 +180,7 @@ pub async fn list_versions(
     Query(page): Query<Page>,
 ) -> Result<Json<VersionList>, ApiError> {
     who.require_read()?;
+    who.require_scope(Some(&service), None)?;
     let limit = page.limit()?;
     let before = page.after_number()?;
     state.store.existing_service(&service).await?;
@@ -190,7 +192,8 @@ pub async fn list_versions(
     }))
 }
 
-async fn find(state: &AppState, service: &str, version: &str) -> Result<Version, ApiError> {
+async fn find(state: &AppState, who: &Principal, service: &str, version: &str) -> Result<Version, ApiError> {
+    who.require_scope(Some(service), None)?;
     let at = version_ref(version)?;
     state.store.existing_service(service).await?;
     Ok(state.store.existing_version(service, &at).await?)
@@ -211,7 +214,7 @@ pub async fn get_version(
     Path((service, version)): Path<(String, String)>,
 ) -> Result<Json<VersionView>, ApiError> {
     who.require_read()?;
-    Ok(Json(find(&state, &service, &version).await?.into()))
+    Ok(Json(find(&state, &who, &service, &version).await?.into()))
 }
 
 /// A version's snapshot JSON, or its DDL with `Accept: application/sql`.
@@ -234,7 +237,7 @@ pub async fn get_snapshot(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
-    let v = find(&state, &service, &version).await?;
+    let v = find(&state, &who, &service, &version).await?;
     if wants_sql(&headers) {
         let snapshot = snapshot_of(&state.store, &service, v.number).await?;
         let ddl = plan(&Default::default(), &snapshot, &PlanOptions::default());
@@ -265,8 +268,8 @@ pub async fn diff_versions(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
-    let from = find(&state, &service, &from).await?;
-    let to = find(&state, &service, &to).await?;
+    let from = find(&state, &who, &service, &from).await?;
+    let to = find(&state, &who, &service, &to).await?;
     let from = snapshot_of(&state.store, &service, from.number).await?;
     let to = snapshot_of(&state.store, &service, to.number).await?;
     let computed = plan(&from, &to, &PlanOptions::default());

@@ -160,6 +160,12 @@ impl Api {
         sign(&self.config, subject, roles, 600).unwrap()
     }
 
+    /// A token scoped to some services and environments.
+    pub fn scoped(&self, roles: &[Role], services: &[&str], environments: &[&str]) -> String {
+        let list = |v: &[&str]| (!v.is_empty()).then(|| v.iter().map(|s| s.to_string()).collect());
+        schemareg::auth::sign_scoped(&self.config, "scoped", roles, list(services), list(environments), 600).unwrap()
+    }
+
     pub fn admin(&self) -> String {
         self.token(&[Role::Admin])
     }
