@@ -8,6 +8,7 @@
 mod approvals;
 mod audit;
 mod environments;
+mod idempotency;
 mod locks;
 mod plans;
 mod policies;
@@ -21,6 +22,7 @@ use sqlx::migrate::Migrator;
 pub use approvals::Approval;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use environments::{Binding, DriftRecord, Environment, NewBinding, SecretKind};
+pub use idempotency::{Claim, KeptAnswer};
 pub use plans::{NewPlan, PlanOutcome, PlanRecord, PlanState};
 pub use policies::StoredPolicy;
 pub use services::{NewService, ScopeSpec, Service};

@@ -24,7 +24,7 @@ use crate::state::AppState;
 /// 202 `applying` with `Location` when it takes longer: poll it.
 #[utoipa::path(post, path = "/v1/plans/{id}/apply", tag = "plans", operation_id = "applyPlan",
     summary = "Apply an approved plan", security(("bearer" = [])),
-    params(("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
     responses(
         (status = 200, description = "Applied: `verified`, `applied` (with drift), `failed` (the step and PostgreSQL's error) or `stale`", body = PlanView),
         (status = 202, description = "Still applying: poll `Location`", body = PlanView),
@@ -109,7 +109,7 @@ pub struct Report {
 /// reads the database: `verified` when it equals the version, else `applied` with the drift.
 #[utoipa::path(post, path = "/v1/plans/{id}/report", tag = "plans", operation_id = "reportPlan",
     summary = "Report a plan applied by a pipeline", security(("bearer" = [])),
-    params(("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
     request_body(content = Report, content_type = "application/json"),
     responses(
         (status = 200, description = "Recorded, and checked against the live database", body = PlanView),

@@ -71,7 +71,7 @@ pub(super) async fn answer(state: &AppState, id: &str, status: StatusCode) -> Re
 /// plan becomes `approved`.
 #[utoipa::path(post, path = "/v1/plans/{id}/approvals", tag = "plans", operation_id = "approvePlan",
     summary = "Approve a plan", security(("bearer" = [])),
-    params(("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
     request_body(content = Note, content_type = "application/json"),
     responses(
         (status = 201, description = "Approved by this person; the plan is `approved` once its approvals suffice", body = PlanView),
@@ -144,7 +144,7 @@ pub async fn approve_plan(
 /// Rejects a plan (a role that may approve it).
 #[utoipa::path(post, path = "/v1/plans/{id}/rejection", tag = "plans", operation_id = "rejectPlan",
     summary = "Reject a plan", security(("bearer" = [])),
-    params(("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
     request_body(content = Note, content_type = "application/json"),
     responses(
         (status = 200, description = "The plan is `rejected`", body = PlanView),
@@ -184,7 +184,7 @@ pub async fn reject_plan(
 /// Cancels a plan (a deployer, or whoever requested it).
 #[utoipa::path(post, path = "/v1/plans/{id}/cancellation", tag = "plans", operation_id = "cancelPlan",
     summary = "Cancel a plan", security(("bearer" = [])),
-    params(("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
     request_body(content = Note, content_type = "application/json"),
     responses(
         (status = 200, description = "The plan is `cancelled`", body = PlanView),

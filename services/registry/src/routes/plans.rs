@@ -166,7 +166,7 @@ fn computing(location: String, view: PlanView) -> Response {
 /// `Retry-After`: poll it.
 #[utoipa::path(post, path = "/v1/services/{service}/environments/{environment}/plans", tag = "plans",
     operation_id = "createPlan", summary = "Plan a migration to a version", security(("bearer" = [])),
-    params(("service" = String, Path, description = "The service's name"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("service" = String, Path, description = "The service's name"),
         ("environment" = String, Path, description = "The environment's name", example = "dev")),
     request_body(content = CreatePlan, content_type = "application/json"),
     responses(

@@ -68,6 +68,7 @@ pub struct ServiceList {
 /// Creates a service (publisher).
 #[utoipa::path(post, path = "/v1/services", tag = "services", operation_id = "createService",
     summary = "Create a service", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan")),
     request_body(content = CreateService, content_type = "application/json"),
     responses(
         (status = 201, description = "Created; `Location` names it", body = ServiceView),

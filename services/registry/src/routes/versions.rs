@@ -115,7 +115,7 @@ fn body_kind(headers: &HeaderMap) -> Result<Body, ApiError> {
 /// service already has answers with that version (200).
 #[utoipa::path(post, path = "/v1/services/{service}/versions", tag = "versions", operation_id = "pushVersion",
     summary = "Push a snapshot or DDL", security(("bearer" = [])),
-    params(("service" = String, Path, description = "The service's name"), PushParams),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("service" = String, Path, description = "The service's name"), PushParams),
     request_body(description = "A snapshot (application/json) or DDL (application/sql), run in a scratch database",
         content(
             (serde_json::Value = "application/json", example = json!({"format": 1, "schemas": [{"name": "public"}]})),

@@ -1,0 +1,142 @@
+//! `Idempotency-Key` on POSTs: the first request with a key runs and its answer is kept; a
+//! retry with the same key and the same request gets that answer (marked
+//! `Idempotent-Replayed: true`), never a second action. The same key with another request is a
+//! 422; a retry while the first still runs is a 409. Keys belong to the token's subject.
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use schemareg_adapters::store::{Claim, KeptAnswer};
+
+use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
+
+const HEADER: &str = "idempotency-key";
+/// The headers of an answer that a replay gives again.
+const KEPT: [HeaderName; 4] = [
+    header::CONTENT_TYPE,
+    header::LOCATION,
+    header::RETRY_AFTER,
+    header::ETAG,
+];
+
+fn valid(key: &str) -> bool {
+    (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+pub async fn idempotent(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let Some(key) = request
+        .headers()
+        .get(HEADER)
+        .map(|v| v.to_str().unwrap_or("").to_string())
+    else {
+        return next.run(request).await;
+    };
+    if !valid(&key) {
+        return ApiError::Unprocessable(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+            vec![FieldError::new("Idempotency-Key", "invalid")],
+        )
+        .into_response();
+    }
+    let subject = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|t| state.auth.verify(t).ok())
+        .map(|p| p.subject);
+    let Some(subject) = subject else {
+        // Not authenticated: the request is refused further in, nothing to remember.
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, state.config.body_limit).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let fingerprint = {
+        let mut seen = Vec::with_capacity(bytes.len() + 128);
+        seen.extend_from_slice(parts.uri.to_string().as_bytes());
+        seen.push(0);
+        if let Some(ct) = parts.headers.get(header::CONTENT_TYPE) {
+            seen.extend_from_slice(ct.as_bytes());
+        }
+        seen.push(0);
+        seen.extend_from_slice(&bytes);
+        schemareg_engine::canonical::sha256_digest(&seen)
+    };
+    match state.store.claim_key(&subject, &key, &fingerprint).await {
+        Err(e) => ApiError::from(e).into_response(),
+        Ok(Claim::Mismatch) => ApiError::Unprocessable(
+            format!("Idempotency-Key {key:?} was used for another request: use a new key"),
+            vec![FieldError::new("Idempotency-Key", "reused for another request")],
+        )
+        .into_response(),
+        Ok(Claim::InProgress) => {
+            let mut r = ApiError::Conflict(format!(
+                "the first request with Idempotency-Key {key:?} is still running: retry later"
+            ))
+            .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            r
+        }
+        Ok(Claim::Replay(kept)) => replay(kept),
+        Ok(Claim::New) => {
+            let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+            keep(&state, &subject, &key, response).await
+        }
+    }
+}
+
+/// Keeps the answer (a server-side failure is given back, so that a retry may run) and
+/// returns it.
+async fn keep(state: &AppState, subject: &str, key: &str, response: Response) -> Response {
+    if response.status().is_server_error() {
+        if let Err(e) = state.store.forget_key(subject, key).await {
+            tracing::warn!(error = %e, "cannot give an idempotency key back");
+        }
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let headers: Vec<(String, String)> = KEPT
+        .iter()
+        .filter_map(|name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| (name.to_string(), v.to_string()))
+        })
+        .collect();
+    let kept = KeptAnswer {
+        status: parts.status.as_u16(),
+        headers: serde_json::to_string(&headers).unwrap_or_default(),
+        body: String::from_utf8_lossy(&bytes).to_string(),
+    };
+    if let Err(e) = state.store.keep_answer(subject, key, &kept).await {
+        tracing::warn!(error = %e, "cannot keep an idempotent answer");
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn replay(kept: KeptAnswer) -> Response {
+    let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, Bytes::from(kept.body)).into_response();
+    let headers: Vec<(String, String)> = serde_json::from_str(&kept.headers).unwrap_or_default();
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            response.headers_mut().insert(n, v);
+        }
+    }
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}
