@@ -35,7 +35,8 @@ pub struct Policy {
 
 impl Policy {
     /// The policy of an environment nobody has written one for: no approvals in dev, one in
-    /// staging and other environments, two in production plus an admin's for data loss.
+    /// staging and other environments, two in production plus an admin's for data loss and for
+    /// dropped objects.
     pub fn default_for(environment: &str) -> Self {
         let (approvals, production) = match environment {
             "dev" => (0, false),
@@ -47,7 +48,7 @@ impl Policy {
             approver_roles: vec![Role::Approver, Role::Admin],
             forbidden_hazards: Vec::new(),
             admin_approval_hazards: if production {
-                vec![HazardKind::DataLoss]
+                vec![HazardKind::DataLoss, HazardKind::DropsObject]
             } else {
                 Vec::new()
             },

@@ -37,33 +37,6 @@ async fn models(extra: &str, replace: Option<(&str, &str)>) -> Snapshot {
     )
 }
 
-async fn counts(db: &TestDb) -> Vec<(String, i64)> {
-    let c = db.client().await;
-    let tables = [
-        "auth.users",
-        "storage.buckets",
-        "storage.objects",
-        "public.alembic_version",
-        "public.users",
-        "public.organizations",
-        "public.memberships",
-        "public.documents",
-        "public.document_chunks",
-        "public.queries",
-        "public.user_preferences",
-    ];
-    let mut out = Vec::new();
-    for t in tables {
-        let n: i64 = c
-            .query_one(&format!("SELECT count(*) FROM {t}"), &[])
-            .await
-            .unwrap()
-            .get(0);
-        out.push((t.to_string(), n));
-    }
-    out
-}
-
 fn sql_of(p: &Plan) -> String {
     p.steps.iter().map(|s| s.sql.clone()).collect::<Vec<_>>().join("\n")
 }

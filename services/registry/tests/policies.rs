@@ -36,7 +36,10 @@ async fn policies(backend: Backend) {
     let view = prod.json();
     assert_eq!(view["version"], 0);
     assert_eq!(view["policy"]["approvals_required"], 2);
-    assert_eq!(view["policy"]["admin_approval_hazards"], json!(["data_loss"]));
+    assert_eq!(
+        view["policy"]["admin_approval_hazards"],
+        json!(["data_loss", "drops_object"])
+    );
     let approvals = |env: &'static str| {
         let api = &api;
         let reader = reader.clone();

@@ -20,6 +20,9 @@ pub enum HazardKind {
     LongRunning,
     /// Existing values are read in a new way (a `timestamp` becoming a `timestamptz`).
     ReinterpretsData,
+    /// An object that application code may still name is dropped (a type): no rows are lost,
+    /// but queries that use it fail.
+    DropsObject,
 }
 
 impl HazardKind {
@@ -33,6 +36,7 @@ impl HazardKind {
             HazardKind::NotTransactional => "not_transactional",
             HazardKind::LongRunning => "long_running",
             HazardKind::ReinterpretsData => "reinterprets_data",
+            HazardKind::DropsObject => "drops_object",
         }
     }
 }
@@ -105,6 +109,7 @@ mod names {
             NotTransactional,
             LongRunning,
             ReinterpretsData,
+            DropsObject,
         ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
             assert_eq!(

@@ -189,6 +189,7 @@ async fn record(
         }
         Ok(Outcome::Failed { message, steps }) => {
             store.record_steps(&plan.id, &json!(steps).to_string()).await?;
+            audit_steps(state, plan, &steps, origin).await;
             store
                 .transition_plan(&plan.id, &applying, PlanState::Failed, Some(&message))
                 .await?;
@@ -196,6 +197,7 @@ async fn record(
         }
         Ok(Outcome::Applied { steps, check }) => {
             store.record_steps(&plan.id, &json!(steps).to_string()).await?;
+            audit_steps(state, plan, &steps, origin).await;
             store
                 .record_applied(&plan.service, &plan.environment, plan.to_version)
                 .await?;
@@ -210,6 +212,18 @@ async fn record(
     };
     audit::record(state, "registry", origin, outcome, event(detail)).await;
     Ok(())
+}
+
+/// One audit entry per step that ran: which, how long, whether its group committed.
+async fn audit_steps(state: &AppState, plan: &PlanRecord, steps: &[StepDone], origin: &Origin) {
+    for step in steps {
+        let event = Event::new("plan.step")
+            .on(&plan.service, Some(&plan.environment))
+            .target(&plan.id)
+            .detail(json!(step));
+        let outcome = if step.committed { "ok" } else { "failed" };
+        audit::record(state, "registry", origin, outcome, event).await;
+    }
 }
 
 /// The state after an apply and what verification found.

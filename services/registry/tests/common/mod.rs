@@ -126,3 +126,31 @@ pub fn psql(db: &TestDb, script: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The row counts of the LOG-158 scenario's tables (to show that nothing is lost).
+pub async fn counts(db: &TestDb) -> Vec<(String, i64)> {
+    let c = db.client().await;
+    let tables = [
+        "auth.users",
+        "storage.buckets",
+        "storage.objects",
+        "public.alembic_version",
+        "public.users",
+        "public.organizations",
+        "public.memberships",
+        "public.documents",
+        "public.document_chunks",
+        "public.queries",
+        "public.user_preferences",
+    ];
+    let mut out = Vec::new();
+    for t in tables {
+        let n: i64 = c
+            .query_one(&format!("SELECT count(*) FROM {t}"), &[])
+            .await
+            .unwrap()
+            .get(0);
+        out.push((t.to_string(), n));
+    }
+    out
+}

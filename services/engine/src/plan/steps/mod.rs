@@ -293,6 +293,13 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
             vec![render::drop_type(&e.schema, &e.name)],
         )
         .rollback(vec![render::create_enum(e)])
+        .hazard(
+            H::DropsObject,
+            format!(
+                "drops type {}.{}: queries and functions that still name it fail",
+                e.schema, e.name
+            ),
+        )
         .removes([type_key(&e.schema, &e.name)])),
         Change::AddEnumLabel { name, .. } => vec![enum_labels(ctx, name, std::slice::from_ref(change))],
         Change::ReplaceEnum { from, to } => {
