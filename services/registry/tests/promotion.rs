@@ -151,6 +151,17 @@ async fn gate_life_cycle_and_approvals(backend: Backend) {
         "cancelled"
     );
 
+    // production before staging has verified the version: refused, saying what is missing.
+    let p = api
+        .post_json(
+            "/v1/services/billing/environments/production/plans",
+            &deployer,
+            json!({}),
+        )
+        .await
+        .problem(409);
+    assert!(p["detail"].as_str().unwrap().contains("not verified in staging"), "{p}");
+
     // production: the gate overridden by an admin with a reason (audited); two distinct
     // approvers, the same one counting once.
     let prod = plan(

@@ -103,4 +103,17 @@ async fn the_readme_quick_start_works() {
         stdout.contains("ALTER TABLE \"public\".\"items\" ADD COLUMN \"name\" text"),
         "{stdout}"
     );
+    // The apply at the end: verified, and the database has the new column.
+    assert!(stdout.contains("\"state\":\"verified\""), "{stdout}");
+    let columns: i64 = db
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(columns, 2);
 }
