@@ -34,12 +34,10 @@ impl Registry {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        assert!(
+            common::wait_for_port(port).await,
+            "schemareg serve did not start listening"
+        );
         Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
@@ -110,11 +108,7 @@ async fn settled(base: &str, id: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_registry_killed_mid_apply() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let mut registry = Registry::start(dir.path(), port).await;
     let base = registry.base.clone();
     let live = TestDb::new().await;

@@ -4,7 +4,6 @@
 mod common;
 
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use schemareg_adapters::testing::{TestDb, server_url};
 
@@ -33,11 +32,7 @@ fn quickstart_block() -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_readme_quick_start_works() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let data = dir.path().join("data");
     let envs = [
         ("SCHEMAREG_LISTEN", format!("127.0.0.1:{port}")),
@@ -58,15 +53,10 @@ async fn the_readme_quick_start_works() {
             .unwrap(),
     );
     let base = format!("http://127.0.0.1:{port}");
-    let mut ready = false;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "schemareg serve did not start listening");
+    assert!(
+        common::wait_for_port(port).await,
+        "schemareg serve did not start listening"
+    );
     let db = TestDb::new().await;
     db.execute("CREATE TABLE items (id bigint PRIMARY KEY);").await;
     let out = Command::new("timeout")

@@ -26,6 +26,18 @@ pub enum HazardKind {
 }
 
 impl HazardKind {
+    /// Every kind.
+    pub const ALL: [HazardKind; 8] = [
+        HazardKind::DataLoss,
+        HazardKind::TableRewrite,
+        HazardKind::AccessExclusiveLock,
+        HazardKind::MayFailOnExistingData,
+        HazardKind::NotTransactional,
+        HazardKind::LongRunning,
+        HazardKind::ReinterpretsData,
+        HazardKind::DropsObject,
+    ];
+
     /// Its name, as in JSON (`data_loss`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -97,23 +109,14 @@ impl TableSize {
 
 #[cfg(test)]
 mod names {
-    use super::HazardKind::*;
+    use super::HazardKind;
 
     #[test]
     fn hazard_names_are_their_json_names() {
-        for kind in [
-            DataLoss,
-            TableRewrite,
-            AccessExclusiveLock,
-            MayFailOnExistingData,
-            NotTransactional,
-            LongRunning,
-            ReinterpretsData,
-            DropsObject,
-        ] {
+        for kind in HazardKind::ALL {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
             assert_eq!(
-                serde_json::from_value::<super::HazardKind>(kind.as_str().into()).unwrap(),
+                serde_json::from_value::<HazardKind>(kind.as_str().into()).unwrap(),
                 kind
             );
         }

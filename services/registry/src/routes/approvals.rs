@@ -164,21 +164,35 @@ pub async fn reject_plan(
     let policy = current(&state.store, &plan.environment).await?.policy;
     approver_roles(&who, &policy)?;
     let from = [PlanState::PendingApproval, PlanState::Approved];
-    let reason = format!("rejected by {}: {}", who.subject, note.comment);
-    if !state
-        .store
-        .transition_plan(&id, &from, PlanState::Rejected, Some(&reason))
-        .await?
-    {
-        let now = state.store.existing_plan(&id).await?;
-        return Err(wrong_state(&now, "rejected", &from));
+    close(&state, &who, &origin, &plan, &from, PlanState::Rejected, &note).await
+}
+
+/// Ends a plan (rejected, cancelled) from one of `from`, noting who and why, and answers
+/// with it; a 409 naming its state when it was in none of them.
+async fn close(
+    state: &AppState,
+    who: &Principal,
+    origin: &Origin,
+    plan: &PlanRecord,
+    from: &[PlanState],
+    to: PlanState,
+    note: &Note,
+) -> Result<Response, ApiError> {
+    let (verb, action) = match to {
+        PlanState::Rejected => ("rejected", "plan.reject"),
+        _ => ("cancelled", "plan.cancel"),
+    };
+    let reason = format!("{verb} by {}: {}", who.subject, note.comment);
+    if !state.store.transition_plan(&plan.id, from, to, Some(&reason)).await? {
+        let now = state.store.existing_plan(&plan.id).await?;
+        return Err(wrong_state(&now, verb, from));
     }
-    let event = Event::new("plan.reject")
+    let event = Event::new(action)
         .on(&plan.service, Some(&plan.environment))
-        .target(&id)
+        .target(&plan.id)
         .detail(serde_json::json!({"comment": note.comment}));
-    audit::done(&state, &who, &origin, event).await;
-    answer(&state, &id, StatusCode::OK).await
+    audit::done(state, who, origin, event).await;
+    answer(state, &plan.id, StatusCode::OK).await
 }
 
 /// Cancels a plan (a deployer, or whoever requested it).
@@ -205,19 +219,5 @@ pub async fn cancel_plan(
         who.require(Role::Deployer)?;
     }
     let from = [PlanState::Computing, PlanState::PendingApproval, PlanState::Approved];
-    let reason = format!("cancelled by {}: {}", who.subject, note.comment);
-    if !state
-        .store
-        .transition_plan(&id, &from, PlanState::Cancelled, Some(&reason))
-        .await?
-    {
-        let now = state.store.existing_plan(&id).await?;
-        return Err(wrong_state(&now, "cancelled", &from));
-    }
-    let event = Event::new("plan.cancel")
-        .on(&plan.service, Some(&plan.environment))
-        .target(&id)
-        .detail(serde_json::json!({"comment": note.comment}));
-    audit::done(&state, &who, &origin, event).await;
-    answer(&state, &id, StatusCode::OK).await
+    close(&state, &who, &origin, &plan, &from, PlanState::Cancelled, &note).await
 }

@@ -154,3 +154,23 @@ pub async fn counts(db: &TestDb) -> Vec<(String, i64)> {
     }
     out
 }
+
+/// Waits until something listens on 127.0.0.1:`port` (a `schemareg serve` just started).
+pub async fn wait_for_port(port: u16) -> bool {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// A free port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
