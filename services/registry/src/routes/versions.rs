@@ -146,11 +146,15 @@ pub async fn push_version(
         labels: labels(params.labels.as_deref())?,
     };
     let pushed = push(&state, &service, kind, &body, provenance).await?;
-    let event = Event::new("version.push")
-        .on(&service.name, None)
-        .target(pushed.version.number)
-        .detail(serde_json::json!({"created": pushed.created, "digest": pushed.version.digest}));
-    audit::done(&state, &who, &origin, event).await;
+    // A push of content already there changes nothing: it is a read, not an audited action
+    // (and pipelines repeat it on every build).
+    if pushed.created {
+        let event = Event::new("version.push")
+            .on(&service.name, None)
+            .target(pushed.version.number)
+            .detail(serde_json::json!({"digest": pushed.version.digest}));
+        audit::done(&state, &who, &origin, event).await;
+    }
     let location = format!("/v1/services/{}/versions/{}", service.name, pushed.version.number);
     let status = if pushed.created {
         StatusCode::CREATED
