@@ -16,8 +16,10 @@ use tokio_postgres::{Client, Config, NoTls};
 /// Why a connection could not be made. Never holds the password.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("invalid PostgreSQL URL {url}: {message}")]
-    InvalidUrl { url: String, message: String },
+    /// The URL's shape is wrong. What it says is about the shape only: no part of the text
+    /// (which may be a secret read from the wrong place) is repeated.
+    #[error("invalid PostgreSQL URL: {problem}")]
+    InvalidUrl { problem: String },
     #[error("cannot connect to {target}: {message}")]
     Unreachable { target: String, message: String },
 }
@@ -79,20 +81,23 @@ impl Target {
             None | Some("prefer") | Some("require") | Some("allow") => Tls::Unverified,
             Some("disable") => Tls::Disable,
             Some("verify-ca") | Some("verify-full") => Tls::Verified,
-            Some(other) => {
+            Some(_) => {
                 return Err(ConnectError::InvalidUrl {
-                    url: redact(url),
-                    message: format!(
-                        "unknown sslmode {other:?} (use disable, prefer, require, verify-ca or verify-full)"
-                    ),
+                    problem: "its sslmode is none of disable, prefer, require, verify-ca and verify-full".into(),
                 });
             }
         };
+        let lower = url.trim_start().to_ascii_lowercase();
+        let is_url = lower.starts_with("postgres://") || lower.starts_with("postgresql://");
+        if !is_url && (lower.contains("://") || !lower.contains('=')) {
+            return Err(ConnectError::InvalidUrl {
+                problem: "it is not a postgres:// or postgresql:// URL".into(),
+            });
+        }
         let mut config: Config = rest
             .parse()
             .map_err(|e: tokio_postgres::Error| ConnectError::InvalidUrl {
-                url: redact(url),
-                message: e.to_string(),
+                problem: parse_problem(&e),
             })?;
         config.ssl_mode(match sslmode.as_deref() {
             Some("disable") => SslMode::Disable,
@@ -149,6 +154,50 @@ impl Target {
         };
         Ok(client)
     }
+}
+
+impl ConnectError {
+    /// For [`ConnectError::InvalidUrl`], what is wrong with the URL's shape; else the message.
+    pub fn problem(&self) -> String {
+        match self {
+            ConnectError::InvalidUrl { problem } => problem.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The options a connection string may name (the driver's error may name these, and only
+/// these are repeated).
+const KNOWN_OPTIONS: [&str; 14] = [
+    "host",
+    "hostaddr",
+    "port",
+    "user",
+    "password",
+    "dbname",
+    "options",
+    "application_name",
+    "connect_timeout",
+    "keepalives",
+    "keepalives_idle",
+    "target_session_attrs",
+    "channel_binding",
+    "load_balance_hosts",
+];
+
+/// What the driver found wrong with a connection string, said without repeating any of it.
+fn parse_problem(e: &tokio_postgres::Error) -> String {
+    let text = error_text(e);
+    if let Some(rest) = text.split("invalid value for option `").nth(1)
+        && let Some(option) = rest.split('`').next()
+        && KNOWN_OPTIONS.contains(&option)
+    {
+        return format!("the value of its {option} is not valid");
+    }
+    if text.contains("unknown option") {
+        return "it names an option that PostgreSQL connection strings do not have".into();
+    }
+    "it cannot be read as a PostgreSQL URL (check its host, port, percent-encoding and options)".into()
 }
 
 /// The full text of a driver error, its causes included.
@@ -349,6 +398,25 @@ mod tests {
     }
 
     #[test]
+    fn an_invalid_url_is_described_without_repeating_it() {
+        for text in [
+            "c2VjcmV0LWtleS1tYXRlcmlhbC1kby1ub3Qtc2hvdw==",
+            "root:x:0:0:root:/root:/bin/bash",
+            "postgres://u:pw@h:notaport/db",
+            "postgres://u@h/db?frobnicate=s3cret",
+            "mysql://u:s3cret@h/db",
+            "host=h s3cret=1",
+        ] {
+            let e = Target::parse(text).unwrap_err().to_string();
+            for part in ["c2VjcmV0", "root", "notaport", "frobnicate", "s3cret", "mysql"] {
+                assert!(!e.contains(part), "{text:?} gave {e:?}");
+            }
+        }
+        let port = Target::parse("postgres://u@h:99999999/db").unwrap_err().to_string();
+        assert!(port.contains("port"), "{port}");
+    }
+
+    #[test]
     fn sslmode_is_taken_apart_and_checked() {
         let t = Target::parse("postgres://u@h/db?sslmode=verify-full").unwrap();
         assert_eq!(t.tls, Tls::Verified);
@@ -360,6 +428,9 @@ mod tests {
         let e = Target::parse("postgres://u:pw@h/db?sslmode=bogus")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("bogus") && !e.contains("pw@"), "{e}");
+        assert!(
+            e.contains("sslmode") && !e.contains("bogus") && !e.contains("pw@"),
+            "{e}"
+        );
     }
 }

@@ -18,10 +18,25 @@ use schemareg::state::AppState;
 const CONNECTIONS: usize = 32;
 const SECONDS: u64 = 5;
 
-async fn serve(app: axum::Router) -> SocketAddr {
+/// The trivial reference on `axum::serve`; the registry on its own server (`schemareg::server`,
+/// with its header timeout and connection cap), as `schemareg serve` runs it.
+async fn serve(app: axum::Router, registry: Option<&Config>) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    match registry {
+        Some(config) => {
+            let limits = schemareg::server::Limits::from_config(config);
+            tokio::spawn(async move {
+                let forever = std::future::pending::<()>();
+                schemareg::server::serve(listener, app, limits, forever, std::time::Duration::from_secs(1))
+                    .await
+                    .unwrap()
+            });
+        }
+        None => {
+            tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        }
+    }
     addr
 }
 
@@ -125,9 +140,13 @@ fn main() {
         let scratch = schemareg_adapters::scratch::ScratchServer::connect(&scratch_url)
             .await
             .unwrap();
-        let state = AppState::new(config, scratch).await.unwrap();
-        let registry = serve(schemareg::app::app(state)).await;
-        let trivial = serve(axum::Router::new().route("/ping", axum::routing::get(|| async { "ok" }))).await;
+        let state = AppState::new(config.clone(), scratch).await.unwrap();
+        let registry = serve(schemareg::app::app(state), Some(&config)).await;
+        let trivial = serve(
+            axum::Router::new().route("/ping", axum::routing::get(|| async { "ok" })),
+            None,
+        )
+        .await;
         (registry, trivial)
     });
     let client = tokio::runtime::Builder::new_current_thread()

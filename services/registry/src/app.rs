@@ -20,47 +20,8 @@ use crate::routes::{
 };
 use crate::state::AppState;
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "schemareg", description = "A schema registry for PostgreSQL: versions, drift and verified migration plans. \
-        Every operation under /v1 needs a JWT bearer token; errors are application/problem+json (RFC 9457)."),
-    modifiers(&BearerAuth),
-    tags(
-        (name = "health", description = "Liveness, readiness and metrics (no token needed)"),
-        (name = "services", description = "The applications whose schemas the registry keeps"),
-        (name = "versions", description = "Immutable, numbered, content-addressed snapshots"),
-        (name = "environments", description = "The promotion chain"),
-        (name = "bindings", description = "Each service's database in each environment (URLs are write-only)"),
-        (name = "drift", description = "The live database compared with a version"),
-        (name = "plans", description = "Verified migration plans from a live database to a version"),
-        (name = "overview", description = "What runs where"),
-        (name = "audit", description = "Who did what, when and from where (append-only)"),
-    )
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
-                "bearer",
-                SecurityScheme::Http(
-                    HttpBuilder::new()
-                        .scheme(HttpAuthScheme::Bearer)
-                        .bearer_format("JWT")
-                        .build(),
-                ),
-            );
-    }
-}
-
 fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(metrics::metrics))
@@ -87,7 +48,9 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(overview::get_overview))
         .routes(routes!(audit::list_audit))
         .routes(routes!(policies::get_policy, policies::put_policy))
-        .split_for_parts()
+        .split_for_parts();
+    crate::openapi::conventions(&mut doc);
+    (router, doc)
 }
 
 /// The OpenAPI document of the service (committed as `openapi/openapi.json`).
@@ -118,6 +81,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::audit::denials,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::authenticate,
         ))
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::disable())

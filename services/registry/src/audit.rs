@@ -12,7 +12,7 @@ use axum::response::Response;
 use schemareg_adapters::store::NewAuditEntry;
 use serde_json::Value;
 
-use crate::auth::Principal;
+use crate::auth::{Authentication, Principal};
 use crate::state::AppState;
 
 /// Where a request came from.
@@ -115,20 +115,16 @@ pub async fn done(state: &AppState, who: &Principal, origin: &Origin, event: Eve
 /// the subject when the token was valid.
 pub async fn denials(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
     let origin = Origin::from_request(request.headers(), request.extensions());
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string);
-    let target = format!("{} {}", request.method(), request.uri().path());
+    let subject = request
+        .extensions()
+        .get::<Authentication>()
+        .and_then(|a| a.principal())
+        .map(|p| p.subject.clone());
+    let target = format!("{} {}", request.method(), crate::error::clip(request.uri().path(), 500));
     let response = next.run(request).await;
     let status = response.status().as_u16();
     if status == 401 || status == 403 {
-        let subject = token
-            .and_then(|t| state.auth.verify(&t).ok())
-            .map(|p| p.subject)
-            .unwrap_or_else(|| "anonymous".into());
+        let subject = subject.unwrap_or_else(|| "anonymous".into());
         let event = Event::new("denied")
             .target(target)
             .detail(serde_json::json!({ "status": status }));

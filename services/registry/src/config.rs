@@ -36,6 +36,23 @@ pub struct Config {
     /// How long a plan being computed or applied stays claimed by its registry without being
     /// renewed, in seconds (`SCHEMAREG_LEASE_SECS`).
     pub lease_secs: u64,
+    /// Clock skew allowed on a token's `exp` and `nbf`, in seconds, at most 60
+    /// (`SCHEMAREG_JWT_LEEWAY_SECS`).
+    pub jwt_leeway_secs: u64,
+    /// `env:NAME` references of bindings must start with this (`SCHEMAREG_SECRET_ENV_PREFIX`;
+    /// empty: no `env:` references).
+    pub secret_env_prefix: String,
+    /// Directories whose files `file:/path` references may name (`SCHEMAREG_SECRET_FILE_DIRS`;
+    /// none: no `file:` references).
+    pub secret_file_dirs: Vec<String>,
+    /// `host:port/database` patterns that bound databases must match, `*` and `?` as wildcards
+    /// (`SCHEMAREG_ALLOWED_DATABASES`; none: any).
+    pub allowed_databases: Vec<String>,
+    /// How long a client may take to send a request's headers, in seconds; slower connections
+    /// are closed (`SCHEMAREG_HEADER_READ_TIMEOUT_SECS`).
+    pub header_read_timeout_secs: u64,
+    /// Most connections served at once; more wait to be accepted (`SCHEMAREG_MAX_CONNECTIONS`).
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -53,6 +70,12 @@ impl Default for Config {
             jwt_public_keys: Vec::new(),
             secret_key: None,
             lease_secs: 60,
+            jwt_leeway_secs: 5,
+            secret_env_prefix: "SCHEMAREG_DB_".into(),
+            secret_file_dirs: Vec::new(),
+            allowed_databases: Vec::new(),
+            header_read_timeout_secs: 10,
+            max_connections: 4096,
         }
     }
 }
@@ -76,11 +99,17 @@ impl std::fmt::Debug for Config {
             .field("jwt_public_keys", &self.jwt_public_keys)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
             .field("lease_secs", &self.lease_secs)
+            .field("jwt_leeway_secs", &self.jwt_leeway_secs)
+            .field("secret_env_prefix", &self.secret_env_prefix)
+            .field("secret_file_dirs", &self.secret_file_dirs)
+            .field("allowed_databases", &self.allowed_databases)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
 
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 18] = [
     "listen",
     "store_url",
     "scratch_url",
@@ -93,6 +122,12 @@ const KEYS: [&str; 12] = [
     "jwt_public_keys",
     "secret_key",
     "lease_secs",
+    "jwt_leeway_secs",
+    "secret_env_prefix",
+    "secret_file_dirs",
+    "allowed_databases",
+    "header_read_timeout_secs",
+    "max_connections",
 ];
 
 impl Config {
@@ -105,9 +140,28 @@ impl Config {
             }
             f = f.merge(Toml::file(path));
         }
-        f.merge(Env::prefixed("SCHEMAREG_").only(&KEYS))
+        let config: Config = f
+            .merge(Env::prefixed("SCHEMAREG_").only(&KEYS))
             .extract()
-            .map_err(|e| ConfigError::Invalid(Box::new(e)))
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks what the types do not: bounds.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.jwt_leeway_secs > 60 {
+            return Err(ConfigError::Bound(format!(
+                "jwt_leeway_secs is {}: allow at most 60 seconds of clock skew",
+                self.jwt_leeway_secs
+            )));
+        }
+        if self.header_read_timeout_secs == 0 || self.max_connections == 0 {
+            return Err(ConfigError::Bound(
+                "header_read_timeout_secs and max_connections must be at least 1".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -152,4 +206,6 @@ pub enum ConfigError {
     Invalid(Box<figment::Error>),
     #[error("key: {0}")]
     Key(String),
+    #[error("invalid configuration: {0}")]
+    Bound(String),
 }

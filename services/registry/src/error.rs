@@ -1,6 +1,5 @@
 //! The one place where errors become HTTP: RFC 9457 problem documents.
 
-use axum::Json;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware::Next;
@@ -62,6 +61,55 @@ impl FieldError {
     }
 }
 
+/// What made a well-formed request invalid (the problem type of its 422).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalid {
+    /// A JSON body whose fields do not have the types or values the operation takes.
+    Body,
+    /// A service or environment name.
+    Name,
+    /// A scope's patterns or presets.
+    Scope,
+    /// A snapshot document.
+    Snapshot,
+    /// SQL that cannot be split into statements or that PostgreSQL rejects.
+    Sql,
+    /// An environment's policy.
+    Policy,
+    /// A database URL or a reference to one.
+    DatabaseReference,
+    /// An `Idempotency-Key` that is malformed.
+    IdempotencyKey,
+    /// An `Idempotency-Key` used before for another request.
+    IdempotencyKeyReused,
+    /// A pipeline's report of an apply.
+    Report,
+    /// Labels of a pushed version.
+    Labels,
+    /// An override of the promotion gate.
+    Override,
+}
+
+impl Invalid {
+    /// The last part of its problem type URI.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Invalid::Body => "invalid-body",
+            Invalid::Name => "invalid-name",
+            Invalid::Scope => "invalid-scope",
+            Invalid::Snapshot => "invalid-snapshot",
+            Invalid::Sql => "invalid-sql",
+            Invalid::Policy => "invalid-policy",
+            Invalid::DatabaseReference => "invalid-database-reference",
+            Invalid::IdempotencyKey => "invalid-idempotency-key",
+            Invalid::IdempotencyKeyReused => "idempotency-key-reused",
+            Invalid::Report => "invalid-report",
+            Invalid::Labels => "invalid-labels",
+            Invalid::Override => "invalid-override",
+        }
+    }
+}
+
 /// An error of the service, mapped to HTTP in [`ApiError::status`].
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -75,21 +123,53 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A binding that cannot be used as configured (a reference the registry may not or cannot
+    /// read, a URL it cannot decrypt): the admin must bind it again.
+    #[error("{0}")]
+    UnusableBinding(String),
     #[error("{0}")]
     PreconditionFailed(String),
     #[error("{0}")]
     PreconditionRequired(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
-    #[error("{0}")]
-    Unprocessable(String, Vec<FieldError>),
+    #[error("the request body is larger than this registry accepts (body_limit)")]
+    PayloadTooLarge,
+    #[error("{1}")]
+    Unprocessable(Invalid, String, Vec<FieldError>),
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
     Internal(String),
 }
 
+/// The longest `detail` a problem document carries, in characters.
+pub const MAX_DETAIL: usize = 2000;
+/// The longest field name or field message, in characters.
+const MAX_FIELD: usize = 500;
+/// The most field errors one problem lists.
+const MAX_ERRORS: usize = 50;
+
+/// At most `max` characters of `text`, with `…` where it was cut.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((at, _)) => format!("{}…", &text[..at]),
+    }
+}
+
+/// A value from the request as a message may quote it: debug-quoted, at most 64 characters.
+pub fn echo(text: &str) -> String {
+    format!("{:?}", clip(text, 64))
+}
+
 impl ApiError {
+    /// A 422 with one field error that says the same.
+    pub fn invalid(kind: Invalid, field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        ApiError::Unprocessable(kind, message.clone(), vec![FieldError::new(field, message)])
+    }
+
     fn status(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
@@ -97,10 +177,12 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::UnusableBinding(_) => (StatusCode::CONFLICT, "unusable-binding"),
             ApiError::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "precondition-failed"),
             ApiError::PreconditionRequired(_) => (StatusCode::PRECONDITION_REQUIRED, "precondition-required"),
             ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
-            ApiError::Unprocessable(..) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-schema"),
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
+            ApiError::Unprocessable(kind, ..) => (StatusCode::UNPROCESSABLE_ENTITY, kind.slug()),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -108,19 +190,45 @@ impl ApiError {
 
     pub fn problem(&self, instance: Option<String>) -> Problem {
         let (status, kind) = self.status();
+        let errors = match self {
+            ApiError::Unprocessable(_, _, errors) => errors
+                .iter()
+                .take(MAX_ERRORS)
+                .map(|e| FieldError {
+                    field: clip(&e.field, MAX_FIELD),
+                    message: clip(&e.message, MAX_FIELD),
+                    ..e.clone()
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Problem::new(status, kind, &self.to_string(), instance, errors)
+    }
+}
+
+impl Problem {
+    /// A problem of a status and type slug; the detail is cut to [`MAX_DETAIL`] characters, so
+    /// that no echoed input makes a document too large to send.
+    pub fn new(
+        status: StatusCode,
+        kind: &str,
+        detail: &str,
+        instance: Option<String>,
+        errors: Vec<FieldError>,
+    ) -> Self {
         Problem {
-            kind: format!("https://schemareg.dev/problems/{kind}"),
+            kind: format!("{PROBLEM_BASE}{kind}"),
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
-            detail: self.to_string(),
-            instance,
-            errors: match self {
-                ApiError::Unprocessable(_, errors) => errors.clone(),
-                _ => Vec::new(),
-            },
+            detail: clip(detail, MAX_DETAIL),
+            instance: instance.map(|i| clip(&i, MAX_DETAIL)),
+            errors,
         }
     }
 }
+
+/// The start of every problem type URI.
+pub const PROBLEM_BASE: &str = "https://schemareg.dev/problems/";
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -145,7 +253,8 @@ impl From<StoreError> for ApiError {
             StoreError::Stale(m) => ApiError::PreconditionFailed(m),
             StoreError::Corrupt { .. } => ApiError::Internal(e.to_string()),
             StoreError::Url(_) | StoreError::Unavailable(_) | StoreError::Migrate(_) => {
-                ApiError::Unavailable(e.to_string())
+                tracing::warn!(error = %e, "the store is unavailable");
+                ApiError::Unavailable("the registry's store is unavailable".into())
             }
         }
     }
@@ -153,13 +262,15 @@ impl From<StoreError> for ApiError {
 
 impl From<ScratchError> for ApiError {
     fn from(e: ScratchError) -> Self {
-        ApiError::Unavailable(format!("the scratch server is unavailable: {e}"))
+        // Which server and what it said goes to the log; the client learns what it can act on.
+        tracing::warn!(error = %e, "the scratch server is unavailable");
+        ApiError::Unavailable("the scratch server is unavailable: try again later".into())
     }
 }
 
 impl From<SecretError> for ApiError {
     fn from(e: SecretError) -> Self {
-        ApiError::Unavailable(format!("the database URL cannot be read: {e}"))
+        ApiError::UnusableBinding(e.to_string())
     }
 }
 
@@ -169,6 +280,7 @@ impl From<IngestError> for ApiError {
             IngestError::Split {
                 line, column, error, ..
             } => ApiError::Unprocessable(
+                Invalid::Sql,
                 format!("the SQL cannot be split into statements at line {line}, column {column}: {error}"),
                 vec![FieldError {
                     line: Some(line),
@@ -177,6 +289,7 @@ impl From<IngestError> for ApiError {
                 }],
             ),
             IngestError::Sql(sql) => ApiError::Unprocessable(
+                Invalid::Sql,
                 format!(
                     "PostgreSQL rejects the SQL at line {}, column {}: {}",
                     sql.line, sql.column, sql.message
@@ -188,7 +301,10 @@ impl From<IngestError> for ApiError {
                 }],
             ),
             IngestError::Scratch(e) => e.into(),
-            IngestError::Introspect(e) => ApiError::Unavailable(format!("the scratch database cannot be read: {e}")),
+            IngestError::Introspect(e) => {
+                tracing::warn!(error = %e, "a scratch database cannot be read");
+                ApiError::Unavailable("the scratch server is unavailable: try again later".into())
+            }
         }
     }
 }
@@ -197,51 +313,56 @@ impl From<VerifyError> for ApiError {
     fn from(e: VerifyError) -> Self {
         match e {
             VerifyError::Scratch(e) => e.into(),
-            VerifyError::Introspect(e) => ApiError::Unavailable(format!("the scratch database cannot be read: {e}")),
+            VerifyError::Introspect(e) => {
+                tracing::warn!(error = %e, "a scratch database cannot be read");
+                ApiError::Unavailable("the scratch server is unavailable: try again later".into())
+            }
             VerifyError::Rebuild(step) => ApiError::Unprocessable(
+                Invalid::Snapshot,
                 format!("PostgreSQL rejects the snapshot: {}", step.message),
                 vec![FieldError::new(step.description.clone(), step.message.clone())],
             ),
-            other => ApiError::Unprocessable(other.to_string(), Vec::new()),
+            other => ApiError::Unprocessable(Invalid::Snapshot, other.to_string(), Vec::new()),
         }
     }
 }
 
-/// A problem document as a response.
+/// A problem document as a response. The problem also rides in the response's extensions, so
+/// that [`problems_everywhere`] can complete it without reading the body again.
 pub fn problem_response(problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        Json(problem),
-    )
-        .into_response()
+    let body = serde_json::to_vec(&problem).expect("a problem serialises");
+    let mut response = (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response();
+    response.extensions_mut().insert(problem);
+    response
 }
 
+/// The media type of problem documents.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The largest error body of a layer or extractor read to turn it into a problem's detail.
+const MAX_ERROR_BODY: usize = 16 * 1024;
+
 /// Turns the error answers of layers and extractors that are not problem documents (body too
-/// large, timeouts, rejected headers) into problem documents, with the request path.
+/// large, timeouts, rejected paths or queries) into problem documents, and names the request
+/// path in every problem.
 pub async fn problems_everywhere(request: Request<Body>, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    let (parts, body) = response.into_parts();
-    let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
-    if is_problem {
-        // Name the request path in the problem when the handler did not.
-        let mut doc: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
-        if let Some(obj) = doc.as_object_mut() {
-            obj.entry("instance").or_insert_with(|| serde_json::Value::String(path));
+    if let Some(mut problem) = response.extensions_mut().remove::<Problem>() {
+        if problem.instance.is_some() {
+            return response;
         }
-        let out = (status, [(header::CONTENT_TYPE, "application/problem+json")], Json(doc));
-        return with_headers(out.into_response(), &parts.headers);
+        problem.instance = Some(clip(&path, MAX_DETAIL));
+        let (parts, _) = response.into_parts();
+        return with_headers(problem_response(problem), &parts.headers);
     }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, MAX_ERROR_BODY).await.unwrap_or_default();
     let detail = match status {
         StatusCode::PAYLOAD_TOO_LARGE => {
             "the request body is larger than this registry accepts (body_limit)".to_string()
@@ -249,22 +370,23 @@ pub async fn problems_everywhere(request: Request<Body>, next: Next) -> Response
         StatusCode::SERVICE_UNAVAILABLE if text.is_empty() => {
             "the request took longer than this registry allows (request_timeout_secs)".to_string()
         }
+        StatusCode::METHOD_NOT_ALLOWED if text.is_empty() => {
+            "this resource does not answer to that method (see the Allow header)".to_string()
+        }
+        _ if text.is_empty() => status.canonical_reason().unwrap_or("error").to_string(),
         _ => String::from_utf8_lossy(&text).trim().to_string(),
     };
-    let kind = status
+    let out = problem_response(Problem::new(status, &slug_of(status), &detail, Some(path), Vec::new()));
+    with_headers(out, &parts.headers)
+}
+
+/// The problem type of a status that no [`ApiError`] names (`method-not-allowed`, …).
+pub fn slug_of(status: StatusCode) -> String {
+    status
         .canonical_reason()
         .unwrap_or("error")
         .to_ascii_lowercase()
-        .replace(' ', "-");
-    let out = problem_response(Problem {
-        kind: format!("https://schemareg.dev/problems/{kind}"),
-        title: status.canonical_reason().unwrap_or("Error").to_string(),
-        status: status.as_u16(),
-        detail,
-        instance: Some(path),
-        errors: Vec::new(),
-    });
-    with_headers(out, &parts.headers)
+        .replace(' ', "-")
 }
 
 /// The response with the original answer's headers (request id, `WWW-Authenticate`, …), but

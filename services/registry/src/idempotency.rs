@@ -10,7 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use schemareg_adapters::store::{Claim, KeptAnswer};
 
-use crate::error::{ApiError, FieldError};
+use crate::auth::Authentication;
+use crate::error::{ApiError, FieldError, Invalid};
 use crate::state::AppState;
 
 const HEADER: &str = "idempotency-key";
@@ -37,24 +38,23 @@ pub async fn idempotent(State(state): State<AppState>, request: Request<Body>, n
     else {
         return next.run(request).await;
     };
-    if !valid(&key) {
-        return ApiError::Unprocessable(
-            "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
-            vec![FieldError::new("Idempotency-Key", "invalid")],
-        )
-        .into_response();
-    }
     let subject = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|t| state.auth.verify(t).ok())
-        .map(|p| p.subject);
+        .extensions()
+        .get::<Authentication>()
+        .and_then(|a| a.principal())
+        .map(|p| p.subject.clone());
     let Some(subject) = subject else {
         // Not authenticated: the request is refused further in, nothing to remember.
         return next.run(request).await;
     };
+    if !valid(&key) {
+        return ApiError::invalid(
+            Invalid::IdempotencyKey,
+            "Idempotency-Key",
+            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+        )
+        .into_response();
+    }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, state.config.body_limit).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
@@ -73,6 +73,7 @@ pub async fn idempotent(State(state): State<AppState>, request: Request<Body>, n
     match state.store.claim_key(&subject, &key, &fingerprint).await {
         Err(e) => ApiError::from(e).into_response(),
         Ok(Claim::Mismatch) => ApiError::Unprocessable(
+            Invalid::IdempotencyKeyReused,
             format!("Idempotency-Key {key:?} was used for another request: use a new key"),
             vec![FieldError::new("Idempotency-Key", "reused for another request")],
         )

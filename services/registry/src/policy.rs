@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Role;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, Invalid};
 
 /// An environment's policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -15,28 +15,29 @@ use crate::error::{ApiError, FieldError};
 #[schema(example = json!({"approvals_required": 2, "approver_roles": ["approver", "admin"], "forbidden_hazards": [], "admin_approval_hazards": ["data_loss"], "concurrently": true, "lock_timeout": "10s", "statement_timeout": "30min"}))]
 pub struct Policy {
     /// Approvals by distinct people a plan needs before it may be applied (0 to 10).
+    #[schema(minimum = 0, maximum = 10)]
     pub approvals_required: u32,
     /// Roles whose approvals count (`approver`, `admin`, …).
-    #[schema(value_type = Vec<String>)]
     pub approver_roles: Vec<Role>,
     /// Hazards a plan may not have here at all.
-    #[schema(value_type = Vec<String>)]
     pub forbidden_hazards: Vec<HazardKind>,
     /// Hazards that need, on top of the others, an approval by an `admin`.
-    #[schema(value_type = Vec<String>)]
     pub admin_approval_hazards: Vec<HazardKind>,
     /// Build indexes on existing tables with `CREATE INDEX CONCURRENTLY`.
     pub concurrently: bool,
-    /// `lock_timeout` for applies (`10s`, `500ms`, `1min`).
+    /// `lock_timeout` for applies (`10s`, `500ms`, `1min`; at most 24 days).
+    #[schema(pattern = "^[0-9]{1,10}(ms|s|min|h|d)?$")]
     pub lock_timeout: String,
-    /// `statement_timeout` for applies.
+    /// `statement_timeout` for applies (the same form).
+    #[schema(pattern = "^[0-9]{1,10}(ms|s|min|h|d)?$")]
     pub statement_timeout: String,
 }
 
 impl Policy {
     /// The policy of an environment nobody has written one for: no approvals in dev, one in
-    /// staging and other environments, two in production plus an admin's for data loss and for
-    /// dropped objects.
+    /// staging and other environments, two in production. Outside dev, privilege-raising DDL
+    /// (`SECURITY DEFINER`, untrusted languages, weakened row security) needs an admin's
+    /// approval on top; in production also data loss and dropped objects.
     pub fn default_for(environment: &str) -> Self {
         let (approvals, production) = match environment {
             "dev" => (0, false),
@@ -47,10 +48,14 @@ impl Policy {
             approvals_required: approvals,
             approver_roles: vec![Role::Approver, Role::Admin],
             forbidden_hazards: Vec::new(),
-            admin_approval_hazards: if production {
-                vec![HazardKind::DataLoss, HazardKind::DropsObject]
-            } else {
-                Vec::new()
+            // Privilege-raising DDL needs an admin's eye wherever anyone approves.
+            admin_approval_hazards: match (environment, production) {
+                ("dev", _) => Vec::new(),
+                (_, true) => [HazardKind::DataLoss, HazardKind::DropsObject]
+                    .into_iter()
+                    .chain(HazardKind::PRIVILEGE)
+                    .collect(),
+                (_, false) => HazardKind::PRIVILEGE.to_vec(),
             },
             concurrently: production,
             lock_timeout: "10s".into(),
@@ -84,7 +89,11 @@ impl Policy {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::Unprocessable("the policy is not valid".into(), errors))
+            Err(ApiError::Unprocessable(
+                Invalid::Policy,
+                "the policy is not valid".into(),
+                errors,
+            ))
         }
     }
 }

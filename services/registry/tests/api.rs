@@ -486,11 +486,11 @@ async fn environments_and_bindings(backend: Backend) {
         .put_json(
             path,
             &admin,
-            json!({"database_url_ref": "env:BILLING_DEV_URL", "scope": {"presets": ["supabase"]}}),
+            json!({"database_url_ref": "env:SCHEMAREG_DB_BILLING_DEV_URL", "scope": {"presets": ["supabase"]}}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.json()["database"]["reference"], "BILLING_DEV_URL");
+    assert_eq!(r.json()["database"]["reference"], "SCHEMAREG_DB_BILLING_DEV_URL");
     assert_eq!(
         api.get(path, &reader).await.json()["scope"]["presets"],
         json!(["supabase"])
@@ -617,7 +617,8 @@ async fn drift_and_plans(backend: Backend) {
     let overview = api.get("/v1/overview", &reader).await.json();
     assert_eq!(overview["services"][0]["environments"][0]["verified_version"], 1);
 
-    // A database that does not answer, a secret that is not there: 503, saying which.
+    // A database that does not answer: 503, saying which; a secret that is not there: 409, the
+    // binding is not usable as it is.
     api.put_json(
         "/v1/services/billing/environments/staging",
         &admin,
@@ -632,15 +633,19 @@ async fn drift_and_plans(backend: Backend) {
     api.put_json(
         "/v1/services/billing/environments/production",
         &admin,
-        json!({"database_url_ref": "env:SCHEMAREG_TEST_UNSET_VARIABLE"}),
+        json!({"database_url_ref": "env:SCHEMAREG_DB_TEST_UNSET_VARIABLE"}),
     )
     .await;
     let p = api
         .get("/v1/services/billing/environments/production/drift", &reader)
         .await
-        .problem(503);
+        .problem(409);
+    assert_eq!(p["type"], "https://schemareg.dev/problems/unusable-binding");
     assert!(
-        p["detail"].as_str().unwrap().contains("SCHEMAREG_TEST_UNSET_VARIABLE"),
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("SCHEMAREG_DB_TEST_UNSET_VARIABLE"),
         "{p}"
     );
     // A plan against a database that does not answer fails and says why.

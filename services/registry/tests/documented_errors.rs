@@ -15,14 +15,14 @@ use serde_json::Value;
 on_both_stores!(documented_errors);
 
 /// The path with its parameters filled: names that exist, or (`missing`) names that do not.
-fn fill(path: &str, missing: bool) -> String {
+fn fill(path: &str, missing: bool, plan: &str) -> String {
     let values: [(&str, &str, &str); 6] = [
         ("{service}", "billing", "nothing"),
         ("{environment}", "dev", "nowhere"),
         ("{version}", "1", "9"),
         ("{from}", "1", "9"),
         ("{to}", "1", "9"),
-        ("{id}", "plan_none", "plan_none"),
+        ("{id}", plan, "plan_none"),
     ];
     values.iter().fold(path.to_string(), |p, (name, there, not)| {
         p.replace(name, if missing { not } else { there })
@@ -61,6 +61,25 @@ async fn documented_errors(backend: Backend) {
     let admin = api.admin();
     api.push("billing", &admin, "application/sql", "CREATE TABLE t (id int);")
         .await;
+    // A plan, so that its operations reach the checks of their bodies.
+    let db = schemareg_adapters::testing::TestDb::new().await;
+    api.put_json(
+        "/v1/services/billing/environments/dev",
+        &admin,
+        serde_json::json!({"database_url": db.url()}),
+    )
+    .await;
+    let plan = api
+        .post_json(
+            "/v1/services/billing/environments/dev/plans",
+            &admin,
+            serde_json::json!({}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let nobody = {
         use jsonwebtoken::{EncodingKey, Header};
         let now = jsonwebtoken::get_current_timestamp();
@@ -112,7 +131,7 @@ async fn documented_errors(backend: Backend) {
                     responses.get(status).is_some(),
                     "{method} {path} answers {status} but its documentation does not say so"
                 );
-                let target = fill(path, missing);
+                let target = fill(path, missing, &plan);
                 let before = api.contents().await;
                 let r = api
                     .request(method.clone(), &target, token, headers, payload.to_string())

@@ -38,7 +38,13 @@ async fn policies(backend: Backend) {
     assert_eq!(view["policy"]["approvals_required"], 2);
     assert_eq!(
         view["policy"]["admin_approval_hazards"],
-        json!(["data_loss", "drops_object"])
+        json!([
+            "data_loss",
+            "drops_object",
+            "security_definer",
+            "untrusted_language",
+            "weakens_row_security"
+        ])
     );
     let approvals = |env: &'static str| {
         let api = &api;

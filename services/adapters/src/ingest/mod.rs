@@ -12,7 +12,7 @@ use tokio_postgres::Client;
 use tokio_postgres::error::{ErrorPosition, SqlState};
 
 use crate::introspect::{IntrospectError, introspect};
-use crate::scratch::{ScratchError, ScratchServer};
+use crate::scratch::{ScratchDatabase, ScratchError, ScratchServer};
 use split::{Script, SplitError};
 
 /// How many missing roles one script may make us create.
@@ -92,7 +92,7 @@ pub async fn ingest(scratch: &ScratchServer, sql: &str, source_name: &str) -> Re
     let db = scratch.create_database().await?;
     let result = async {
         let client = db.connect().await?;
-        run(scratch, &client, &script, sql, &body, source_name).await?;
+        run(scratch, &db, &client, &script, sql, &body, source_name).await?;
         let (snapshot, _) = introspect(&client).await?;
         Ok::<_, IngestError>(snapshot)
     }
@@ -108,6 +108,7 @@ pub async fn ingest(scratch: &ScratchServer, sql: &str, source_name: &str) -> Re
 
 async fn run(
     scratch: &ScratchServer,
+    db: &ScratchDatabase,
     client: &Client,
     script: &Script,
     sql: &str,
@@ -130,7 +131,7 @@ async fn run(
         let Err(e) = outcome else { return Ok(()) };
         let _ = client.batch_execute("ROLLBACK").await;
         if let Some(role) = missing_role(&e) {
-            scratch.ensure_role(&role).await?;
+            db.ensure_role(&role).await?;
             continue;
         }
         if e.as_db_error().is_none() {

@@ -30,6 +30,8 @@ pub enum SplitError {
     MetaCommand { offset: usize, command: String },
     #[error("COPY … FROM stdin carries data, not DDL; load a schema-only dump (pg_dump --schema-only)")]
     CopyFromStdin { offset: usize },
+    #[error("a NUL byte (\\0) is not allowed in SQL text; PostgreSQL cannot take it")]
+    Nul { offset: usize },
 }
 
 impl SplitError {
@@ -37,7 +39,8 @@ impl SplitError {
         match self {
             SplitError::Unterminated { offset, .. }
             | SplitError::MetaCommand { offset, .. }
-            | SplitError::CopyFromStdin { offset } => *offset,
+            | SplitError::CopyFromStdin { offset }
+            | SplitError::Nul { offset } => *offset,
         }
     }
 }
@@ -104,6 +107,9 @@ fn is_ident_char(c: u8) -> bool {
 
 /// Splits a script into statements.
 pub fn split(text: &str) -> Result<Script, SplitError> {
+    if let Some(offset) = text.find('\0') {
+        return Err(SplitError::Nul { offset });
+    }
     let b = text.as_bytes();
     let n = b.len();
     let mut script = Script::default();
@@ -168,6 +174,7 @@ pub fn split(text: &str) -> Result<Script, SplitError> {
             let command: String = text[i + 1..line_end]
                 .chars()
                 .take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '_')
+                .take(40)
                 .collect();
             if command != "restrict" && command != "unrestrict" {
                 return Err(SplitError::MetaCommand { offset: i, command });

@@ -159,3 +159,22 @@ pub async fn table_sizes(
         })
         .collect())
 }
+
+/// The role this connection acts as, and whether it is a superuser: the role that owns what a
+/// plan applied through it creates.
+pub async fn applier(client: &Client) -> Result<schemareg_engine::plan::Applier, IntrospectError> {
+    let row = client
+        .query_one(
+            "SELECT current_user::text, coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false)",
+            &[],
+        )
+        .await
+        .map_err(|e| IntrospectError::Query {
+            query: "applier",
+            message: crate::pg::error_text(&e),
+        })?;
+    Ok(schemareg_engine::plan::Applier {
+        role: row.get(0),
+        superuser: row.get(1),
+    })
+}

@@ -4,6 +4,13 @@
 //! Each scratch database gets its own unprivileged login role that owns it, and work in it
 //! runs as that role: DDL from a user never runs as a superuser. The database and role are
 //! dropped when the [`ScratchDatabase`] is dropped, whatever happened.
+//!
+//! Roles that the DDL names (`CREATE POLICY … TO some_role`) are global to the server, so
+//! several runs may need one at once. A run that needs a role holds a shared advisory lock on
+//! its name for as long as its database lives, and creates the role (`NOLOGIN`, marked by a
+//! comment) when it is missing. When a run ends it gives its locks back and drops every marked
+//! role that nobody holds any more, its own and any a stopped run left behind. Roles the
+//! server had before are never marked, so never dropped.
 
 mod cluster;
 
@@ -61,6 +68,11 @@ impl ScratchServer {
             .await
             .map_err(|e| refused(&admin, "answer", &e))?
             .get(0);
+        match sweep(&admin, &client).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(dropped = n, "scratch roles left by a stopped run are dropped"),
+            Err(e) => tracing::warn!(error = %e, "could not sweep scratch roles"),
+        }
         Ok(Self {
             admin,
             version: version as u32,
@@ -96,6 +108,7 @@ impl ScratchServer {
             admin: self.admin.clone(),
             force: self.version >= 130000,
             dropped: false,
+            roles: tokio::sync::Mutex::new(None),
         };
         admin
             .batch_execute(&format!(
@@ -106,29 +119,70 @@ impl ScratchServer {
         Ok(guard)
     }
 
-    /// Creates a role (`NOLOGIN`) that DDL refers to, if it does not exist yet. Roles are
-    /// global to the server and are left in place: they hold no privileges.
-    pub async fn ensure_role(&self, role: &str) -> Result<(), ScratchError> {
-        let admin = self.admin.connect().await?;
-        let exists = admin
-            .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
+    /// Drops the marked roles that no run holds (left behind by a registry that stopped).
+    pub async fn sweep_roles(&self) -> Result<usize, ScratchError> {
+        let client = self.admin.connect().await?;
+        sweep(&self.admin, &client).await
+    }
+}
+
+/// The comment that marks a role made for scratch runs.
+const ROLE_MARK: &str = "made by schemareg for scratch runs; dropped when no run needs it";
+/// The first key of the advisory locks on role names (the second is `hashtext(name)`).
+const ROLE_LOCK_CLASS: i32 = 0x5352_4f4c; // "SROL"
+
+/// Drops every marked role that no run holds; returns how many.
+async fn sweep(admin: &Target, client: &Client) -> Result<usize, ScratchError> {
+    let rows = client
+        .query(
+            "SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') = $1 ORDER BY rolname",
+            &[&ROLE_MARK],
+        )
+        .await
+        .map_err(|e| refused(admin, "list roles", &e))?;
+    let mut dropped = 0;
+    for row in rows {
+        let role: String = row.get(0);
+        let free: bool = client
+            .query_one(
+                "SELECT pg_try_advisory_lock($1, hashtext($2))",
+                &[&ROLE_LOCK_CLASS, &role],
+            )
             .await
-            .map_err(|e| refused(&self.admin, "list roles", &e))?
-            .is_some();
-        if !exists {
-            let quoted: String = admin
-                .query_one("SELECT quote_ident($1)", &[&role])
-                .await
-                .map_err(|e| refused(&self.admin, "quote a name", &e))?
-                .get(0);
-            if let Err(e) = admin.batch_execute(&format!("CREATE ROLE {quoted} NOLOGIN")).await
-                && e.code() != Some(&tokio_postgres::error::SqlState::DUPLICATE_OBJECT)
-            {
-                return Err(refused(&self.admin, "create a role", &e));
+            .map_err(|e| refused(admin, "lock a role's name", &e))?
+            .get(0);
+        if !free {
+            continue;
+        }
+        // Checked again under the lock: another run may have dropped it meanwhile.
+        let outcome = client
+            .query_one(
+                "SELECT count(*) FROM pg_roles WHERE rolname = $1 AND shobj_description(oid, 'pg_authid') = $2",
+                &[&role, &ROLE_MARK],
+            )
+            .await;
+        if let Ok(row) = outcome
+            && row.get::<_, i64>(0) == 1
+        {
+            match client.batch_execute(&format!("DROP ROLE {}", quote_ident(&role))).await {
+                Ok(()) => dropped += 1,
+                // Still named by an object somewhere (a database that was not dropped): kept.
+                Err(e) => tracing::warn!(%role, error = %crate::pg::error_text(&e), "cannot drop a scratch role"),
             }
         }
-        Ok(())
+        let _ = client
+            .query_one(
+                "SELECT pg_advisory_unlock($1, hashtext($2))",
+                &[&ROLE_LOCK_CLASS, &role],
+            )
+            .await;
     }
+    Ok(dropped)
+}
+
+/// A name as an SQL identifier, always quoted.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 fn refused(server: &Target, action: &'static str, e: &tokio_postgres::Error) -> ScratchError {
@@ -139,7 +193,8 @@ fn refused(server: &Target, action: &'static str, e: &tokio_postgres::Error) -> 
     }
 }
 
-/// A scratch database and its owner role; both are dropped with it.
+/// A scratch database and its owner role; both are dropped with it, and the roles it took
+/// ([`ScratchDatabase::ensure_role`]) are given back.
 #[derive(Debug)]
 pub struct ScratchDatabase {
     name: String,
@@ -147,6 +202,7 @@ pub struct ScratchDatabase {
     admin: Target,
     force: bool,
     dropped: bool,
+    roles: tokio::sync::Mutex<Option<Client>>,
 }
 
 impl ScratchDatabase {
@@ -164,10 +220,72 @@ impl ScratchDatabase {
         Ok(self.admin.with_database(&self.name).connect().await?)
     }
 
-    /// Drops the database and its role.
+    /// Makes sure a role that the DDL names exists while this database lives: holds a shared
+    /// lock on its name (so that no other run drops it) and creates it, `NOLOGIN` and marked,
+    /// when it is missing.
+    pub async fn ensure_role(&self, role: &str) -> Result<(), ScratchError> {
+        let mut leases = self.roles.lock().await;
+        if leases.is_none() {
+            *leases = Some(self.admin.connect().await?);
+        }
+        let client = leases.as_ref().expect("just connected");
+        client
+            .query_one(
+                "SELECT pg_advisory_lock_shared($1, hashtext($2))",
+                &[&ROLE_LOCK_CLASS, &role],
+            )
+            .await
+            .map_err(|e| refused(&self.admin, "lock a role's name", &e))?;
+        let exists = client
+            .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
+            .await
+            .map_err(|e| refused(&self.admin, "list roles", &e))?
+            .is_some();
+        if !exists {
+            let quoted = quote_ident(role);
+            let create = format!(
+                "CREATE ROLE {quoted} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT; \
+                 COMMENT ON ROLE {quoted} IS '{ROLE_MARK}'"
+            );
+            // Made by another run meanwhile: PostgreSQL says so as a duplicate or, when both
+            // were creating it at once, as a unique violation in pg_authid.
+            use tokio_postgres::error::SqlState;
+            if let Err(e) = client.batch_execute(&create).await
+                && e.code() != Some(&SqlState::DUPLICATE_OBJECT)
+                && e.code() != Some(&SqlState::UNIQUE_VIOLATION)
+            {
+                return Err(refused(&self.admin, "create a role", &e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the database and its role, and gives back the roles it took.
     pub async fn drop_now(mut self) -> Result<(), ScratchError> {
         self.dropped = true;
-        drop_database(&self.admin, &self.name, self.force).await
+        let dropped = drop_database(&self.admin, &self.name, self.force).await;
+        let leases = self.roles.get_mut().take();
+        release_roles(&self.admin, leases).await;
+        dropped
+    }
+}
+
+/// Gives back the role locks of a run (by ending its lock session) and drops the marked roles
+/// nobody holds any more.
+async fn release_roles(admin: &Target, leases: Option<Client>) {
+    let Some(client) = leases else { return };
+    let swept = async {
+        client
+            .batch_execute("SELECT pg_advisory_unlock_all()")
+            .await
+            .map_err(|e| refused(admin, "unlock role names", &e))?;
+        sweep(admin, &client).await
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(10), swept).await {
+        Ok(Ok(n)) if n > 0 => tracing::debug!(dropped = n, "scratch roles dropped"),
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "could not drop scratch roles"),
+        Err(_) => tracing::warn!("dropping scratch roles took too long; the next run drops them"),
     }
 }
 
@@ -191,14 +309,24 @@ impl Drop for ScratchDatabase {
             return;
         }
         // Dropped without `drop_now` (an error or a panic on the way): clean up on a thread of
-        // its own, so that this works inside and outside a runtime.
+        // its own, so that this works inside and outside a runtime. The role locks' session
+        // ends with its client; the roles are swept on a fresh connection (a role still locked
+        // because that session has not ended yet is swept by the next run).
         let (admin, name, force) = (self.admin.clone(), self.name.clone(), self.force);
+        let had_roles = self.roles.get_mut().take().is_some();
         let done = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
             match rt {
                 Ok(rt) => {
                     if let Err(e) = rt.block_on(drop_database(&admin, &name, force)) {
                         tracing::warn!(database = %name, error = %e, "could not drop a scratch database");
+                    }
+                    if had_roles {
+                        rt.block_on(async {
+                            if let Ok(client) = admin.connect().await {
+                                release_roles(&admin, Some(client)).await;
+                            }
+                        });
                     }
                 }
                 Err(e) => tracing::warn!(database = %name, error = %e, "could not drop a scratch database"),

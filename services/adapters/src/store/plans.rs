@@ -162,6 +162,14 @@ impl Store {
     /// plans for the same service and environment.
     pub async fn create_plan(&self, new: &NewPlan) -> Result<PlanRecord, StoreError> {
         let at = now();
+        // One transaction, serialised per environment by a write to its row (a row lock in
+        // PostgreSQL, the write lock in SQLite): of plans created at once for one service and
+        // environment, exactly the last one stays live.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE environments SET name = name WHERE name = $1")
+            .bind(&new.environment)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(&format!(
             "INSERT INTO plans ({COLUMNS}, lease_until) \
              VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, NULL, NULL, $7, $8, $8, NULL, $10, NULL, $9)"
@@ -176,7 +184,7 @@ impl Store {
         .bind(&at)
         .bind(after(new.lease_secs))
         .bind(new.override_reason.as_deref())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         sqlx::query(
             "UPDATE plans SET state = $1, updated_at = $2 \
@@ -190,8 +198,9 @@ impl Store {
         .bind(PlanState::Computing.as_str())
         .bind(PlanState::PendingApproval.as_str())
         .bind(PlanState::Approved.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         self.existing_plan(&new.id).await
     }
 

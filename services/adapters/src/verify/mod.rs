@@ -10,7 +10,7 @@ use tokio_postgres::Client;
 
 use crate::execute::{StepFailed, run};
 use crate::introspect::{IntrospectError, introspect};
-use crate::scratch::{ScratchError, ScratchServer};
+use crate::scratch::{ScratchDatabase, ScratchError, ScratchServer};
 
 /// Why a plan could not be verified.
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +90,7 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
     let db = scratch.create_database().await?;
     let result = async {
         let client = db.connect().await?;
-        ensure_roles(scratch, wanted, wanted).await?;
+        ensure_roles(&db, wanted, wanted).await?;
         let (stubs, stub_schemas) = create_stubs(&client, wanted, wanted).await?;
         let scope = scope.excluding_tables(&stubs).excluding_schemas(&stub_schemas);
         let base = read(&client, &scope).await?;
@@ -112,7 +112,7 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
     result
 }
 
-async fn ensure_roles(scratch: &ScratchServer, from: &Snapshot, to: &Snapshot) -> Result<(), VerifyError> {
+async fn ensure_roles(db: &ScratchDatabase, from: &Snapshot, to: &Snapshot) -> Result<(), VerifyError> {
     // Collected first: no borrowing iterator lives across an await (keeps the future Send).
     let roles: std::collections::BTreeSet<String> = from
         .tables
@@ -123,7 +123,7 @@ async fn ensure_roles(scratch: &ScratchServer, from: &Snapshot, to: &Snapshot) -
         .cloned()
         .collect();
     for role in &roles {
-        scratch.ensure_role(role).await?;
+        db.ensure_role(role).await?;
     }
     Ok(())
 }
@@ -139,7 +139,7 @@ pub async fn verify(
     let db = scratch.create_database().await?;
     let result = async {
         let client = db.connect().await?;
-        ensure_roles(scratch, from, to).await?;
+        ensure_roles(&db, from, to).await?;
         let (stubs, stub_schemas) = create_stubs(&client, from, to).await?;
         let scope = scope.excluding_tables(&stubs).excluding_schemas(&stub_schemas);
         let base = read(&client, &scope).await?;

@@ -6,6 +6,7 @@ use crate::model::*;
 
 /// A constraint of any kind, for changes that treat them alike.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Constraint {
     PrimaryKey(PrimaryKey),
@@ -60,6 +61,7 @@ impl Constraint {
 
 /// Where an enum label goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LabelPosition {
     Before(String),
@@ -69,6 +71,7 @@ pub enum LabelPosition {
 
 /// What an object's comment is attached to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "on", rename_all = "snake_case")]
 pub enum CommentTarget {
     Schema {
@@ -118,6 +121,7 @@ pub enum CommentTarget {
 
 /// One difference between FROM and TO.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
     CreateSchema(Schema),

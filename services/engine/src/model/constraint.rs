@@ -4,6 +4,7 @@ use super::{QualifiedName, is_false};
 
 /// A primary key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PrimaryKey {
     pub name: String,
@@ -16,6 +17,7 @@ pub struct PrimaryKey {
 
 /// A unique constraint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UniqueConstraint {
     pub name: String,
@@ -35,6 +37,7 @@ pub struct UniqueConstraint {
 
 /// A check constraint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckConstraint {
     pub name: String,
@@ -53,6 +56,7 @@ pub struct CheckConstraint {
 
 /// An exclusion constraint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExclusionConstraint {
     pub name: String,
@@ -68,6 +72,7 @@ pub struct ExclusionConstraint {
 
 /// A foreign key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ForeignKey {
     pub name: String,
@@ -96,6 +101,7 @@ pub struct ForeignKey {
 
 /// A referential action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ForeignKeyAction {
     NoAction,
@@ -121,6 +127,7 @@ impl ForeignKeyAction {
 
 /// A foreign key's match type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ForeignKeyMatch {
     Simple,

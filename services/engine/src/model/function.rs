@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// A function or procedure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Function {
     pub schema: String,
@@ -20,8 +21,38 @@ pub struct Function {
     pub comment: Option<String>,
 }
 
+impl Function {
+    /// The attribute lines of the definition (`RETURNS …`, `LANGUAGE …`, `SECURITY DEFINER`,
+    /// `SET …`), as `pg_get_functiondef` prints them: indented, between the first line and the
+    /// body.
+    fn attributes(&self) -> impl Iterator<Item = &str> {
+        self.definition
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with(' '))
+            .map(str::trim)
+    }
+
+    /// Whether it runs with its owner's privileges (`SECURITY DEFINER`).
+    pub fn security_definer(&self) -> bool {
+        self.attributes().any(|a| a.eq_ignore_ascii_case("SECURITY DEFINER"))
+    }
+
+    /// Whether it sets its own `search_path` (what a `SECURITY DEFINER` function needs, or a
+    /// caller's objects can stand in for the ones it means).
+    pub fn pins_search_path(&self) -> bool {
+        self.attributes()
+            .any(|a| a.to_ascii_lowercase().starts_with("set search_path"))
+    }
+}
+
+/// The languages PostgreSQL ships as trusted (sandboxed); functions in others can reach the
+/// server's files and processes.
+pub const TRUSTED_LANGUAGES: [&str; 5] = ["sql", "plpgsql", "plperl", "pltcl", "plv8"];
+
 /// Function or procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FunctionKind {
     Function,

@@ -4,6 +4,7 @@ use super::is_false;
 
 /// An index that does not implement a constraint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Index {
     pub name: String,
@@ -31,6 +32,7 @@ pub struct Index {
 
 /// One key of an index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IndexKey {
     /// A column name (quoted where needed) or an expression, as `pg_get_indexdef` prints it

@@ -33,6 +33,7 @@ pub const FORMAT: u32 = 1;
 
 /// A schema-qualified object name, such as `public.users`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QualifiedName {
     /// The schema (namespace) the object lives in.
@@ -61,6 +62,7 @@ impl std::fmt::Display for QualifiedName {
 /// Lists are kept sorted by object name (see [`crate::canonical`]); the digest does not
 /// depend on the order in which a document lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     /// The snapshot format version; this build reads and writes format 1.
@@ -156,6 +158,7 @@ impl Snapshot {
 
 /// How many objects of each kind a snapshot holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ObjectCounts {
     pub schemas: usize,
     pub extensions: usize,

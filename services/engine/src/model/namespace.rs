@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// A schema (namespace).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Schema {
     /// The schema's name.
@@ -14,6 +15,7 @@ pub struct Schema {
 /// An installed extension. Its member objects (functions, types, …) are the extension's,
 /// not the application's, and are not listed in the snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Extension {
     /// The extension's name, as in `CREATE EXTENSION name`.

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// A row-level security policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RowPolicy))]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     pub name: String,
@@ -23,6 +24,7 @@ pub struct Policy {
 
 /// The command a policy applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyCommand {
     All,

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// The options of a sequence, written out in full (PostgreSQL's defaults depend on the type).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SequenceOptions {
     /// `smallint`, `integer` or `bigint`.
@@ -16,6 +17,7 @@ pub struct SequenceOptions {
 
 /// A sequence that is not the internal sequence of an identity column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Sequence {
     pub schema: String,
@@ -31,6 +33,7 @@ pub struct Sequence {
 
 /// A column of a table.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ColumnRef {
     pub schema: String,

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// A trigger on a table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
     pub name: String,
@@ -15,6 +16,7 @@ pub struct Trigger {
 
 /// `pg_trigger.tgenabled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TriggerEnabled {
     Origin,

@@ -4,6 +4,7 @@ use super::is_false;
 
 /// An enum type (`CREATE TYPE … AS ENUM`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnumType {
     pub schema: String,
@@ -16,6 +17,7 @@ pub struct EnumType {
 
 /// A domain: a base type with optional NOT NULL, default and check constraints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Domain {
     pub schema: String,
@@ -39,6 +41,7 @@ pub struct Domain {
 
 /// A domain's check constraint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DomainCheck {
     pub name: String,
@@ -48,6 +51,7 @@ pub struct DomainCheck {
 
 /// A composite type (`CREATE TYPE … AS (…)`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CompositeType {
     pub schema: String,
@@ -60,6 +64,7 @@ pub struct CompositeType {
 
 /// One attribute of a composite type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CompositeAttribute {
     pub name: String,

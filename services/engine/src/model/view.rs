@@ -4,6 +4,7 @@ use super::{Index, Trigger};
 
 /// A view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct View {
     pub schema: String,
@@ -24,6 +25,7 @@ pub struct View {
 
 /// A materialized view and its indexes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MaterializedView {
     pub schema: String,
@@ -42,6 +44,7 @@ pub struct MaterializedView {
 
 /// An output column of a view or materialized view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ViewColumn {
     pub name: String,

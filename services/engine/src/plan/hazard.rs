@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kind of a hazard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HazardKind {
     /// Rows or values are lost (a dropped table, column or enum label).
@@ -23,11 +24,20 @@ pub enum HazardKind {
     /// An object that application code may still name is dropped (a type): no rows are lost,
     /// but queries that use it fail.
     DropsObject,
+    /// A `SECURITY DEFINER` function: it runs with its owner's privileges (the role that
+    /// applies the plan) for whoever may execute it (PUBLIC by default).
+    SecurityDefiner,
+    /// Code in a language PostgreSQL does not sandbox (C, `plpython3u`, `plperlu`, …), or an
+    /// extension that installs one: it can do whatever the server's OS user can.
+    UntrustedLanguage,
+    /// Row-level security is turned off or no longer forced, or a restrictive policy is
+    /// dropped: rows become visible that were not.
+    WeakensRowSecurity,
 }
 
 impl HazardKind {
     /// Every kind.
-    pub const ALL: [HazardKind; 8] = [
+    pub const ALL: [HazardKind; 11] = [
         HazardKind::DataLoss,
         HazardKind::TableRewrite,
         HazardKind::AccessExclusiveLock,
@@ -36,6 +46,17 @@ impl HazardKind {
         HazardKind::LongRunning,
         HazardKind::ReinterpretsData,
         HazardKind::DropsObject,
+        HazardKind::SecurityDefiner,
+        HazardKind::UntrustedLanguage,
+        HazardKind::WeakensRowSecurity,
+    ];
+
+    /// The kinds that raise privileges or widen access: the default policies of staging and
+    /// production want an admin's approval for them.
+    pub const PRIVILEGE: [HazardKind; 3] = [
+        HazardKind::SecurityDefiner,
+        HazardKind::UntrustedLanguage,
+        HazardKind::WeakensRowSecurity,
     ];
 
     /// Its name, as in JSON (`data_loss`).
@@ -49,12 +70,16 @@ impl HazardKind {
             HazardKind::LongRunning => "long_running",
             HazardKind::ReinterpretsData => "reinterprets_data",
             HazardKind::DropsObject => "drops_object",
+            HazardKind::SecurityDefiner => "security_definer",
+            HazardKind::UntrustedLanguage => "untrusted_language",
+            HazardKind::WeakensRowSecurity => "weakens_row_security",
         }
     }
 }
 
 /// A hazard and what it means here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hazard {
     pub kind: HazardKind,
     pub message: String,
@@ -71,6 +96,7 @@ impl Hazard {
 
 /// A live table's size, from the catalog's statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TableSize {
     /// `pg_class.reltuples` (an estimate; -1 when never analysed).
     pub rows: f64,

@@ -23,6 +23,7 @@ use crate::model::{QualifiedName, Snapshot};
 
 /// The lock a step takes on the object it changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Lock {
     None,
@@ -34,6 +35,7 @@ pub enum Lock {
 
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Step {
     /// 1-based position in the plan.
     pub id: usize,
@@ -58,6 +60,7 @@ pub struct Step {
 
 /// A plan from FROM to TO (read back as stored, to apply exactly what was approved).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Plan {
     pub format: u32,
     pub from_digest: String,
@@ -90,6 +93,15 @@ pub struct PlanOptions {
     pub concurrently: bool,
     /// The live database's table sizes, when FROM is one: hazards then say how big.
     pub sizes: BTreeMap<QualifiedName, TableSize>,
+    /// The role that will apply the plan, when known: it will own what the plan creates.
+    pub applier: Option<Applier>,
+}
+
+/// The role a plan will be applied as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applier {
+    pub role: String,
+    pub superuser: bool,
 }
 
 /// Diffs FROM and TO and plans the changes.

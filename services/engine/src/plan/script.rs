@@ -7,11 +7,21 @@ use super::{Plan, Step};
 /// Whether a `lock_timeout` / `statement_timeout` value is a plain duration (`10s`, `30min`):
 /// digits and a unit, nothing else, so it is safe to render into `SET … = '…'`.
 pub fn valid_duration(s: &str) -> bool {
-    let s = s.trim();
     let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    !digits.is_empty()
-        && digits.chars().all(|c| c.is_ascii_digit())
-        && matches!(&s[digits.len()..], "" | "ms" | "s" | "min" | "h" | "d")
+    let unit_ms: u64 = match &s[digits.len()..] {
+        "" | "ms" => 1,
+        "s" => 1_000,
+        "min" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return false,
+    };
+    // PostgreSQL keeps these settings in milliseconds in an int.
+    (1..=10).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && digits
+            .parse::<u64>()
+            .is_ok_and(|n| n.checked_mul(unit_ms).is_some_and(|ms| ms <= i32::MAX as u64))
 }
 
 /// Session settings of a script.
@@ -146,4 +156,32 @@ pub fn render_rollback_script(plan: &Plan, options: &ScriptOptions) -> String {
         .collect();
     body(&steps, true, &mut out);
     out
+}
+
+#[cfg(test)]
+mod durations {
+    use super::valid_duration;
+
+    #[test]
+    fn durations_are_plain_and_fit_postgresqls_int_of_milliseconds() {
+        for ok in ["0", "500ms", "10s", "30min", "24h", "24d", "2147483647", "2147483647ms"] {
+            assert!(valid_duration(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "s",
+            " 10s",
+            "10s ",
+            "10 s",
+            "1.5s",
+            "-1s",
+            "10sec",
+            "25d",
+            "2147483648",
+            "99999999999s",
+            "10s'; DROP",
+        ] {
+            assert!(!valid_duration(bad), "{bad}");
+        }
+    }
 }

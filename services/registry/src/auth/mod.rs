@@ -16,7 +16,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// What a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Read services, versions, environments, drift, plans.
@@ -80,6 +82,9 @@ pub struct Claims {
 #[derive(Debug, Deserialize)]
 struct Verified {
     sub: String,
+    /// Checked by the validation too, which also takes a list: one issuer, as a string.
+    #[allow(dead_code)]
+    iss: String,
     #[serde(default)]
     roles: Vec<String>,
     services: Option<Vec<String>>,
@@ -172,6 +177,7 @@ pub struct Authenticator {
     keys: Vec<(Algorithm, DecodingKey)>,
     issuer: String,
     audience: String,
+    leeway: u64,
 }
 
 impl Authenticator {
@@ -180,6 +186,7 @@ impl Authenticator {
             keys: keys::decoding_keys(config)?,
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
+            leeway: config.jwt_leeway_secs,
         })
     }
 
@@ -195,7 +202,7 @@ impl Authenticator {
             v.set_audience(&[&self.audience]);
             v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
             v.validate_nbf = true;
-            v.leeway = 30;
+            v.leeway = self.leeway;
             match jsonwebtoken::decode::<Verified>(token, key, &v) {
                 Ok(data) => {
                     return Ok(Principal {
@@ -224,6 +231,9 @@ fn refusal(e: &jsonwebtoken::errors::Error) -> String {
         ErrorKind::InvalidAudience => "its audience (aud) is not this registry".into(),
         ErrorKind::InvalidSignature => "its signature does not verify".into(),
         ErrorKind::MissingRequiredClaim(c) => format!("it has no {c} claim"),
+        ErrorKind::Json(_) => "its claims are not as this registry reads them (sub and iss are strings, roles, \
+                               services and environments lists of strings)"
+            .into(),
         _ => e.to_string(),
     }
 }
@@ -262,6 +272,57 @@ pub fn sign_scoped(
     .map_err(|e| KeyError::Invalid(e.to_string()))
 }
 
+/// The token of an `Authorization: Bearer <JWT>` header (the scheme in any case, as RFC 9110
+/// has it); the one place the header is read. `None` when there is no such header, an error
+/// when it is there but not a bearer token.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let bad = || ApiError::Unauthorized("the Authorization header is not `Bearer <JWT>`".into());
+    let text = value.to_str().map_err(|_| bad())?.trim();
+    let (scheme, token) = text.split_once([' ', '\t']).ok_or_else(bad)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(bad());
+    }
+    Ok(Some(token))
+}
+
+/// Who a request comes from, as found by [`authenticate`]: a principal, no token, or a token
+/// refused (and why).
+#[derive(Debug, Clone)]
+pub struct Authentication(pub Result<Option<Principal>, String>);
+
+impl Authentication {
+    /// The principal of a valid token.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.0.as_ref().ok().and_then(Option::as_ref)
+    }
+}
+
+/// Middleware: reads and verifies the bearer token once per request; handlers, the audit of
+/// denials and `Idempotency-Key` all take the outcome from the request's extensions.
+pub async fn authenticate(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let found = Authentication::of(&state, request.headers());
+    request.extensions_mut().insert(found);
+    next.run(request).await
+}
+
+impl Authentication {
+    fn of(state: &AppState, headers: &axum::http::HeaderMap) -> Self {
+        Authentication(match bearer(headers) {
+            Ok(None) => Ok(None),
+            Ok(Some(token)) => state.auth.verify(token).map(Some).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        })
+    }
+}
+
 impl<S> FromRequestParts<S> for Principal
 where
     AppState: FromRef<S>,
@@ -270,17 +331,17 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
-        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
-            ApiError::Unauthorized("this needs a bearer token: send `Authorization: Bearer <JWT>`".into())
-        })?;
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::Unauthorized("the Authorization header is not `Bearer <JWT>`".into()))?;
-        state.auth.verify(token)
+        let found = match parts.extensions.get::<Authentication>() {
+            Some(found) => found.clone(),
+            // Outside the application's layers (a handler called alone): read it here.
+            None => Authentication::of(&AppState::from_ref(state), &parts.headers),
+        };
+        match found.0 {
+            Ok(Some(principal)) => Ok(principal),
+            Ok(None) => Err(ApiError::Unauthorized(
+                "this needs a bearer token: send `Authorization: Bearer <JWT>`".into(),
+            )),
+            Err(message) => Err(ApiError::Unauthorized(message)),
+        }
     }
 }

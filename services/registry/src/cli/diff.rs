@@ -63,6 +63,7 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
     let options = PlanOptions {
         concurrently: args.concurrently,
         sizes: sizes(&from_source).await?,
+        ..PlanOptions::default()
     };
     let plan = plan(&from, &to, &options);
     if args.verify && !plan.is_empty() {

@@ -63,11 +63,16 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
             listener.local_addr()?
         );
     }
-    axum::serve(
-        listener,
-        crate::app::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let limits = crate::server::Limits::from_config(&state.config);
+    let open_files = crate::server::raise_open_files_limit();
+    if open_files > 0 && (open_files as usize) < limits.max_connections + 64 {
+        tracing::warn!(
+            open_files,
+            max_connections = limits.max_connections,
+            "the open files limit is below max_connections: connections past it are refused by the system"
+        );
+    }
+    let drain = std::time::Duration::from_secs(state.config.request_timeout_secs);
+    crate::server::serve(listener, crate::app::app(state), limits, shutdown_signal(), drain).await?;
     Ok(0)
 }

@@ -17,9 +17,8 @@ use crate::state::AppState;
 const ADVISORY_KEY: i64 = 0x5343_4845_4d41_5247; // "SCHEMARG"
 
 /// The name of the store lock for a target database (its host and name, never its URL).
-pub fn lock_name(url: &str) -> Result<String, ApiError> {
-    let target = Target::parse(url).map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    Ok(format!("apply:{}/{}", target.host(), target.database()))
+pub fn lock_name(target: &Target) -> String {
+    format!("apply:{}/{}", target.host(), target.database())
 }
 
 /// What an apply came to.
@@ -94,8 +93,7 @@ fn stored(plan: &PlanRecord) -> Result<(Plan, ScriptOptions), ApiError> {
 
 async fn run(state: &AppState, plan: &PlanRecord, service: &Service, binding: &Binding) -> Result<Outcome, ApiError> {
     let (steps, options) = stored(plan)?;
-    let url = state.secrets.resolve(binding)?;
-    let target = Target::parse(&url).map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let target = super::live::target(state, binding)?;
     let client = target.connect().await.map_err(|e| {
         ApiError::Unavailable(format!(
             "the database of {} in {} does not answer: {e}",

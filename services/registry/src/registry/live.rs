@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use schemareg_adapters::pg::Target;
 use schemareg_adapters::store::{Binding, Service};
-use schemareg_engine::plan::TableSize;
+use schemareg_engine::plan::{Applier, TableSize};
 use schemareg_engine::{QualifiedName, Scope, Snapshot};
 
 use crate::error::ApiError;
@@ -18,19 +18,37 @@ pub struct Live {
     pub read_at: String,
     pub sizes: BTreeMap<QualifiedName, TableSize>,
     pub scope: Scope,
+    /// The role the registry connects as: it applies plans, so it owns what they create.
+    pub applier: Applier,
+}
+
+/// The database a binding points at, read from its secret under the registry's rules. A
+/// secret that cannot be read or does not hold an allowed URL is a 409 that names the binding
+/// and its reference, never what the secret holds.
+pub fn target(state: &AppState, binding: &Binding) -> Result<Target, ApiError> {
+    let unusable = |e: crate::secrets::SecretError| {
+        ApiError::UnusableBinding(format!(
+            "the binding of {} in {} cannot be used: {e}; an admin must bind the database again",
+            binding.service, binding.environment
+        ))
+    };
+    let url = state.secrets.resolve(binding).map_err(unusable)?;
+    state
+        .secrets
+        .target(&url, &crate::secrets::reference_of(binding))
+        .map_err(unusable)
 }
 
 /// Connects to the bound database and reads its schema. A database that does not answer is a
 /// 503 that names the service, environment and host (never the URL).
 pub async fn read(state: &AppState, service: &Service, binding: &Binding) -> Result<Live, ApiError> {
-    let url = state.secrets.resolve(binding)?;
+    let target = target(state, binding)?;
     let place = format!(
         "the database of {} in {} ({})",
         binding.service,
         binding.environment,
-        binding.host.as_deref().unwrap_or("unknown host")
+        target.host()
     );
-    let target = Target::parse(&url).map_err(|e| ApiError::Unavailable(format!("{place}: {e}")))?;
     let client = target
         .connect()
         .await
@@ -42,6 +60,9 @@ pub async fn read(state: &AppState, service: &Service, binding: &Binding) -> Res
     let sizes = schemareg_adapters::introspect::table_sizes(&client)
         .await
         .map_err(|e| ApiError::Unavailable(format!("{place} cannot be read: {e}")))?;
+    let applier = schemareg_adapters::introspect::applier(&client)
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("{place} cannot be read: {e}")))?;
     let scope = super::scope_of(service, Some(&binding.scope))?;
     let snapshot = scope.apply(snapshot);
     Ok(Live {
@@ -50,5 +71,6 @@ pub async fn read(state: &AppState, service: &Service, binding: &Binding) -> Res
         read_at,
         sizes,
         scope,
+        applier,
     })
 }

@@ -59,12 +59,14 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
         fingerprint,
         sizes,
         scope,
+        applier,
         ..
     } = super::live::read(state, &r.service, &r.binding).await?;
     let to = scope.apply(super::snapshot_of(&state.store, &r.service.name, r.version.number).await?);
     let options = PlanOptions {
         concurrently: r.concurrently,
         sizes,
+        applier: Some(applier),
     };
     let computed = plan(&from, &to, &options);
     let script = ScriptOptions {

@@ -18,9 +18,10 @@ pub async fn gate(
 ) -> Result<Option<String>, ApiError> {
     let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
     if override_reason.is_some() && reason.is_none() {
-        return Err(ApiError::Unprocessable(
-            "override_reason is empty: say why the gate is overridden".into(),
-            vec![crate::error::FieldError::new("override_reason", "empty")],
+        return Err(ApiError::invalid(
+            crate::error::Invalid::Override,
+            "override_reason",
+            "override_reason is empty: say why the gate is overridden",
         ));
     }
     if reason.is_some() {

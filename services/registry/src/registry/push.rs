@@ -3,7 +3,7 @@
 use schemareg_adapters::store::{NewVersion, Pushed, Service, VersionRef};
 use schemareg_engine::ParseError;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, Invalid};
 use crate::state::AppState;
 
 /// How a pushed body is written.
@@ -34,10 +34,12 @@ pub struct Provenance {
 fn parse_error(e: ParseError) -> ApiError {
     match e {
         ParseError::NotJson { .. } => ApiError::BadRequest(format!("the body is {e}")),
-        ParseError::Invalid { ref path, ref message } => {
-            ApiError::Unprocessable(e.to_string(), vec![FieldError::new(path.clone(), message.clone())])
-        }
-        other => ApiError::Unprocessable(other.to_string(), Vec::new()),
+        ParseError::Invalid { ref path, ref message } => ApiError::Unprocessable(
+            Invalid::Snapshot,
+            e.to_string(),
+            vec![FieldError::new(path.clone(), message.clone())],
+        ),
+        other => ApiError::Unprocessable(Invalid::Snapshot, other.to_string(), Vec::new()),
     }
 }
 

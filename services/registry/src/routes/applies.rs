@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -17,6 +16,7 @@ use super::plans::PlanView;
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, responses as r};
+use crate::extract::JsonBody;
 use crate::registry::applying;
 use crate::state::AppState;
 
@@ -24,7 +24,7 @@ use crate::state::AppState;
 /// 202 `applying` with `Location` when it takes longer: poll it.
 #[utoipa::path(post, path = "/v1/plans/{id}/apply", tag = "plans", operation_id = "applyPlan",
     summary = "Apply an approved plan", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
+    params(("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
     responses(
         (status = 200, description = "Applied: `verified`, `applied` (with drift), `failed` (the step and PostgreSQL's error) or `stale`", body = PlanView),
         (status = 202, description = "Still applying: poll `Location`", body = PlanView),
@@ -66,7 +66,7 @@ pub async fn apply_plan(
         }
         return Err(ApiError::Conflict(message));
     }
-    let lock = applying::lock_name(&state.secrets.resolve(&binding)?)?;
+    let lock = applying::lock_name(&crate::registry::live::target(&state, &binding)?);
     if !state.store.acquire_lock(&lock, &id, state.config.lease_secs).await? {
         let holder = state.store.lock_holder(&lock).await?.unwrap_or_default();
         return Err(ApiError::Conflict(format!(
@@ -94,12 +94,22 @@ pub async fn apply_plan(
     answer(&state, &id, status).await
 }
 
+/// What the pipeline's apply came to.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum Outcome {
+    Applied,
+    Failed,
+}
+
 /// What a pipeline that applied a plan itself reports.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"outcome": "applied", "message": "applied by deploy #412"}))]
 pub struct Report {
     /// `applied` or `failed`.
+    #[schema(value_type = Outcome)]
     pub outcome: String,
     #[serde(default)]
     pub message: String,
@@ -109,7 +119,7 @@ pub struct Report {
 /// reads the database: `verified` when it equals the version, else `applied` with the drift.
 #[utoipa::path(post, path = "/v1/plans/{id}/report", tag = "plans", operation_id = "reportPlan",
     summary = "Report a plan applied by a pipeline", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
+    params(("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
     request_body(content = Report, content_type = "application/json"),
     responses(
         (status = 200, description = "Recorded, and checked against the live database", body = PlanView),
@@ -121,18 +131,20 @@ pub async fn report_plan(
     who: Principal,
     origin: Origin,
     Path(id): Path<String>,
-    Json(report): Json<Report>,
+    report: JsonBody<Report>,
 ) -> Result<Response, ApiError> {
     who.require(Role::Deployer)?;
     let plan = state.store.existing_plan(&id).await?;
     who.require_scope(Some(&plan.service), Some(&plan.environment))?;
+    let report = report.read().await?;
     let to = match report.outcome.as_str() {
         "applied" => PlanState::Applied,
         "failed" => PlanState::Failed,
         other => {
-            return Err(ApiError::Unprocessable(
-                format!("outcome {other:?} is neither applied nor failed"),
-                vec![crate::error::FieldError::new("outcome", "applied or failed")],
+            return Err(ApiError::invalid(
+                crate::error::Invalid::Report,
+                "outcome",
+                format!("outcome {} is neither applied nor failed", crate::error::echo(other)),
             ));
         }
     };

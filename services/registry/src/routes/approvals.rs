@@ -16,6 +16,7 @@ use super::plans::{PlanView, plan_view};
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, responses as r};
+use crate::extract::JsonBody;
 use crate::policy::{Policy, current};
 use crate::registry::approval;
 use crate::state::AppState;
@@ -71,7 +72,7 @@ pub(super) async fn answer(state: &AppState, id: &str, status: StatusCode) -> Re
 /// plan becomes `approved`.
 #[utoipa::path(post, path = "/v1/plans/{id}/approvals", tag = "plans", operation_id = "approvePlan",
     summary = "Approve a plan", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
+    params(("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
     request_body(content = Note, content_type = "application/json"),
     responses(
         (status = 201, description = "Approved by this person; the plan is `approved` once its approvals suffice", body = PlanView),
@@ -83,13 +84,14 @@ pub async fn approve_plan(
     who: Principal,
     origin: Origin,
     Path(id): Path<String>,
-    Json(note): Json<Note>,
+    note: JsonBody<Note>,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
     let plan = state.store.existing_plan(&id).await?;
     who.require_scope(Some(&plan.service), Some(&plan.environment))?;
     let policy = current(&state.store, &plan.environment).await?.policy;
     let roles = approver_roles(&who, &policy)?;
+    let note = note.read().await?;
     if plan.state != PlanState::PendingApproval {
         return Err(wrong_state(&plan, "approved", &[PlanState::PendingApproval]));
     }
@@ -144,7 +146,7 @@ pub async fn approve_plan(
 /// Rejects a plan (a role that may approve it).
 #[utoipa::path(post, path = "/v1/plans/{id}/rejection", tag = "plans", operation_id = "rejectPlan",
     summary = "Reject a plan", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
+    params(("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
     request_body(content = Note, content_type = "application/json"),
     responses(
         (status = 200, description = "The plan is `rejected`", body = PlanView),
@@ -156,13 +158,14 @@ pub async fn reject_plan(
     who: Principal,
     origin: Origin,
     Path(id): Path<String>,
-    Json(note): Json<Note>,
+    note: JsonBody<Note>,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
     let plan = state.store.existing_plan(&id).await?;
     who.require_scope(Some(&plan.service), Some(&plan.environment))?;
     let policy = current(&state.store, &plan.environment).await?.policy;
     approver_roles(&who, &policy)?;
+    let note = note.read().await?;
     let from = [PlanState::PendingApproval, PlanState::Approved];
     close(&state, &who, &origin, &plan, &from, PlanState::Rejected, &note).await
 }
@@ -198,7 +201,7 @@ async fn close(
 /// Cancels a plan (a deployer, or whoever requested it).
 #[utoipa::path(post, path = "/v1/plans/{id}/cancellation", tag = "plans", operation_id = "cancelPlan",
     summary = "Cancel a plan", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
+    params(("id" = String, Path, description = "The plan's id", example = "plan_6f1c2a9e0b7d4c31")),
     request_body(content = Note, content_type = "application/json"),
     responses(
         (status = 200, description = "The plan is `cancelled`", body = PlanView),
@@ -210,7 +213,7 @@ pub async fn cancel_plan(
     who: Principal,
     origin: Origin,
     Path(id): Path<String>,
-    Json(note): Json<Note>,
+    note: JsonBody<Note>,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
     let plan = state.store.existing_plan(&id).await?;
@@ -218,6 +221,7 @@ pub async fn cancel_plan(
     if who.subject != plan.requested_by {
         who.require(Role::Deployer)?;
     }
+    let note = note.read().await?;
     let from = [PlanState::Computing, PlanState::PendingApproval, PlanState::Approved];
     close(&state, &who, &origin, &plan, &from, PlanState::Cancelled, &note).await
 }

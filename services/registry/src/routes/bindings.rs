@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use schemareg_adapters::pg::Target;
 use schemareg_adapters::store::{Binding, NewBinding, SecretKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,18 +12,21 @@ use utoipa::ToSchema;
 use super::ScopeBody;
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, FieldError, responses as r};
+use crate::error::{ApiError, Invalid, responses as r};
+use crate::extract::JsonBody;
 use crate::state::AppState;
 
 /// A database to bind: its URL (stored encrypted) or a reference to a secret of the registry's
 /// machine (`env:NAME` or `file:/path`), and optionally a scope of its own.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"database_url_ref": "env:BILLING_DEV_DATABASE_URL", "scope": {"patterns": [], "presets": ["supabase"]}}))]
+#[schema(example = json!({"database_url_ref": "env:SCHEMAREG_DB_BILLING_DEV", "scope": {"patterns": [], "presets": ["supabase"]}}))]
 pub struct BindDatabase {
     /// `postgres://…`; write-only, never shown again.
     pub database_url: Option<String>,
-    /// `env:NAME` or `file:/absolute/path`, read when the database is reached.
+    /// `env:NAME` (a variable of the registry's process whose name starts with its
+    /// `secret_env_prefix`, by default `SCHEMAREG_DB_`) or `file:/absolute/path` (in one of its
+    /// `secret_file_dirs`), read when the database is reached.
     pub database_url_ref: Option<String>,
     /// The scope in this environment (default: the service's).
     #[serde(default)]
@@ -36,6 +38,7 @@ pub struct BindDatabase {
 pub struct DatabaseView {
     pub set: bool,
     /// `encrypted`, `env` or `file`.
+    #[schema(schema_with = crate::openapi::secret_kind)]
     pub kind: String,
     /// The variable or file for `env` and `file`.
     pub reference: Option<String>,
@@ -47,6 +50,7 @@ pub struct DatabaseView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DriftSummary {
     /// `in_sync` or `drifted`.
+    #[schema(schema_with = crate::openapi::drift_state)]
     pub state: String,
     pub version: Option<i64>,
     pub checked_at: String,
@@ -96,11 +100,7 @@ impl From<Binding> for BindingView {
 }
 
 fn invalid(field: &str, message: String) -> ApiError {
-    ApiError::Unprocessable(message.clone(), vec![FieldError::new(field, message)])
-}
-
-fn host_of(url: &str) -> Option<String> {
-    Target::parse(url).ok().map(|t| t.host())
+    ApiError::invalid(Invalid::DatabaseReference, field, message)
 }
 
 /// Binds (or rebinds) the service's database in an environment (admin).
@@ -119,45 +119,39 @@ pub async fn bind_database(
     who: Principal,
     origin: Origin,
     Path((service, environment)): Path<(String, String)>,
-    Json(body): Json<BindDatabase>,
+    body: JsonBody<BindDatabase>,
 ) -> Result<impl IntoResponse, ApiError> {
     who.require(Role::Admin)?;
     who.require_scope(Some(&service), Some(&environment))?;
+    let body = body.read().await?;
     state.store.existing_service(&service).await?;
     state.store.existing_environment(&environment).await?;
     let (secret_kind, secret, host) = match (body.database_url, body.database_url_ref) {
         (Some(url), None) => {
-            let target = Target::parse(&url).map_err(|e| invalid("database_url", e.to_string()))?;
-            if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
-                return Err(invalid("database_url", "give a postgres:// URL".into()));
-            }
+            let target = state
+                .secrets
+                .target(&url, "database_url")
+                .map_err(|e| invalid("database_url", e.to_string()))?;
             (SecretKind::Encrypted, state.secrets.encrypt(&url), Some(target.host()))
         }
         (None, Some(reference)) => {
-            if let Some(name) = reference.strip_prefix("env:") {
-                let ok = !name.is_empty()
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                    && !name.starts_with(|c: char| c.is_ascii_digit());
-                if !ok {
-                    return Err(invalid(
-                        "database_url_ref",
-                        format!("{name:?} is not an environment variable name"),
-                    ));
-                }
-                (
-                    SecretKind::Env,
-                    name.to_string(),
-                    std::env::var(name).ok().and_then(|u| host_of(&u)),
-                )
-            } else if let Some(path) = reference.strip_prefix("file:") {
-                if !path.starts_with('/') {
-                    return Err(invalid("database_url_ref", format!("{path:?} is not an absolute path")));
-                }
-                let host = std::fs::read_to_string(path).ok().and_then(|u| host_of(u.trim()));
-                (SecretKind::File, path.to_string(), host)
-            } else {
-                return Err(invalid("database_url_ref", "write env:NAME or file:/path".into()));
-            }
+            let (kind, name) = state
+                .secrets
+                .check_reference(&reference)
+                .map_err(|e| invalid("database_url_ref", e.to_string()))?;
+            // Where the reference can be read now, it must hold an allowed URL; the host is shown
+            // only when it does.
+            let host = match state.secrets.resolve_secret(kind, &name) {
+                Ok(url) => Some(
+                    state
+                        .secrets
+                        .target(&url, &reference)
+                        .map_err(|e| invalid("database_url_ref", e.to_string()))?
+                        .host(),
+                ),
+                Err(_) => None,
+            };
+            (kind, name, host)
         }
         _ => {
             return Err(invalid(

@@ -19,6 +19,7 @@ use crate::state::AppState;
 pub struct DriftParams {
     /// A number, `latest` or `sha256:<digest>`; default: the version last applied there, else
     /// the latest.
+    #[param(pattern = "^([1-9][0-9]{0,17}|latest|sha256:[0-9a-fA-F]{64})$")]
     pub version: Option<String>,
 }
 
@@ -32,12 +33,14 @@ pub struct DriftView {
     pub version: i64,
     pub version_digest: String,
     /// `in_sync` or `drifted`.
+    #[schema(schema_with = crate::openapi::drift_state)]
     pub state: String,
     /// The digest of the live schema in scope.
     pub live_fingerprint: String,
     /// When the live database was read.
     pub read_at: String,
     /// The typed changes that take the live database to the version.
+    #[schema(value_type = Vec<schemareg_engine::diff::Change>)]
     pub changes: Vec<serde_json::Value>,
     /// Those changes as a SQL script (empty when in sync).
     pub sql: String,
@@ -50,7 +53,7 @@ pub struct DriftView {
         ("environment" = String, Path, description = "The environment's name", example = "dev"), DriftParams),
     responses(
         (status = 200, description = "The differences (none when in sync)", body = DriftView),
-        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Conflict, r::Unavailable,
     ))]
 pub async fn get_drift(
     State(state): State<AppState>,
@@ -79,6 +82,7 @@ pub async fn get_drift(
     } else {
         let options = PlanOptions {
             sizes: live.sizes.clone(),
+            applier: Some(live.applier.clone()),
             ..PlanOptions::default()
         };
         render_script(

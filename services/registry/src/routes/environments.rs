@@ -12,6 +12,7 @@ use super::check_name;
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, responses as r};
+use crate::extract::JsonBody;
 use crate::state::AppState;
 
 /// An environment in the chain.
@@ -46,6 +47,8 @@ pub struct EnvironmentList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "qa"}))]
 pub struct CreateEnvironment {
+    /// Lowercase letters, digits, `-`, `_`, `.`; at most 63 characters.
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,62}$", max_length = 63)]
     pub name: String,
 }
 
@@ -62,7 +65,14 @@ pub async fn list_environments(
 ) -> Result<Json<EnvironmentList>, ApiError> {
     who.require_read()?;
     Ok(Json(EnvironmentList {
-        items: state.store.environments().await?.into_iter().map(Into::into).collect(),
+        items: state
+            .store
+            .environments()
+            .await?
+            .into_iter()
+            .filter(|e| who.covers_environment(&e.name))
+            .map(Into::into)
+            .collect(),
     }))
 }
 
@@ -78,10 +88,11 @@ pub async fn create_environment(
     State(state): State<AppState>,
     who: Principal,
     origin: Origin,
-    Json(body): Json<CreateEnvironment>,
+    body: JsonBody<CreateEnvironment>,
 ) -> Result<impl IntoResponse, ApiError> {
     who.require(Role::Admin)?;
     who.require_unscoped()?;
+    let body = body.read().await?;
     check_name("name", &body.name)?;
     let created = state.store.create_environment(&body.name).await?;
     let event = Event::new("environment.create")

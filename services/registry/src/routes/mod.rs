@@ -23,7 +23,7 @@ use schemareg_adapters::store::ScopeSpec;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, Invalid};
 
 /// Paging of a list: an opaque cursor from the previous page and a page size.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -89,6 +89,17 @@ pub fn sql_response(text: String) -> Response {
     ([(header::CONTENT_TYPE, "application/sql; charset=utf-8")], text).into_response()
 }
 
+/// A preset of scope exclusions.
+#[derive(ToSchema)]
+#[schema(rename_all = "kebab-case")]
+#[allow(dead_code)]
+pub enum Preset {
+    /// Supabase's own schemas (`auth`, `storage`, `realtime`, …).
+    Supabase,
+    /// The tables of migration tools (`alembic_version`, `flyway_schema_history`, …).
+    MigrationTools,
+}
+
 /// Which schemas and objects are in scope: patterns and presets.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -99,6 +110,7 @@ pub struct ScopeBody {
     pub patterns: Vec<String>,
     /// Presets of exclusions: `supabase` (`migration-tools` is always on).
     #[serde(default)]
+    #[schema(value_type = Vec<Preset>)]
     pub presets: Vec<String>,
 }
 
@@ -107,6 +119,7 @@ impl ScopeBody {
     pub fn checked(self, field: &str) -> Result<ScopeSpec, ApiError> {
         schemareg_engine::Scope::new(&self.patterns, &self.presets).map_err(|e| {
             ApiError::Unprocessable(
+                Invalid::Scope,
                 format!("the scope is not valid: {e}"),
                 vec![FieldError::new(field, e.to_string())],
             )
@@ -143,7 +156,11 @@ pub fn check_name(field: &str, name: &str) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::Unprocessable(
-            format!("{name:?} is not a valid {field}: use lowercase letters, digits, '-', '_' and '.', at most 63"),
+            Invalid::Name,
+            format!(
+                "{} is not a valid {field}: use lowercase letters, digits, '-', '_' and '.', at most 63",
+                crate::error::echo(name)
+            ),
             vec![FieldError::new(field, "invalid name")],
         ))
     }

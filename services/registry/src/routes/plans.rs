@@ -16,6 +16,7 @@ use super::{sql_response, wants_sql};
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, responses as r};
+use crate::extract::JsonBody;
 use crate::registry::{planning, promotion, version_ref};
 use crate::state::AppState;
 
@@ -44,6 +45,7 @@ pub struct PlanView {
     pub environment: String,
     /// `computing` (poll again), `pending_approval`, `approved`, `applying`, `applied`,
     /// `verified`, or `rejected`, `failed`, `stale`, `superseded`, `cancelled`.
+    #[schema(schema_with = crate::openapi::plan_state)]
     pub state: String,
     pub to_version: i64,
     pub to_digest: String,
@@ -53,8 +55,10 @@ pub struct PlanView {
     pub verification: Option<String>,
     pub error: Option<String>,
     /// Every hazard kind of the plan's steps.
+    #[schema(value_type = Vec<schemareg_engine::plan::HazardKind>)]
     pub hazards: Vec<String>,
     /// The steps: SQL, rollback, hazards, lock and transaction flag.
+    #[schema(value_type = Option<schemareg_engine::plan::Plan>)]
     pub plan: Option<serde_json::Value>,
     /// The plan as a script psql applies.
     pub sql: Option<String>,
@@ -69,7 +73,22 @@ pub struct PlanView {
     /// The approvals given (in single reads; lists leave them out).
     pub approvals: Option<Vec<ApprovalView>>,
     /// The steps an apply ran: step, description, milliseconds, whether its group committed.
+    #[schema(value_type = Option<Vec<AppliedStep>>)]
     pub applied_steps: Option<serde_json::Value>,
+}
+
+/// A step an apply ran.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AppliedStep {
+    /// The step's id in the plan.
+    pub step: u64,
+    pub description: String,
+    /// How long it ran, in milliseconds.
+    pub millis: u64,
+    /// Whether its transactional group committed (false: it ran, but its group was rolled back
+    /// when a later step of the group failed).
+    pub committed: bool,
 }
 
 /// An approval of a plan.
@@ -166,7 +185,7 @@ fn computing(location: String, view: PlanView) -> Response {
 /// `Retry-After`: poll it.
 #[utoipa::path(post, path = "/v1/services/{service}/environments/{environment}/plans", tag = "plans",
     operation_id = "createPlan", summary = "Plan a migration to a version", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("service" = String, Path, description = "The service's name"),
+    params(("service" = String, Path, description = "The service's name"),
         ("environment" = String, Path, description = "The environment's name", example = "dev")),
     request_body(content = CreatePlan, content_type = "application/json"),
     responses(
@@ -180,14 +199,17 @@ pub async fn create_plan(
     who: Principal,
     origin: Origin,
     Path((service, environment)): Path<(String, String)>,
-    Json(body): Json<CreatePlan>,
+    body: JsonBody<CreatePlan>,
 ) -> Result<Response, ApiError> {
     who.require(Role::Deployer)?;
     who.require_scope(Some(&service), Some(&environment))?;
+    let body = body.read().await?;
     let at = version_ref(body.version.as_deref().unwrap_or("latest"))?;
     let svc = state.store.existing_service(&service).await?;
     state.store.existing_environment(&environment).await?;
     let binding = state.store.existing_binding(&service, &environment).await?;
+    // A binding whose secret cannot be read makes no plan (409), not a failed one.
+    crate::registry::live::target(&state, &binding)?;
     let version = state.store.existing_version(&service, &at).await?;
     let override_reason = promotion::gate(
         &state.store,

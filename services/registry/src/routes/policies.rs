@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, responses as r};
+use crate::extract::JsonBody;
 use crate::policy::{Current, Policy, current};
 use crate::state::AppState;
 
@@ -52,6 +53,7 @@ pub async fn get_policy(
     Path(environment): Path<String>,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
+    who.require_scope(None, Some(&environment))?;
     state.store.existing_environment(&environment).await?;
     let c = current(&state.store, &environment).await?;
     Ok(answer(environment, c))
@@ -89,10 +91,12 @@ pub async fn put_policy(
     origin: Origin,
     Path(environment): Path<String>,
     headers: HeaderMap,
-    Json(policy): Json<Policy>,
+    policy: JsonBody<Policy>,
 ) -> Result<Response, ApiError> {
     who.require(Role::Admin)?;
-    who.require_scope(None, Some(&environment))?;
+    // A policy holds for every service of the environment: only an unscoped admin sets it.
+    who.require_unscoped()?;
+    let policy = policy.read().await?;
     state.store.existing_environment(&environment).await?;
     let expected = if_match(&headers)?;
     policy.check()?;

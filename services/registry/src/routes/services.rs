@@ -12,6 +12,7 @@ use super::{Page, ScopeBody, check_name, next_cursor};
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, responses as r};
+use crate::extract::JsonBody;
 use crate::state::AppState;
 
 /// A service to create.
@@ -20,6 +21,7 @@ use crate::state::AppState;
 #[schema(example = json!({"name": "billing", "description": "Invoices and payments", "owners": ["team-payments"], "scope": {"patterns": ["public"], "presets": ["supabase"]}}))]
 pub struct CreateService {
     /// Lowercase letters, digits, `-`, `_`, `.`; at most 63 characters.
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,62}$", max_length = 63)]
     pub name: String,
     #[serde(default)]
     pub description: String,
@@ -68,7 +70,6 @@ pub struct ServiceList {
 /// Creates a service (publisher).
 #[utoipa::path(post, path = "/v1/services", tag = "services", operation_id = "createService",
     summary = "Create a service", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan")),
     request_body(content = CreateService, content_type = "application/json"),
     responses(
         (status = 201, description = "Created; `Location` names it", body = ServiceView),
@@ -78,9 +79,10 @@ pub async fn create_service(
     State(state): State<AppState>,
     who: Principal,
     origin: Origin,
-    Json(body): Json<CreateService>,
+    body: JsonBody<CreateService>,
 ) -> Result<impl IntoResponse, ApiError> {
     who.require(Role::Publisher)?;
+    let body = body.read().await?;
     check_name("name", &body.name)?;
     who.require_scope(Some(&body.name), None)?;
     let created = state

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +14,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::{Page, next_cursor, sql_response, wants_sql};
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, FieldError, responses as r};
+use crate::error::{ApiError, FieldError, Invalid, responses as r};
+use crate::extract::LazyBody;
 use crate::registry::push::{Body, Provenance, push};
 use crate::registry::{snapshot_of, version_ref};
 use crate::state::AppState;
@@ -80,7 +80,8 @@ fn labels(text: Option<&str>) -> Result<BTreeMap<String, String>, ApiError> {
     for pair in text.unwrap_or("").split(',').filter(|p| !p.trim().is_empty()) {
         let (k, v) = pair.split_once('=').ok_or_else(|| {
             ApiError::Unprocessable(
-                format!("label {pair:?} is not key=value"),
+                Invalid::Labels,
+                format!("label {} is not key=value", crate::error::echo(pair)),
                 vec![FieldError::new("labels", "each label is key=value")],
             )
         })?;
@@ -89,24 +90,16 @@ fn labels(text: Option<&str>) -> Result<BTreeMap<String, String>, ApiError> {
     Ok(out)
 }
 
-fn body_kind(headers: &HeaderMap) -> Result<Body, ApiError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    match ct.as_str() {
+fn body_kind(media: &str) -> Result<Body, ApiError> {
+    match media {
         "application/json" => Ok(Body::Json),
         "application/sql" => Ok(Body::Sql),
         "" => Err(ApiError::UnsupportedMediaType(
             "say what the body is: Content-Type application/json (a snapshot) or application/sql (DDL)".into(),
         )),
         other => Err(ApiError::UnsupportedMediaType(format!(
-            "{other} is not accepted: send application/json (a snapshot) or application/sql (DDL)"
+            "{} is not accepted: send application/json (a snapshot) or application/sql (DDL)",
+            crate::error::echo(other)
         ))),
     }
 }
@@ -115,10 +108,10 @@ fn body_kind(headers: &HeaderMap) -> Result<Body, ApiError> {
 /// service already has answers with that version (200).
 #[utoipa::path(post, path = "/v1/services/{service}/versions", tag = "versions", operation_id = "pushVersion",
     summary = "Push a snapshot or DDL", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer, never a second action", example = "deploy-412-plan"), ("service" = String, Path, description = "The service's name"), PushParams),
+    params(("service" = String, Path, description = "The service's name"), PushParams),
     request_body(description = "A snapshot (application/json) or DDL (application/sql), run in a scratch database",
         content(
-            (serde_json::Value = "application/json", example = json!({"format": 1, "schemas": [{"name": "public"}]})),
+            (schemareg_engine::Snapshot = "application/json", example = json!({"format": 1, "schemas": [{"name": "public"}]})),
             (String = "application/sql", example = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);"),
         )),
     responses(
@@ -132,12 +125,12 @@ pub async fn push_version(
     origin: Origin,
     Path(service): Path<String>,
     Query(params): Query<PushParams>,
-    headers: HeaderMap,
-    body: Bytes,
+    body: LazyBody,
 ) -> Result<Response, ApiError> {
     who.require(Role::Publisher)?;
     who.require_scope(Some(&service), None)?;
-    let kind = body_kind(&headers)?;
+    let kind = body_kind(&body.media_type())?;
+    let body = body.bytes().await?;
     let service = state.store.existing_service(&service).await?;
     let provenance = Provenance {
         pushed_by: who.subject.clone(),
@@ -229,7 +222,7 @@ pub async fn get_version(
     responses(
         (status = 200, description = "The snapshot (application/json) or the DDL that creates it (application/sql)",
             content(
-                (serde_json::Value = "application/json", example = json!({"format": 1, "schemas": [{"name": "public"}]})),
+                (schemareg_engine::Snapshot = "application/json", example = json!({"format": 1, "schemas": [{"name": "public"}]})),
                 (String = "application/sql", example = "CREATE TABLE \"public\".\"users\" (\"id\" bigint NOT NULL);"),
             )),
         r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,
@@ -260,7 +253,7 @@ pub async fn get_snapshot(
     responses(
         (status = 200, description = "The plan: steps with SQL, rollback, hazards, lock and transaction flag",
             content(
-                (serde_json::Value = "application/json", example = json!({"format": 1, "from_digest": "sha256:…", "to_digest": "sha256:…", "steps": []})),
+                (schemareg_engine::plan::Plan = "application/json", example = json!({"format": 1, "from_digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "to_digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "steps": []})),
                 (String = "application/sql", example = "SET lock_timeout = '10s';"),
             )),
         r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,

@@ -178,7 +178,7 @@ impl Api {
         headers: &[(&str, &str)],
         body: impl Into<Body>,
     ) -> Resp {
-        let mut req = Request::builder().method(method).uri(path);
+        let mut req = Request::builder().method(method.clone()).uri(path);
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
         }
@@ -190,6 +190,7 @@ impl Api {
         let headers = res.headers().clone();
         let bytes = axum::body::to_bytes(res.into_body(), 64 << 20).await.unwrap();
         let text = String::from_utf8_lossy(&bytes).to_string();
+        assert_documented(&method_of(&method), path, status.as_u16(), &text);
         self.seen.lock().unwrap().push(text.clone());
         Resp { status, headers, text }
     }
@@ -295,4 +296,53 @@ pub fn url_with_password(db: &TestDb) -> String {
     let (auth, tail) = rest.split_once('@').unwrap();
     let user = auth.split(':').next().unwrap();
     format!("{scheme}://{user}:{PASSWORD}@{tail}")
+}
+
+fn method_of(m: &Method) -> String {
+    m.as_str().to_ascii_lowercase()
+}
+
+/// The committed OpenAPI document.
+pub fn document() -> &'static serde_json::Value {
+    static DOC: OnceLock<serde_json::Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/openapi.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    })
+}
+
+/// The document's path template that a request path matches (the one with the fewest
+/// parameters, so `/versions/latest` is not taken for a literal segment elsewhere).
+pub fn template_of(path: &str) -> Option<&'static str> {
+    let path = path.split('?').next().unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').collect();
+    document()["paths"]
+        .as_object()?
+        .keys()
+        .filter(|t| {
+            let ts: Vec<&str> = t.split('/').collect();
+            ts.len() == segments.len()
+                && ts
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
+        })
+        .min_by_key(|t| t.matches('{').count())
+        .map(String::as_str)
+}
+
+/// Every answer of every HTTP test must be one the document lists for its operation: the
+/// router's handlers walked against the document by the whole suite.
+pub fn assert_documented(method: &str, path: &str, status: u16, text: &str) {
+    let Some(template) = template_of(path) else { return };
+    let Some(op) = document()["paths"][template].get(method) else {
+        return;
+    };
+    let responses = &op["responses"];
+    assert!(
+        responses.get(status.to_string()).is_some() || responses.get("default").is_some(),
+        "{} {path} answered {status}, which the document does not list for {} {template}: {text}",
+        method.to_uppercase(),
+        method.to_uppercase()
+    );
 }

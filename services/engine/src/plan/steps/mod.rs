@@ -9,6 +9,7 @@ use crate::model::*;
 use crate::render::{self, ident::qn, refs::qualified_names};
 
 mod comments;
+mod privileges;
 mod table;
 mod types;
 
@@ -169,6 +170,10 @@ impl Builder {
         self.step.hazards.push(Hazard::new(kind, message));
         self
     }
+    fn hazards(mut self, hazards: Vec<Hazard>) -> Self {
+        self.step.hazards.extend(hazards);
+        self
+    }
     fn lock(mut self, lock: Lock) -> Self {
         self.step.lock = lock;
         self
@@ -267,6 +272,7 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
             vec![render::create_extension(e)],
         )
         .rollback(vec![render::drop_extension(e)])
+        .hazards(privileges::extension_hazards(e))
         .provides([format!("ext:{}", e.name)])
         .needs_new([format!("schema:{}", e.schema)])
         .lock(Lock::None)),
@@ -645,6 +651,7 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
             render::set_row_security(table, *from, *to),
         )
         .rollback(render::set_row_security(table, *to, *from))
+        .hazards(privileges::row_security_hazards(table, *from, *to))
         .needs_new([rel(table)])),
         Change::SetTableOptions { table, from, to } => one(Builder::new(
             19,
@@ -672,7 +679,15 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
             format!("drop policy {} on {table}", policy.name),
             vec![render::drop_policy(table, policy)],
         )
-        .rollback(vec![render::create_policy(table, policy)])),
+        .rollback(vec![render::create_policy(table, policy)])
+        .hazards(privileges::policy_drop_hazards(
+            table,
+            policy,
+            ctx.to
+                .tables
+                .iter()
+                .any(|t| &t.qualified() == table && t.row_security.enabled),
+        ))),
         Change::CreateTrigger { table, trigger } => {
             let mut needs = ctx.refs(&trigger.definition, true);
             needs.insert(rel(table));
@@ -770,6 +785,7 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
             vec![render::create_function(f)],
         )
         .rollback(vec![render::drop_function(f)])
+        .hazards(privileges::function_hazards(ctx, f, None))
         .provides([format!("func:{}.{}", f.schema, f.name)])
         .needs_new(
             ctx.refs(f.result.as_deref().unwrap_or(""), true)
@@ -783,6 +799,7 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
             vec![render::create_function(to)],
         )
         .rollback(vec![render::create_function(from)])
+        .hazards(privileges::function_hazards(ctx, to, Some(from)))
         .provides([format!("func:{}.{}", to.schema, to.name)])
         .lock(Lock::None)),
         Change::DropFunction(f) => one(Builder::new(

@@ -1,0 +1,129 @@
+//! Request bodies read when the handler asks, after it has checked the caller's role: a
+//! client without the role learns nothing about what the body should be (403 first, audited as
+//! a denial), and no work is done for it.
+
+use std::marker::PhantomData;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, header};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError, Invalid};
+
+/// A body not read yet, with the request's headers.
+pub struct LazyBody {
+    headers: HeaderMap,
+    body: Body,
+}
+
+impl<S: Send + Sync> FromRequest<S> for LazyBody {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        Ok(Self {
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
+impl LazyBody {
+    /// The body's media type, lowercase, without parameters ("" when none is given).
+    pub fn media_type(&self) -> String {
+        media_type(&self.headers)
+    }
+
+    /// The bytes (413 past the body limit, which the layers around the router enforce).
+    pub async fn bytes(self) -> Result<Bytes, ApiError> {
+        axum::body::to_bytes(self.body, usize::MAX).await.map_err(|e| {
+            let mut too_large = false;
+            let mut cause: Option<&dyn std::error::Error> = Some(&e);
+            while let Some(c) = cause {
+                too_large |= c.to_string().contains("length limit exceeded");
+                cause = c.source();
+            }
+            if too_large {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest("the request body could not be read to its end".into())
+            }
+        })
+    }
+}
+
+/// The media type of a request, lowercase, without parameters.
+pub fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// A JSON body of type `T`, parsed by [`JsonBody::read`].
+pub struct JsonBody<T> {
+    body: LazyBody,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<S: Send + Sync, T> FromRequest<S> for JsonBody<T> {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self {
+            body: LazyBody::from_request(request, state).await?,
+            _type: PhantomData,
+        })
+    }
+}
+
+impl<T: DeserializeOwned> JsonBody<T> {
+    /// Reads and parses the body: 415 when it is not `application/json`, 400 when it is not
+    /// JSON, 422 (`invalid-body`, with the field) when it does not fit `T`.
+    pub async fn read(self) -> Result<T, ApiError> {
+        let media = self.body.media_type();
+        if media != "application/json" && !(media.starts_with("application/") && media.ends_with("+json")) {
+            return Err(ApiError::UnsupportedMediaType(if media.is_empty() {
+                "say what the body is: Content-Type application/json".into()
+            } else {
+                format!(
+                    "{} is not accepted here: send application/json",
+                    crate::error::echo(&media)
+                )
+            }));
+        }
+        let bytes = self.body.bytes().await?;
+        parse_json(&bytes)
+    }
+}
+
+/// Parses JSON into `T` with errors as [`JsonBody::read`] gives them.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_data() {
+            let message = crate::error::clip(&inner.to_string(), 300);
+            let field = if path == "." { "body".to_string() } else { path };
+            ApiError::Unprocessable(
+                Invalid::Body,
+                format!("the body does not fit this operation at {field}: {message}"),
+                vec![FieldError::new(field, message)],
+            )
+        } else {
+            ApiError::BadRequest(format!(
+                "the body is not JSON (line {}, column {}): {}",
+                inner.line(),
+                inner.column(),
+                crate::error::clip(&inner.to_string(), 300)
+            ))
+        }
+    })
+}

@@ -1,0 +1,140 @@
+//! Roles that pushed SQL or a verified plan names are created on the scratch server for the run
+//! and dropped after it, whether the run succeeds or fails; roles the server had are kept.
+
+use axum::http::StatusCode;
+use schemareg_adapters::testing::{TestDb, server_url};
+use serde_json::json;
+
+use crate::http::{Api, Backend};
+
+/// The roles of the test server whose names start with `prefix`.
+async fn roles_like(prefix: &str) -> Vec<String> {
+    let admin = schemareg_adapters::pg::Target::parse(&server_url()).unwrap();
+    let c = admin.connect().await.unwrap();
+    c.query(
+        "SELECT rolname::text FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY 1",
+        &[&prefix],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+fn prefix() -> String {
+    format!("hostile_{}_", schemareg_adapters::random_hex(4))
+}
+
+fn with_policy(role: &str) -> String {
+    format!(
+        "CREATE TABLE t (id int PRIMARY KEY, owner text);\n\
+         ALTER TABLE t ENABLE ROW LEVEL SECURITY;\n\
+         CREATE POLICY own ON t TO {role} USING (owner = current_user);\n"
+    )
+}
+
+on_both_stores!(pushed_sql_leaves_no_role_behind);
+
+async fn pushed_sql_leaves_no_role_behind(backend: Backend) {
+    let api = Api::new(backend).await;
+    let admin = api.admin();
+    let p = prefix();
+    api.service("shop").await;
+    api.service("billing").await;
+    // A push that succeeds, two at once that need the same role, and one that fails after the
+    // role was made.
+    let ok = api
+        .push("shop", &admin, "application/sql", with_policy(&format!("{p}reader")))
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
+    let snapshot = api.get("/v1/services/shop/versions/1/snapshot", &admin).await.json();
+    assert_eq!(
+        snapshot["tables"][0]["policies"][0]["roles"],
+        json!([format!("{p}reader")])
+    );
+    let shared = format!("{p}shared");
+    let (a, b) = tokio::join!(
+        api.push(
+            "shop",
+            &admin,
+            "application/sql",
+            format!("{}-- a", with_policy(&shared))
+        ),
+        api.push(
+            "billing",
+            &admin,
+            "application/sql",
+            format!("{}-- b", with_policy(&shared))
+        ),
+    );
+    assert!(a.status.is_success() && b.status.is_success(), "{} {}", a.text, b.text);
+    let failed = api
+        .push(
+            "shop",
+            &admin,
+            "application/sql",
+            format!("{}CREATE TABLE t (id int);", with_policy(&format!("{p}failed"))),
+        )
+        .await;
+    failed.problem(422);
+    assert_eq!(roles_like(&p).await, Vec::<String>::new());
+}
+
+on_both_stores!(verification_leaves_no_role_behind);
+
+async fn verification_leaves_no_role_behind(backend: Backend) {
+    let api = Api::new(backend).await;
+    let admin = api.admin();
+    let p = prefix();
+    api.service("shop").await;
+    let live = TestDb::new().await;
+    live.execute("CREATE TABLE t (id int PRIMARY KEY, owner text);").await;
+    let r = api
+        .push("shop", &admin, "application/sql", with_policy(&format!("{p}verified")))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    api.put_json(
+        "/v1/services/shop/environments/dev",
+        &admin,
+        json!({"database_url": live.url()}),
+    )
+    .await;
+    let plan = api
+        .post_json("/v1/services/shop/environments/dev/plans", &admin, json!({}))
+        .await;
+    assert_eq!(plan.status, StatusCode::CREATED, "{}", plan.text);
+    let plan = plan.json();
+    assert!(
+        plan["verification"].as_str().unwrap_or("").starts_with("verified"),
+        "{plan}"
+    );
+    assert_eq!(roles_like(&p).await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn roles_the_server_had_are_kept_and_leftovers_are_swept() {
+    let p = prefix();
+    let kept = format!("{p}kept");
+    let admin = schemareg_adapters::pg::Target::parse(&server_url()).unwrap();
+    let c = admin.connect().await.unwrap();
+    c.batch_execute(&format!("CREATE ROLE {kept} NOLOGIN")).await.unwrap();
+    let scratch = schemareg_adapters::testing::scratch().await;
+    let out = schemareg_adapters::ingest::ingest(&scratch, &with_policy(&kept), "kept.sql").await;
+    assert!(out.is_ok(), "{out:?}");
+    assert_eq!(
+        roles_like(&p).await,
+        vec![kept.clone()],
+        "a role the server had is kept"
+    );
+    c.batch_execute(&format!("DROP ROLE {kept}")).await.unwrap();
+    // A role a stopped run left (marked, nobody holding it) is dropped by the next run.
+    let left = format!("{p}left");
+    c.batch_execute(&format!(
+        "CREATE ROLE {left} NOLOGIN; COMMENT ON ROLE {left} IS 'made by schemareg for scratch runs; dropped when no run needs it'"
+    ))
+    .await
+    .unwrap();
+    scratch.sweep_roles().await.unwrap();
+    assert_eq!(roles_like(&p).await, Vec::<String>::new());
+}

@@ -1,0 +1,100 @@
+#![allow(dead_code)]
+//! The real binary on a socket, for what only a real server shows (connections, hyper's own
+//! answers).
+
+use std::process::{Child, Command, Stdio};
+
+use schemareg_adapters::testing::server_url;
+
+pub const SECRET: &str = "a-hostile-test-secret-that-is-long-enough-0123";
+
+/// A `schemareg serve` on a free port, killed when dropped.
+pub struct Served {
+    child: Child,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    /// Starts the binary with extra `SCHEMAREG_*` settings.
+    pub async fn start(settings: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = crate::common::free_port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemareg"));
+        cmd.arg("serve")
+            .env("SCHEMAREG_LISTEN", format!("127.0.0.1:{port}"))
+            .env(
+                "SCHEMAREG_STORE_URL",
+                format!("sqlite://{}/store.db", dir.path().display()),
+            )
+            .env("SCHEMAREG_DATA_DIR", dir.path().display().to_string())
+            .env("SCHEMAREG_SCRATCH_URL", server_url())
+            .env("SCHEMAREG_JWT_HS256_SECRET", SECRET)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in settings {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().unwrap();
+        assert!(
+            crate::common::wait_for_port(port).await,
+            "schemareg serve did not start"
+        );
+        Self { child, port, _dir: dir }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends raw bytes and reads the whole answer (the server closes or answers with a length).
+pub async fn raw(port: u16, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    s.write_all(request).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).to_string()
+}
+
+/// An admin token for the served registry.
+pub fn token() -> String {
+    let config = schemareg::config::Config {
+        jwt_hs256_secret: Some(SECRET.into()),
+        ..Default::default()
+    };
+    schemareg::auth::sign(&config, "operator", &[schemareg::auth::Role::Admin], 3600).unwrap()
+}
+
+/// One request with curl, with a body of a media type or none: its status and body (JSON, or
+/// null).
+fn curl(base: &str, method: &str, path: &str, body: Option<(&str, &str)>) -> (u16, serde_json::Value) {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-s", "-X", method, "-w", "\n%{http_code}", "-H"])
+        .arg(format!("Authorization: Bearer {}", token()));
+    if let Some((content_type, body)) = body {
+        cmd.args(["-H", &format!("Content-Type: {content_type}"), "--data-binary", body]);
+    }
+    let out = cmd.arg(format!("{base}{path}")).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, status) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (
+        status.trim().parse().unwrap_or(0),
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// A request with a body of a media type.
+pub fn call_raw(base: &str, method: &str, path: &str, content_type: &str, body: &str) -> (u16, serde_json::Value) {
+    curl(base, method, path, Some((content_type, body)))
+}
+
+/// A JSON request (or one without a body).
+pub fn call(base: &str, method: &str, path: &str, body: Option<&serde_json::Value>) -> (u16, serde_json::Value) {
+    let text = body.map(|b| b.to_string());
+    curl(base, method, path, text.as_deref().map(|t| ("application/json", t)))
+}
