@@ -96,15 +96,29 @@ impl Drop for TestDb {
 /// Names of the databases on the test server that start with a prefix (to check that none
 /// is left behind).
 pub async fn databases_like(prefix: &str) -> Vec<String> {
-    let admin = Target::parse(&server_url()).unwrap();
-    let c = admin.connect().await.unwrap();
-    c.query(
+    names_like(
         "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1",
-        &[&prefix],
+        prefix,
     )
     .await
-    .unwrap()
-    .iter()
-    .map(|r| r.get(0))
-    .collect()
+}
+
+/// The roles of the test server whose names start with `prefix`.
+pub async fn roles_like(prefix: &str) -> Vec<String> {
+    names_like(
+        "SELECT rolname::text FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY 1",
+        prefix,
+    )
+    .await
+}
+
+async fn names_like(query: &str, prefix: &str) -> Vec<String> {
+    let admin = Target::parse(&server_url()).unwrap();
+    let c = admin.connect().await.unwrap();
+    c.query(query, &[&prefix])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
 }

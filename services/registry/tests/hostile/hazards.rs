@@ -18,16 +18,7 @@ async fn a_security_definer_function_is_a_hazard_naming_its_owner(backend: Backe
     let live = TestDb::new().await;
     let r = api.push("shop", &admin, "application/sql", DEFINER).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    api.put_json(
-        "/v1/services/shop/environments/dev",
-        &admin,
-        json!({"database_url": live.url()}),
-    )
-    .await;
-    let plan = api
-        .post_json("/v1/services/shop/environments/dev/plans", &admin, json!({}))
-        .await
-        .json();
+    let plan = api.plan_in_dev("shop", &live.url()).await.json();
     assert_eq!(plan["hazards"], json!(["security_definer"]), "{plan}");
     let hazard = &plan["plan"]["steps"][0]["hazards"][0];
     let message = hazard["message"].as_str().unwrap();

@@ -2,25 +2,10 @@
 //! and dropped after it, whether the run succeeds or fails; roles the server had are kept.
 
 use axum::http::StatusCode;
-use schemareg_adapters::testing::{TestDb, server_url};
+use schemareg_adapters::testing::{TestDb, roles_like, server_url};
 use serde_json::json;
 
 use crate::http::{Api, Backend};
-
-/// The roles of the test server whose names start with `prefix`.
-async fn roles_like(prefix: &str) -> Vec<String> {
-    let admin = schemareg_adapters::pg::Target::parse(&server_url()).unwrap();
-    let c = admin.connect().await.unwrap();
-    c.query(
-        "SELECT rolname::text FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY 1",
-        &[&prefix],
-    )
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.get(0))
-    .collect()
-}
 
 fn prefix() -> String {
     format!("hostile_{}_", schemareg_adapters::random_hex(4))
@@ -94,15 +79,7 @@ async fn verification_leaves_no_role_behind(backend: Backend) {
         .push("shop", &admin, "application/sql", with_policy(&format!("{p}verified")))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    api.put_json(
-        "/v1/services/shop/environments/dev",
-        &admin,
-        json!({"database_url": live.url()}),
-    )
-    .await;
-    let plan = api
-        .post_json("/v1/services/shop/environments/dev/plans", &admin, json!({}))
-        .await;
+    let plan = api.plan_in_dev("shop", &live.url()).await;
     assert_eq!(plan.status, StatusCode::CREATED, "{}", plan.text);
     let plan = plan.json();
     assert!(

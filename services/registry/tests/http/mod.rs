@@ -251,6 +251,26 @@ impl Api {
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     }
 
+    /// Binds `service` in dev to a database and asks for a plan to its latest version (the
+    /// answer, computed when it is quick).
+    pub async fn plan_in_dev(&self, service: &str, database_url: &str) -> Resp {
+        let admin = self.admin();
+        let bound = self
+            .put_json(
+                &format!("/v1/services/{service}/environments/dev"),
+                &admin,
+                serde_json::json!({ "database_url": database_url }),
+            )
+            .await;
+        assert!(bound.status.is_success(), "{}", bound.text);
+        self.post_json(
+            &format!("/v1/services/{service}/environments/dev/plans"),
+            &admin,
+            serde_json::json!({}),
+        )
+        .await
+    }
+
     /// What the store holds, in one comparable text (to show a failed request changed nothing).
     pub async fn contents(&self) -> String {
         let mut out = String::new();
