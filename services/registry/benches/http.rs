@@ -25,10 +25,10 @@ async fn serve(app: axum::Router, registry: Option<&Config>) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     match registry {
         Some(config) => {
-            let limits = schemareg::server::Limits::from_config(config);
+            let limits = schemareg::http::server::Limits::from_config(config);
             tokio::spawn(async move {
                 let forever = std::future::pending::<()>();
-                schemareg::server::serve(listener, app, limits, forever, std::time::Duration::from_secs(1))
+                schemareg::http::server::serve(listener, app, limits, forever, std::time::Duration::from_secs(1))
                     .await
                     .unwrap()
             });

@@ -13,7 +13,8 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, problem_response};
+use crate::error::ApiError;
+use crate::http::problem::problem_response;
 use crate::routes::{
     applies, approvals, audit, bindings, drift, environments, health, metrics, overview, plans, policies, services,
     versions,
@@ -21,7 +22,7 @@ use crate::routes::{
 use crate::state::AppState;
 
 fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, mut doc) = OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(crate::http::openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(metrics::metrics))
@@ -49,7 +50,7 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::list_audit))
         .routes(routes!(policies::get_policy, policies::put_policy))
         .split_for_parts();
-    crate::openapi::conventions(&mut doc);
+    crate::http::openapi::conventions(&mut doc);
     (router, doc)
 }
 
@@ -72,19 +73,19 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::idempotency::idempotent,
+            crate::http::middleware::idempotency::idempotent,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::metrics::track,
+            crate::http::middleware::metrics::track,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::audit::denials,
+            crate::http::middleware::denials::denials,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::auth::authenticate,
+            crate::http::middleware::authenticate::authenticate,
         ))
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::disable())
@@ -93,7 +94,9 @@ pub fn app(state: AppState) -> Router {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
-        .layer(axum::middleware::from_fn(crate::error::problems_everywhere))
+        .layer(axum::middleware::from_fn(
+            crate::http::middleware::problems::problems_everywhere,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req
                 .headers()

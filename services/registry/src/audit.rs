@@ -1,18 +1,15 @@
 //! Recording actions in the audit log: who (the token's subject), what, when, and from where
-//! (address, user agent, request id). Denied attempts are recorded by a middleware.
+//! (address, user agent, request id). Denied attempts are recorded by a middleware
+//! (`http::middleware::denials`).
 
 use std::net::SocketAddr;
 
-use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, Request, header};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, header};
 use schemareg_adapters::store::NewAuditEntry;
 use serde_json::Value;
 
-use crate::auth::{Authentication, Principal};
+use crate::auth::Principal;
 use crate::state::AppState;
 
 /// Where a request came from.
@@ -24,7 +21,8 @@ pub struct Origin {
 }
 
 impl Origin {
-    fn from_request(headers: &HeaderMap, extensions: &axum::http::Extensions) -> Self {
+    /// Where a request with these headers and extensions came from.
+    pub fn from_request(headers: &HeaderMap, extensions: &axum::http::Extensions) -> Self {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(String::from);
         Self {
             address: extensions
@@ -33,14 +31,6 @@ impl Origin {
             user_agent: header(header::USER_AGENT.as_str()),
             request_id: header("x-request-id"),
         }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Origin {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Origin::from_request(&parts.headers, &parts.extensions))
     }
 }
 
@@ -109,26 +99,4 @@ pub async fn record(state: &AppState, subject: &str, origin: &Origin, outcome: &
 /// Records a successful action of a request's principal.
 pub async fn done(state: &AppState, who: &Principal, origin: &Origin, event: Event<'_>) {
     record(state, &who.subject, origin, "ok", event).await
-}
-
-/// Middleware: every request refused for its token (401) or its role (403) is recorded, with
-/// the subject when the token was valid.
-pub async fn denials(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
-    let origin = Origin::from_request(request.headers(), request.extensions());
-    let subject = request
-        .extensions()
-        .get::<Authentication>()
-        .and_then(|a| a.principal())
-        .map(|p| p.subject.clone());
-    let target = format!("{} {}", request.method(), crate::error::clip(request.uri().path(), 500));
-    let response = next.run(request).await;
-    let status = response.status().as_u16();
-    if status == 401 || status == 403 {
-        let subject = subject.unwrap_or_else(|| "anonymous".into());
-        let event = Event::new("denied")
-            .target(target)
-            .detail(serde_json::json!({ "status": status }));
-        record(&state, &subject, &origin, "denied", event).await;
-    }
-    response
 }

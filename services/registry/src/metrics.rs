@@ -1,17 +1,8 @@
 //! Prometheus metrics, held in the application state (no global recorder): requests by
 //! method, route and status, and their latency.
 
-use std::time::Instant;
-
-use axum::body::Body;
-use axum::extract::{MatchedPath, State};
-use axum::http::Request;
-use axum::middleware::Next;
-use axum::response::Response;
 use metrics::{Key, Label, Level, Metadata, Recorder};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
-
-use crate::state::AppState;
 
 const METADATA: Metadata<'static> = Metadata::new("schemareg", Level::INFO, Some(module_path!()));
 
@@ -54,24 +45,4 @@ impl Metrics {
     pub fn render(&self) -> String {
         self.recorder.handle().render()
     }
-}
-
-/// Middleware: every request, by its route template (`/v1/services/{service}`), never by the
-/// names in its path.
-pub async fn track(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
-    let start = Instant::now();
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    let response = next.run(request).await;
-    state.metrics.request(
-        &method,
-        &route,
-        response.status().as_u16(),
-        start.elapsed().as_secs_f64(),
-    );
-    response
 }

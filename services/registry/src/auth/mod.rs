@@ -3,9 +3,6 @@
 
 mod keys;
 
-use axum::extract::{FromRef, FromRequestParts};
-use axum::http::header;
-use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +10,6 @@ pub use keys::KeyError;
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// What a token may do.
 #[derive(
@@ -270,78 +266,4 @@ pub fn sign_scoped(
         &EncodingKey::from_secret(&secret),
     )
     .map_err(|e| KeyError::Invalid(e.to_string()))
-}
-
-/// The token of an `Authorization: Bearer <JWT>` header (the scheme in any case, as RFC 9110
-/// has it); the one place the header is read. `None` when there is no such header, an error
-/// when it is there but not a bearer token.
-pub fn bearer(headers: &axum::http::HeaderMap) -> Result<Option<&str>, ApiError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let bad = || ApiError::Unauthorized("the Authorization header is not `Bearer <JWT>`".into());
-    let text = value.to_str().map_err(|_| bad())?.trim();
-    let (scheme, token) = text.split_once([' ', '\t']).ok_or_else(bad)?;
-    let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-        return Err(bad());
-    }
-    Ok(Some(token))
-}
-
-/// Who a request comes from, as found by [`authenticate`]: a principal, no token, or a token
-/// refused (and why).
-#[derive(Debug, Clone)]
-pub struct Authentication(pub Result<Option<Principal>, String>);
-
-impl Authentication {
-    /// The principal of a valid token.
-    pub fn principal(&self) -> Option<&Principal> {
-        self.0.as_ref().ok().and_then(Option::as_ref)
-    }
-}
-
-/// Middleware: reads and verifies the bearer token once per request; handlers, the audit of
-/// denials and `Idempotency-Key` all take the outcome from the request's extensions.
-pub async fn authenticate(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let found = Authentication::of(&state, request.headers());
-    request.extensions_mut().insert(found);
-    next.run(request).await
-}
-
-impl Authentication {
-    fn of(state: &AppState, headers: &axum::http::HeaderMap) -> Self {
-        Authentication(match bearer(headers) {
-            Ok(None) => Ok(None),
-            Ok(Some(token)) => state.auth.verify(token).map(Some).map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        })
-    }
-}
-
-impl<S> FromRequestParts<S> for Principal
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let found = match parts.extensions.get::<Authentication>() {
-            Some(found) => found.clone(),
-            // Outside the application's layers (a handler called alone): read it here.
-            None => Authentication::of(&AppState::from_ref(state), &parts.headers),
-        };
-        match found.0 {
-            Ok(Some(principal)) => Ok(principal),
-            Ok(None) => Err(ApiError::Unauthorized(
-                "this needs a bearer token: send `Authorization: Bearer <JWT>`".into(),
-            )),
-            Err(message) => Err(ApiError::Unauthorized(message)),
-        }
-    }
 }

@@ -63,8 +63,8 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
             listener.local_addr()?
         );
     }
-    let limits = crate::server::Limits::from_config(&state.config);
-    let open_files = crate::server::raise_open_files_limit();
+    let limits = crate::http::server::Limits::from_config(&state.config);
+    let open_files = crate::http::server::raise_open_files_limit();
     if open_files > 0 && (open_files as usize) < limits.max_connections + 64 {
         tracing::warn!(
             open_files,
@@ -73,6 +73,6 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
         );
     }
     let drain = std::time::Duration::from_secs(state.config.request_timeout_secs);
-    crate::server::serve(listener, crate::app::app(state), limits, shutdown_signal(), drain).await?;
+    crate::http::server::serve(listener, crate::app::app(state), limits, shutdown_signal(), drain).await?;
     Ok(0)
 }

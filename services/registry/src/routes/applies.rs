@@ -15,8 +15,9 @@ use super::approvals::{answer, wrong_state};
 use super::plans::PlanView;
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, responses as r};
-use crate::extract::JsonBody;
+use crate::error::ApiError;
+use crate::http::extract::JsonBody;
+use crate::http::problem::responses as r;
 use crate::registry::applying;
 use crate::state::AppState;
 

@@ -9,7 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::next_cursor;
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, responses as r};
+use crate::error::ApiError;
+use crate::http::problem::responses as r;
 use crate::state::AppState;
 
 /// One entry of the log.

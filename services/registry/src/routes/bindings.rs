@@ -12,8 +12,9 @@ use utoipa::ToSchema;
 use super::ScopeBody;
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, Invalid, responses as r};
-use crate::extract::JsonBody;
+use crate::error::{ApiError, Invalid};
+use crate::http::extract::JsonBody;
+use crate::http::problem::responses as r;
 use crate::state::AppState;
 
 /// A database to bind: its URL (stored encrypted) or a reference to a secret of the registry's
@@ -38,7 +39,7 @@ pub struct BindDatabase {
 pub struct DatabaseView {
     pub set: bool,
     /// `encrypted`, `env` or `file`.
-    #[schema(schema_with = crate::openapi::secret_kind)]
+    #[schema(schema_with = crate::http::openapi::secret_kind)]
     pub kind: String,
     /// The variable or file for `env` and `file`.
     pub reference: Option<String>,
@@ -50,7 +51,7 @@ pub struct DatabaseView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DriftSummary {
     /// `in_sync` or `drifted`.
-    #[schema(schema_with = crate::openapi::drift_state)]
+    #[schema(schema_with = crate::http::openapi::drift_state)]
     pub state: String,
     pub version: Option<i64>,
     pub checked_at: String,

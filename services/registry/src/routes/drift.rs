@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
-use crate::error::{ApiError, responses as r};
+use crate::error::ApiError;
+use crate::http::problem::responses as r;
 use crate::registry::{live, snapshot_of, version_ref};
 use crate::state::AppState;
 
@@ -33,7 +34,7 @@ pub struct DriftView {
     pub version: i64,
     pub version_digest: String,
     /// `in_sync` or `drifted`.
-    #[schema(schema_with = crate::openapi::drift_state)]
+    #[schema(schema_with = crate::http::openapi::drift_state)]
     pub state: String,
     /// The digest of the live schema in scope.
     pub live_fingerprint: String,

@@ -5,7 +5,8 @@ use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, responses as r};
+use crate::error::ApiError;
+use crate::http::problem::responses as r;
 use crate::state::AppState;
 
 /// A health answer.

@@ -9,7 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, responses as r};
+use crate::error::ApiError;
+use crate::http::problem::responses as r;
 use crate::state::AppState;
 
 /// One service in one environment.

@@ -15,8 +15,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::{sql_response, wants_sql};
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, responses as r};
-use crate::extract::JsonBody;
+use crate::error::ApiError;
+use crate::http::extract::JsonBody;
+use crate::http::problem::responses as r;
 use crate::registry::{planning, promotion, version_ref};
 use crate::state::AppState;
 
@@ -45,7 +46,7 @@ pub struct PlanView {
     pub environment: String,
     /// `computing` (poll again), `pending_approval`, `approved`, `applying`, `applied`,
     /// `verified`, or `rejected`, `failed`, `stale`, `superseded`, `cancelled`.
-    #[schema(schema_with = crate::openapi::plan_state)]
+    #[schema(schema_with = crate::http::openapi::plan_state)]
     pub state: String,
     pub to_version: i64,
     pub to_digest: String,

@@ -10,8 +10,9 @@ use utoipa::ToSchema;
 
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, responses as r};
-use crate::extract::JsonBody;
+use crate::error::ApiError;
+use crate::http::extract::JsonBody;
+use crate::http::problem::responses as r;
 use crate::policy::{Current, Policy, current};
 use crate::state::AppState;
 

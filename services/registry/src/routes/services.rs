@@ -11,8 +11,9 @@ use utoipa::ToSchema;
 use super::{Page, ScopeBody, check_name, next_cursor};
 use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, responses as r};
-use crate::extract::JsonBody;
+use crate::error::ApiError;
+use crate::http::extract::JsonBody;
+use crate::http::problem::responses as r;
 use crate::state::AppState;
 
 /// A service to create.

@@ -80,12 +80,16 @@ fn limits_are_in_the_schemas() {
             let schema = &p["schema"];
             match (p["in"].as_str().unwrap(), p["name"].as_str().unwrap()) {
                 ("path", "service" | "environment") => {
-                    assert_eq!(schema["pattern"], schemareg::openapi::NAME_PATTERN, "{method} {path}")
+                    assert_eq!(
+                        schema["pattern"],
+                        schemareg::http::openapi::NAME_PATTERN,
+                        "{method} {path}"
+                    )
                 }
                 ("path", "version" | "from" | "to") => {
                     assert_eq!(
                         schema["pattern"],
-                        schemareg::openapi::VERSION_PATTERN,
+                        schemareg::http::openapi::VERSION_PATTERN,
                         "{method} {path}"
                     )
                 }
@@ -102,7 +106,7 @@ fn limits_are_in_the_schemas() {
     let schemas = &document()["components"]["schemas"];
     assert_eq!(
         schemas["CreateService"]["properties"]["name"]["pattern"],
-        schemareg::openapi::NAME_PATTERN
+        schemareg::http::openapi::NAME_PATTERN
     );
     assert_eq!(schemas["Policy"]["properties"]["approvals_required"]["maximum"], 10);
     assert_eq!(

@@ -1,15 +1,20 @@
-//! Request bodies read when the handler asks, after it has checked the caller's role: a
-//! client without the role learns nothing about what the body should be (403 first, audited as
-//! a denial), and no work is done for it.
+//! What handlers take from a request: the caller ([`Principal`]), where it came from
+//! ([`Origin`]), and bodies read when the handler asks, after it has checked the caller's role:
+//! a client without the role learns nothing about what the body should be (403 first, audited
+//! as a denial), and no work is done for it.
 
 use std::marker::PhantomData;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 
+use crate::audit::Origin;
+use crate::auth::Principal;
 use crate::error::{ApiError, FieldError, Invalid};
+use crate::state::AppState;
 
 /// A body not read yet, with the request's headers.
 pub struct LazyBody {
@@ -126,4 +131,40 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             ))
         }
     })
+}
+
+impl<S> FromRequestParts<S> for Principal
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let found = match parts
+            .extensions
+            .get::<crate::http::middleware::authenticate::Authentication>()
+        {
+            Some(found) => found.clone(),
+            // Outside the application's layers (a handler called alone): read it here.
+            None => {
+                crate::http::middleware::authenticate::Authentication::of(&AppState::from_ref(state), &parts.headers)
+            }
+        };
+        match found.0 {
+            Ok(Some(principal)) => Ok(principal),
+            Ok(None) => Err(ApiError::Unauthorized(
+                "this needs a bearer token: send `Authorization: Bearer <JWT>`".into(),
+            )),
+            Err(message) => Err(ApiError::Unauthorized(message)),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Origin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Origin::from_request(&parts.headers, &parts.extensions))
+    }
 }

@@ -24,7 +24,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
-use crate::error::{Problem, slug_of};
+use crate::http::problem::{Problem, slug_of};
 
 /// How connections are served.
 #[derive(Debug, Clone, Copy)]
@@ -179,7 +179,7 @@ fn replacement(head: &[u8]) -> Option<Vec<u8>> {
         "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         status.as_u16(),
         status.canonical_reason().unwrap_or(""),
-        crate::error::PROBLEM_JSON,
+        crate::http::problem::PROBLEM_JSON,
         body.len()
     )
     .into_bytes();

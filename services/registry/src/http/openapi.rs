@@ -8,7 +8,8 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 
-use crate::error::{FieldError, Problem};
+use crate::error::FieldError;
+use crate::http::problem::Problem;
 
 /// A service or environment name.
 pub const NAME_PATTERN: &str = "^[a-z0-9][a-z0-9._-]{0,62}$";
@@ -186,7 +187,7 @@ fn error_response(op: &mut Operation, status: &str) {
     let response = ResponseBuilder::new()
         .description(description)
         .content(
-            crate::error::PROBLEM_JSON,
+            crate::http::problem::PROBLEM_JSON,
             ContentBuilder::new()
                 .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
                 .build(),

@@ -10,8 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use schemareg_adapters::store::{Claim, KeptAnswer};
 
-use crate::auth::Authentication;
 use crate::error::{ApiError, FieldError, Invalid};
+use crate::http::middleware::authenticate::Authentication;
 use crate::state::AppState;
 
 const HEADER: &str = "idempotency-key";
