@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use schemareg_adapters::store::{
-    Approval, AuditFilter, DriftRecord, NewAuditEntry, NewBinding, NewPlan, NewService, NewVersion, PlanOutcome,
-    PlanState, ScopeSpec, SecretKind, Store, StoreError, VersionRef,
+    Approval, AuditFilter, DriftRecord, DriftState, NewAuditEntry, NewBinding, NewPlan, NewService, NewVersion,
+    PlanOutcome, PlanState, ScopeSpec, SecretKind, Store, StoreError, VersionRef,
 };
 
 macro_rules! on_both_backends {
@@ -241,7 +241,7 @@ async fn environments_and_bindings(store: &Store) {
     let bound = store.put_binding("billing", "dev", &new).await.unwrap();
     assert_eq!((bound.secret_kind, bound.drift.clone()), (SecretKind::Env, None));
     let drift = DriftRecord {
-        state: "in_sync".into(),
+        state: DriftState::InSync,
         version: Some(1),
         checked_at: "2026-11-25T10:00:00Z".into(),
         fingerprint: Some("sha256:live".into()),
@@ -250,7 +250,7 @@ async fn environments_and_bindings(store: &Store) {
     let read = store.existing_binding("billing", "dev").await.unwrap();
     assert_eq!((read.drift, read.verified_version), (Some(drift.clone()), Some(1)));
     let drifted = DriftRecord {
-        state: "drifted".into(),
+        state: DriftState::Drifted,
         version: Some(2),
         ..drift
     };

@@ -60,11 +60,47 @@ pub struct NewBinding {
     pub updated_by: String,
 }
 
+/// What a drift check found: the live database equals the version, or it does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriftState {
+    InSync,
+    Drifted,
+}
+
+impl DriftState {
+    pub const ALL: [DriftState; 2] = [DriftState::InSync, DriftState::Drifted];
+
+    /// In sync when nothing differs.
+    pub fn of(differences: usize) -> Self {
+        if differences == 0 {
+            DriftState::InSync
+        } else {
+            DriftState::Drifted
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftState::InSync => "in_sync",
+            DriftState::Drifted => "drifted",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        Self::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| StoreError::Corrupt {
+                what: "drift state",
+                message: s.to_string(),
+            })
+    }
+}
+
 /// The last drift check of a binding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DriftRecord {
-    /// `in_sync`, `drifted` or `error`.
-    pub state: String,
+    pub state: DriftState,
     pub version: Option<i64>,
     pub checked_at: String,
     pub fingerprint: Option<String>,
@@ -103,7 +139,7 @@ fn binding(row: &AnyRow) -> Result<Binding, StoreError> {
         updated_at: row.try_get("updated_at")?,
         drift: match drift_state {
             Some(state) => Some(DriftRecord {
-                state,
+                state: DriftState::parse(&state)?,
                 version: row.try_get("drift_version")?,
                 checked_at: row
                     .try_get::<Option<String>, _>("drift_checked_at")?
@@ -234,14 +270,14 @@ impl Store {
 
     /// Records a drift check; when the live database equals the version, it is the verified one.
     pub async fn record_drift(&self, service: &str, environment: &str, drift: &DriftRecord) -> Result<(), StoreError> {
-        let verified = (drift.state == "in_sync").then_some(drift.version).flatten();
+        let verified = (drift.state == DriftState::InSync).then_some(drift.version).flatten();
         sqlx::query(
             "UPDATE bindings SET drift_state = $3, drift_version = $4, drift_checked_at = $5, live_fingerprint = $6, \
              verified_version = COALESCE($7, verified_version) WHERE service = $1 AND environment = $2",
         )
         .bind(service)
         .bind(environment)
-        .bind(&drift.state)
+        .bind(drift.state.as_str())
         .bind(drift.version)
         .bind(&drift.checked_at)
         .bind(drift.fingerprint.as_deref())

@@ -21,7 +21,7 @@ use sqlx::migrate::Migrator;
 
 pub use approvals::Approval;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
-pub use environments::{Binding, DriftRecord, Environment, NewBinding, SecretKind};
+pub use environments::{Binding, DriftRecord, DriftState, Environment, NewBinding, SecretKind};
 pub use idempotency::{Claim, KeptAnswer};
 pub use plans::{NewPlan, PlanOutcome, PlanRecord, PlanState};
 pub use policies::StoredPolicy;

@@ -213,7 +213,11 @@ pub fn plan_state() -> ObjectBuilder {
 
 /// The outcome of a drift check.
 pub fn drift_state() -> ObjectBuilder {
-    one_of(&["in_sync", "drifted"])
+    let states: Vec<&str> = schemareg_adapters::store::DriftState::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    one_of(&states)
 }
 
 /// How a binding keeps its database URL.

@@ -5,11 +5,12 @@
 
 use schemareg_adapters::execute::{StepDone, run_logged};
 use schemareg_adapters::pg::Target;
-use schemareg_adapters::store::{Binding, DriftRecord, PlanRecord, PlanState, Service};
+use schemareg_adapters::store::{Binding, PlanRecord, PlanState, Service};
 use schemareg_engine::plan::{Plan, ScriptOptions, render_script};
 use serde_json::json;
 
 use crate::audit::{self, Event, Origin};
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -47,24 +48,10 @@ pub async fn check(
     service: &Service,
     binding: &Binding,
 ) -> Result<Check, ApiError> {
-    let live = super::live::read(state, service, binding).await?;
-    let wanted = live
-        .scope
-        .apply(super::snapshot_of(&state.store, &plan.service, plan.to_version).await?);
-    let differences = schemareg_engine::diff::diff(&live.snapshot, &wanted).len();
-    let drift = DriftRecord {
-        state: if differences == 0 { "in_sync" } else { "drifted" }.into(),
-        version: Some(plan.to_version),
-        checked_at: live.read_at.clone(),
-        fingerprint: Some(live.fingerprint.clone()),
-    };
-    state
-        .store
-        .record_drift(&plan.service, &plan.environment, &drift)
-        .await?;
+    let checked = super::drift::check(state, service, binding, plan.to_version).await?;
     Ok(Check {
-        differences,
-        fingerprint: live.fingerprint,
+        differences: checked.changes.len(),
+        fingerprint: checked.live.fingerprint,
     })
 }
 
@@ -124,6 +111,70 @@ async fn run(state: &AppState, plan: &PlanRecord, service: &Service, binding: &B
         steps: done,
         check: check(state, plan, service, binding).await?,
     })
+}
+
+/// Starts applying an approved plan for `who` (whose role and scope the caller has checked):
+/// the live schema must still be the plan's (else it is `stale`, 409), one apply per database
+/// at a time (409), the plan moves to `applying` and runs in the background. True when it
+/// finished within `wait`.
+pub async fn start(
+    state: &AppState,
+    who: &Principal,
+    origin: &Origin,
+    plan: PlanRecord,
+    wait: std::time::Duration,
+) -> Result<bool, ApiError> {
+    let id = plan.id.clone();
+    if plan.state != PlanState::Approved {
+        return Err(super::decisions::wrong_state(&plan, "applied", &[PlanState::Approved]));
+    }
+    let service = state.store.existing_service(&plan.service).await?;
+    let binding = state.store.existing_binding(&plan.service, &plan.environment).await?;
+    // The live schema must still be the one the plan was computed from (checked again under
+    // the database's advisory lock when the apply starts).
+    let live = super::live::read(state, &service, &binding).await?;
+    if plan.from_fingerprint.as_deref() != Some(live.fingerprint.as_str()) {
+        let message = format!(
+            "the live schema changed since plan {id} was computed (now {}, then {}): plan again",
+            live.fingerprint,
+            plan.from_fingerprint.as_deref().unwrap_or("unknown")
+        );
+        if state
+            .store
+            .transition_plan(&id, &[PlanState::Approved], PlanState::Stale, Some(&message))
+            .await?
+        {
+            let event = Event::new("plan.stale")
+                .on(&plan.service, Some(&plan.environment))
+                .target(&id)
+                .detail(json!({"live_fingerprint": live.fingerprint}));
+            audit::record(state, &who.subject, origin, "failed", event).await;
+        }
+        return Err(ApiError::Conflict(message));
+    }
+    let lock = lock_name(&super::live::target(state, &binding)?);
+    if !state.store.acquire_lock(&lock, &id, state.config.lease_secs).await? {
+        let holder = state.store.lock_holder(&lock).await?.unwrap_or_default();
+        return Err(ApiError::Conflict(format!(
+            "another apply is running on this database (plan {holder}): one apply per database at a time"
+        )));
+    }
+    if !state
+        .store
+        .transition_plan(&id, &[PlanState::Approved], PlanState::Applying, None)
+        .await?
+    {
+        state.store.release_lock(&lock, &id).await?;
+        let now = state.store.existing_plan(&id).await?;
+        return Err(super::decisions::wrong_state(&now, "applied", &[PlanState::Approved]));
+    }
+    state.store.renew_plan(&id, state.config.lease_secs).await?;
+    let event = Event::new("plan.apply.start")
+        .on(&plan.service, Some(&plan.environment))
+        .target(&id);
+    audit::done(state, who, origin, event).await;
+    let task = tokio::spawn(apply(state.clone(), plan, service, binding, lock, origin.clone()));
+    Ok(tokio::time::timeout(wait, task).await.is_ok())
 }
 
 /// Applies the plan (already moved to `applying`, the store lock `lock` held) and records the

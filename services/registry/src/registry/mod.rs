@@ -1,13 +1,20 @@
-//! The registry's work between the routes and the adapters: pushing versions, reading live
-//! databases, computing plans. Routes stay thin; this layer knows no HTTP beyond [`ApiError`].
+//! The registry's work between the routes and the adapters, one module per use case: pushing
+//! versions (`push`), reading live databases (`live`) and recording drift (`drift`), asking
+//! for and computing plans (`planning`, under the promotion gate of `promotion`), people's
+//! decisions on them (`decisions`, by the rules of `approval`), applying them (`applying`) or
+//! recording a pipeline's report (`reporting`). Routes parse, authorise and answer; this layer
+//! knows no HTTP beyond [`ApiError`].
 
 pub mod applying;
 pub mod approval;
+pub mod decisions;
+pub mod drift;
 pub mod lease;
 pub mod live;
 pub mod planning;
 pub mod promotion;
 pub mod push;
+pub mod reporting;
 
 use schemareg_adapters::store::{ScopeSpec, Service, Store, VersionRef};
 use schemareg_engine::{Scope, Snapshot};

@@ -1,12 +1,13 @@
 //! Computing a plan in the background: read the live database, plan to the version, verify the
 //! plan in a scratch database, store the outcome.
 
-use schemareg_adapters::store::{Binding, DriftRecord, PlanOutcome, PlanState, Service, Version};
+use schemareg_adapters::store::{Binding, DriftState, NewPlan, PlanOutcome, PlanRecord, PlanState, Service, Version};
 use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
 use serde_json::json;
 
 use super::approval;
 use crate::audit::{self, Event, Origin};
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::policy::Policy;
 use crate::state::AppState;
@@ -20,6 +21,93 @@ pub struct Request {
     pub concurrently: bool,
     /// The environment's policy: the script's timeouts, allowed hazards, approvals.
     pub policy: Policy,
+}
+
+/// A plan someone asked for.
+pub struct Asked {
+    pub service: String,
+    pub environment: String,
+    /// A number, `latest` or `sha256:…`.
+    pub version: String,
+    pub concurrently: bool,
+    pub override_reason: Option<String>,
+}
+
+/// Makes the plan `who` asked for (their role and scope checked by the caller): the binding
+/// must be usable, the version must pass the promotion gate; the plan is stored `computing`
+/// (superseding older ones) and computed in the background. The plan as it is after `wait`,
+/// and whether it was computed by then.
+pub async fn request(
+    state: &AppState,
+    who: &Principal,
+    origin: &Origin,
+    asked: Asked,
+    wait: std::time::Duration,
+) -> Result<(PlanRecord, bool), ApiError> {
+    let Asked {
+        service, environment, ..
+    } = &asked;
+    let at = super::version_ref(&asked.version)?;
+    let svc = state.store.existing_service(service).await?;
+    state.store.existing_environment(environment).await?;
+    let binding = state.store.existing_binding(service, environment).await?;
+    // A binding whose secret cannot be read makes no plan (409), not a failed one.
+    super::live::target(state, &binding)?;
+    let version = state.store.existing_version(service, &at).await?;
+    let override_reason = super::promotion::gate(
+        &state.store,
+        who,
+        service,
+        environment,
+        &version,
+        asked.override_reason.as_deref(),
+    )
+    .await?;
+    let policy = crate::policy::current(&state.store, environment).await?.policy;
+    let record = state
+        .store
+        .create_plan(&NewPlan {
+            id: format!("plan_{}", schemareg_adapters::random_hex(8)),
+            service: service.clone(),
+            environment: environment.clone(),
+            to_version: version.number,
+            to_digest: version.digest.clone(),
+            requested_by: who.subject.clone(),
+            lease_secs: state.config.lease_secs,
+            override_reason: override_reason.clone(),
+        })
+        .await?;
+    let id = record.id.clone();
+    let event = Event::new("plan.create")
+        .on(service, Some(environment))
+        .target(&id)
+        .detail(json!({"to_version": record.to_version, "to_digest": record.to_digest}));
+    audit::done(state, who, origin, event).await;
+    if let Some(reason) = &override_reason {
+        let event = Event::new("plan.override")
+            .on(service, Some(environment))
+            .target(&id)
+            .detail(json!({"reason": reason, "to_version": record.to_version}));
+        audit::done(state, who, origin, event).await;
+    }
+    let task = tokio::spawn(compute(
+        state.clone(),
+        Request {
+            id: id.clone(),
+            service: svc,
+            binding,
+            version,
+            concurrently: asked.concurrently || policy.concurrently,
+            policy,
+        },
+    ));
+    // Wait a little (well inside the request timeout); a slow plan goes on in the background.
+    if tokio::time::timeout(wait, task).await.is_err() {
+        return Ok((record, false));
+    }
+    let done = state.store.existing_plan(&id).await?;
+    let finished = done.state != PlanState::Computing;
+    Ok((done, finished))
 }
 
 /// Computes the plan and stores its outcome; errors become a `failed` plan that says why. The
@@ -99,16 +187,16 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
             "no changes: the live database already is version {}",
             r.version.number
         ));
-        let drift = DriftRecord {
-            state: "in_sync".into(),
-            version: Some(r.version.number),
-            checked_at: schemareg_adapters::store::now(),
-            fingerprint: Some(fingerprint),
-        };
-        state
-            .store
-            .record_drift(&r.service.name, &r.binding.environment, &drift)
-            .await?;
+        let now = schemareg_adapters::store::now();
+        super::drift::record(
+            state,
+            &r.binding,
+            r.version.number,
+            DriftState::InSync,
+            &now,
+            &fingerprint,
+        )
+        .await?;
         return Ok(outcome);
     }
     let report = schemareg_adapters::verify::verify(&state.scratch, &scope, &from, &to, &computed).await?;

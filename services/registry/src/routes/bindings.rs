@@ -89,7 +89,7 @@ impl From<Binding> for BindingView {
             updated_by: b.updated_by,
             updated_at: b.updated_at,
             drift: b.drift.map(|d| DriftSummary {
-                state: d.state,
+                state: d.state.as_str().into(),
                 version: d.version,
                 checked_at: d.checked_at,
                 live_fingerprint: d.fingerprint,

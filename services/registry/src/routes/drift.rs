@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use schemareg_adapters::store::{DriftRecord, VersionRef};
+use schemareg_adapters::store::VersionRef;
 use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan_changes, render_script};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::http::problem::responses as r;
-use crate::registry::{live, snapshot_of, version_ref};
+use crate::registry::{drift, version_ref};
 use crate::state::AppState;
 
 /// Which version to compare with.
@@ -73,47 +73,30 @@ pub async fn get_drift(
         None => VersionRef::Latest,
     });
     let version = state.store.existing_version(&service, &at).await?;
-    let live = live::read(&state, &svc, &binding).await?;
-    let wanted = live
-        .scope
-        .apply(snapshot_of(&state.store, &service, version.number).await?);
-    let changes = schemareg_engine::diff::diff(&live.snapshot, &wanted);
-    let sql = if changes.is_empty() {
+    let checked = drift::check(&state, &svc, &binding, version.number).await?;
+    let sql = if checked.changes.is_empty() {
         String::new()
     } else {
         let options = PlanOptions {
-            sizes: live.sizes.clone(),
-            applier: Some(live.applier.clone()),
+            sizes: checked.live.sizes.clone(),
+            applier: Some(checked.live.applier.clone()),
             ..PlanOptions::default()
         };
         render_script(
-            &plan_changes(&live.snapshot, &wanted, &changes, &options),
+            &plan_changes(&checked.live.snapshot, &checked.wanted, &checked.changes, &options),
             &ScriptOptions::default(),
         )
     };
-    let drift_state = if changes.is_empty() { "in_sync" } else { "drifted" };
-    state
-        .store
-        .record_drift(
-            &service,
-            &environment,
-            &DriftRecord {
-                state: drift_state.into(),
-                version: Some(version.number),
-                checked_at: live.read_at.clone(),
-                fingerprint: Some(live.fingerprint.clone()),
-            },
-        )
-        .await?;
     Ok(Json(DriftView {
         service,
         environment,
         version: version.number,
         version_digest: version.digest,
-        state: drift_state.into(),
-        live_fingerprint: live.fingerprint,
-        read_at: live.read_at,
-        changes: changes
+        state: checked.state.as_str().into(),
+        live_fingerprint: checked.live.fingerprint,
+        read_at: checked.live.read_at,
+        changes: checked
+            .changes
             .iter()
             .map(|c| serde_json::to_value(c).unwrap_or_default())
             .collect(),

@@ -99,7 +99,7 @@ pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Resu
                         host: b.as_ref().and_then(|b| b.host.clone()),
                         applied_version: b.as_ref().and_then(|b| b.applied_version),
                         verified_version: b.as_ref().and_then(|b| b.verified_version),
-                        drift_state: drift.as_ref().map(|d| d.state.clone()),
+                        drift_state: drift.as_ref().map(|d| d.state.as_str().to_string()),
                         drift_checked_at: drift.map(|d| d.checked_at),
                         pending_plans: pending.remove(&key).unwrap_or_default(),
                     }

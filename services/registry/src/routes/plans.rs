@@ -8,17 +8,17 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use schemareg_adapters::store::{Approval, NewPlan, PlanRecord, PlanState};
+use schemareg_adapters::store::{Approval, PlanRecord, PlanState};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{sql_response, wants_sql};
-use crate::audit::{self, Event, Origin};
+use crate::audit::Origin;
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::problem::responses as r;
-use crate::registry::{planning, promotion, version_ref};
+use crate::registry::planning;
 use crate::state::AppState;
 
 /// A plan to compute.
@@ -168,10 +168,6 @@ pub struct PlanList {
     pub items: Vec<PlanView>,
 }
 
-fn plan_id() -> String {
-    format!("plan_{}", schemareg_adapters::random_hex(8))
-}
-
 fn computing(location: String, view: PlanView) -> Response {
     (
         StatusCode::ACCEPTED,
@@ -205,64 +201,18 @@ pub async fn create_plan(
     who.require(Role::Deployer)?;
     who.require_scope(Some(&service), Some(&environment))?;
     let body = body.read().await?;
-    let at = version_ref(body.version.as_deref().unwrap_or("latest"))?;
-    let svc = state.store.existing_service(&service).await?;
-    state.store.existing_environment(&environment).await?;
-    let binding = state.store.existing_binding(&service, &environment).await?;
-    // A binding whose secret cannot be read makes no plan (409), not a failed one.
-    crate::registry::live::target(&state, &binding)?;
-    let version = state.store.existing_version(&service, &at).await?;
-    let override_reason = promotion::gate(
-        &state.store,
-        &who,
-        &service,
-        &environment,
-        &version,
-        body.override_reason.as_deref(),
-    )
-    .await?;
-    let policy = crate::policy::current(&state.store, &environment).await?.policy;
-    let record = state
-        .store
-        .create_plan(&NewPlan {
-            id: plan_id(),
-            service: service.clone(),
-            environment: environment.clone(),
-            to_version: version.number,
-            to_digest: version.digest.clone(),
-            requested_by: who.subject.clone(),
-            lease_secs: state.config.lease_secs,
-            override_reason: override_reason.clone(),
-        })
-        .await?;
-    let id = record.id.clone();
-    let event = Event::new("plan.create")
-        .on(&service, Some(&environment))
-        .target(&id)
-        .detail(serde_json::json!({"to_version": record.to_version, "to_digest": record.to_digest}));
-    audit::done(&state, &who, &origin, event).await;
-    if let Some(reason) = &override_reason {
-        let event = Event::new("plan.override")
-            .on(&service, Some(&environment))
-            .target(&id)
-            .detail(serde_json::json!({"reason": reason, "to_version": record.to_version}));
-        audit::done(&state, &who, &origin, event).await;
-    }
-    let location = format!("/v1/plans/{id}");
-    let task = tokio::spawn(planning::compute(
-        state.clone(),
-        planning::Request {
-            id: id.clone(),
-            service: svc,
-            binding,
-            version,
-            concurrently: body.concurrently || policy.concurrently,
-            policy,
-        },
-    ));
-    // Wait a little (well inside the request timeout); a slow plan goes on in the background.
+    let asked = planning::Asked {
+        service,
+        environment,
+        version: body.version.unwrap_or_else(|| "latest".into()),
+        concurrently: body.concurrently,
+        override_reason: body.override_reason,
+    };
     let wait = Duration::from_secs((state.config.request_timeout_secs / 3).clamp(1, 10));
-    if tokio::time::timeout(wait, task).await.is_err() {
+    let (record, finished) = planning::request(&state, &who, &origin, asked, wait).await?;
+    let id = record.id.clone();
+    let location = format!("/v1/plans/{id}");
+    if !finished {
         return Ok(computing(location, record.into()));
     }
     let done = state.store.existing_plan(&id).await?;

@@ -31,20 +31,22 @@ fn p99(mut samples: Vec<Duration>) -> Duration {
     samples[(samples.len() * 99 / 100).min(samples.len() - 1)]
 }
 
-/// Opens `n` connections that each send half a request head and then nothing.
-async fn slow(port: u16, n: usize) -> Vec<TcpStream> {
+/// Opens `n` connections that each send half a request head and then nothing; each with the
+/// moment it was opened.
+async fn slow(port: u16, n: usize) -> Vec<(TcpStream, Instant)> {
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let opened = Instant::now();
         s.write_all(b"GET /healthz HTTP/1.1\r\nHo").await.unwrap();
-        out.push(s);
+        out.push((s, opened));
     }
     out
 }
 
-/// Waits until the server closes each connection; the longest wait since `since`.
-async fn closed(conns: Vec<TcpStream>, since: Instant, limit: Duration) -> Duration {
-    let waits = conns.into_iter().map(|mut s| {
+/// Waits until the server closes each connection; the longest a connection stayed open.
+async fn closed(conns: Vec<(TcpStream, Instant)>, limit: Duration) -> Duration {
+    let waits = conns.into_iter().map(|(mut s, opened)| {
         tokio::spawn(async move {
             let mut buf = [0u8; 64];
             let read = tokio::time::timeout(limit, s.read(&mut buf)).await;
@@ -52,7 +54,7 @@ async fn closed(conns: Vec<TcpStream>, since: Instant, limit: Duration) -> Durat
                 matches!(read, Ok(Ok(0)) | Ok(Err(_))),
                 "a slow connection was still open after {limit:?}"
             );
-            since.elapsed()
+            opened.elapsed()
         })
     });
     let mut longest = Duration::ZERO;
@@ -67,23 +69,23 @@ async fn a_thousand_slow_clients_are_closed_and_others_served() {
     let server = Served::start(&[("SCHEMAREG_HEADER_READ_TIMEOUT_SECS", "3")]).await;
     healthz(server.port, 50).await; // warm up
     let before = p99(healthz(server.port, 300).await);
-    let opened = Instant::now();
     let conns = slow(server.port, 1000).await;
     let during = p99(healthz(server.port, 300).await);
-    let longest = closed(conns, opened, Duration::from_secs(10)).await;
+    let longest = closed(conns, Duration::from_secs(10)).await;
     eprintln!(
         "slow clients: /healthz p99 {:.2} ms before, {:.2} ms with 1,000 slow connections open; \
-         all closed {:.1} s after they opened (header_read_timeout 3 s)",
+         each closed at most {:.1} s after it opened (header_read_timeout 3 s)",
         before.as_secs_f64() * 1e3,
         during.as_secs_f64() * 1e3,
         longest.as_secs_f64()
     );
-    // Within 2x (a floor of 2 ms keeps scheduler noise on a busy machine out of it).
+    // Within 2x (a floor of 5 ms keeps the noise of the other tests running beside this one on
+    // a 2-core machine out of it).
     assert!(
-        during <= before.max(Duration::from_millis(2)) * 2,
+        during <= before.max(Duration::from_millis(5)) * 2,
         "p99 went from {before:?} to {during:?}"
     );
-    assert!(longest < Duration::from_secs(5), "closed after {longest:?}");
+    assert!(longest < Duration::from_millis(4500), "a connection stayed {longest:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -101,7 +103,7 @@ async fn past_max_connections_a_client_waits_for_a_place() {
         waited >= Duration::from_millis(1500) && opened.elapsed() < Duration::from_secs(6),
         "served after {waited:?}"
     );
-    closed(conns, opened, Duration::from_secs(5)).await;
+    closed(conns, Duration::from_secs(5)).await;
     assert!(
         healthz(server.port, 5)
             .await
