@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use schemareg_adapters::store::{
     Approval, AuditFilter, DriftRecord, DriftState, NewAuditEntry, NewBinding, NewPlan, NewService, NewVersion,
-    PlanOutcome, PlanState, ScopeSpec, SecretKind, Store, StoreError, VersionRef,
+    PlanBody, PlanOutcome, PlanState, ScopeSpec, SecretKind, Store, StoreError, VersionRef,
 };
 
 macro_rules! on_both_backends {
@@ -292,10 +292,18 @@ async fn plans(store: &Store) {
     };
     let p = store.create_plan(&new("plan-1")).await.unwrap();
     assert_eq!(p.state, PlanState::Computing);
+    let body = PlanBody {
+        plan: schemareg_engine::plan::plan(&Default::default(), &Default::default(), &Default::default()),
+        hazards: Vec::new(),
+        sql: "SET lock_timeout = '10s';".into(),
+        rollback_sql: String::new(),
+        lock_timeout: "10s".into(),
+        statement_timeout: "30min".into(),
+    };
     let outcome = PlanOutcome {
         state: PlanState::PendingApproval,
         from_fingerprint: Some("sha256:live".into()),
-        body: Some("{\"steps\":[]}".into()),
+        body: Some(body.clone()),
         verification: Some("verified".into()),
         error: None,
         plan_digest: Some("sha256:plan".into()),
@@ -303,8 +311,8 @@ async fn plans(store: &Store) {
     store.finish_plan("plan-1", &outcome).await.unwrap();
     let done = store.existing_plan("plan-1").await.unwrap();
     assert_eq!(
-        (done.state, done.body.as_deref(), done.from_fingerprint.as_deref()),
-        (PlanState::PendingApproval, Some("{\"steps\":[]}"), Some("sha256:live"))
+        (done.state, done.body.as_ref(), done.from_fingerprint.as_deref()),
+        (PlanState::PendingApproval, Some(&body), Some("sha256:live"))
     );
     // A finished plan is not finished twice.
     store

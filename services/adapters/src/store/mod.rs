@@ -23,7 +23,7 @@ pub use approvals::Approval;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use environments::{Binding, DriftRecord, DriftState, Environment, NewBinding, SecretKind};
 pub use idempotency::{Claim, KeptAnswer};
-pub use plans::{NewPlan, PlanOutcome, PlanRecord, PlanState};
+pub use plans::{NewPlan, PlanBody, PlanOutcome, PlanRecord, PlanState};
 pub use policies::StoredPolicy;
 pub use services::{NewService, ScopeSpec, Service};
 pub use versions::{NewVersion, Pushed, Version, VersionRef};

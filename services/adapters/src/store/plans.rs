@@ -3,7 +3,10 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, after, now};
+use schemareg_engine::plan::{HazardKind, Plan};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError, after, json_column, now, to_json};
 
 /// Where a plan is in its life: `computing → pending_approval → approved → applying →
 /// applied → verified`, or `rejected`, `failed`, `stale`, `superseded`, `cancelled`.
@@ -92,8 +95,30 @@ pub struct NewPlan {
     pub override_reason: Option<String>,
 }
 
+/// What a computed plan keeps: its steps, the kinds of their hazards, its script and rollback
+/// script, and the session settings they were rendered with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanBody {
+    pub plan: Plan,
+    pub hazards: Vec<HazardKind>,
+    pub sql: String,
+    pub rollback_sql: String,
+    #[serde(default = "default_lock_timeout")]
+    pub lock_timeout: String,
+    #[serde(default = "default_statement_timeout")]
+    pub statement_timeout: String,
+}
+
+fn default_lock_timeout() -> String {
+    "10s".into()
+}
+
+fn default_statement_timeout() -> String {
+    "30min".into()
+}
+
 /// A stored plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlanRecord {
     pub id: String,
     pub service: String,
@@ -102,8 +127,8 @@ pub struct PlanRecord {
     pub to_digest: String,
     pub from_fingerprint: Option<String>,
     pub state: PlanState,
-    /// The plan as JSON (steps, hazards), once computed.
-    pub body: Option<String>,
+    /// The plan, once computed.
+    pub body: Option<PlanBody>,
     /// The verification's summary, once verified.
     pub verification: Option<String>,
     pub error: Option<String>,
@@ -134,7 +159,10 @@ fn plan(row: &AnyRow) -> Result<PlanRecord, StoreError> {
             what: "plan state",
             message: state,
         })?,
-        body: row.try_get("body")?,
+        body: row
+            .try_get::<Option<String>, _>("body")?
+            .map(|b| json_column("plan body", &b))
+            .transpose()?,
         verification: row.try_get("verification")?,
         error: row.try_get("error")?,
         requested_by: row.try_get("requested_by")?,
@@ -147,11 +175,11 @@ fn plan(row: &AnyRow) -> Result<PlanRecord, StoreError> {
 }
 
 /// A computed plan's outcome.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlanOutcome {
     pub state: PlanState,
     pub from_fingerprint: Option<String>,
-    pub body: Option<String>,
+    pub body: Option<PlanBody>,
     pub verification: Option<String>,
     pub error: Option<String>,
     pub plan_digest: Option<String>,
@@ -213,7 +241,7 @@ impl Store {
         .bind(id)
         .bind(outcome.state.as_str())
         .bind(outcome.from_fingerprint.as_deref())
-        .bind(outcome.body.as_deref())
+        .bind(outcome.body.as_ref().map(to_json))
         .bind(outcome.verification.as_deref())
         .bind(outcome.error.as_deref())
         .bind(now())

@@ -57,16 +57,14 @@ pub async fn check(
 
 /// The stored plan and the script options it was approved with, checked against its digest.
 fn stored(plan: &PlanRecord) -> Result<(Plan, ScriptOptions), ApiError> {
-    let body: serde_json::Value = plan
+    let body = plan
         .body
-        .as_deref()
-        .and_then(|b| serde_json::from_str(b).ok())
+        .as_ref()
         .ok_or_else(|| ApiError::Internal(format!("plan {} has no stored steps", plan.id)))?;
-    let steps: Plan = serde_json::from_value(body["plan"].clone())
-        .map_err(|e| ApiError::Internal(format!("plan {}'s stored steps are malformed: {e}", plan.id)))?;
+    let steps = body.plan.clone();
     let options = ScriptOptions {
-        lock_timeout: body["lock_timeout"].as_str().unwrap_or("10s").to_string(),
-        statement_timeout: body["statement_timeout"].as_str().unwrap_or("30min").to_string(),
+        lock_timeout: body.lock_timeout.clone(),
+        statement_timeout: body.statement_timeout.clone(),
     };
     let digest = schemareg_engine::canonical::sha256_digest(render_script(&steps, &options).as_bytes());
     if plan.plan_digest.as_deref() != Some(digest.as_str()) {

@@ -26,11 +26,7 @@ pub fn wrong_state(plan: &PlanRecord, action: &str, allowed: &[PlanState]) -> Ap
 }
 
 fn hazards(plan: &PlanRecord) -> Vec<HazardKind> {
-    plan.body
-        .as_deref()
-        .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
-        .and_then(|b| serde_json::from_value(b["hazards"].clone()).ok())
-        .unwrap_or_default()
+    plan.body.as_ref().map(|b| b.hazards.clone()).unwrap_or_default()
 }
 
 /// Someone the environment's policy lets decide on a plan: the policy, and the roles of theirs

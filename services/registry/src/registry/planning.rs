@@ -1,7 +1,9 @@
 //! Computing a plan in the background: read the live database, plan to the version, verify the
 //! plan in a scratch database, store the outcome.
 
-use schemareg_adapters::store::{Binding, DriftState, NewPlan, PlanOutcome, PlanRecord, PlanState, Service, Version};
+use schemareg_adapters::store::{
+    Binding, DriftState, NewPlan, PlanBody, PlanOutcome, PlanRecord, PlanState, Service, Version,
+};
 use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
 use serde_json::json;
 
@@ -163,15 +165,14 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
     };
     let sql = render_script(&computed, &script);
     let hazards = computed.hazard_kinds();
-    let body = json!({
-        "plan": computed,
-        "hazards": hazards,
-        "sql": sql,
-        "rollback_sql": render_rollback_script(&computed, &script),
-        "lock_timeout": script.lock_timeout,
-        "statement_timeout": script.statement_timeout,
-    })
-    .to_string();
+    let body = PlanBody {
+        rollback_sql: render_rollback_script(&computed, &script),
+        plan: computed.clone(),
+        hazards: hazards.clone(),
+        sql: sql.clone(),
+        lock_timeout: script.lock_timeout,
+        statement_timeout: script.statement_timeout,
+    };
     let mut outcome = PlanOutcome {
         state: PlanState::PendingApproval,
         plan_digest: Some(schemareg_engine::canonical::sha256_digest(sql.as_bytes())),

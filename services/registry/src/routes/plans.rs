@@ -56,11 +56,9 @@ pub struct PlanView {
     pub verification: Option<String>,
     pub error: Option<String>,
     /// Every hazard kind of the plan's steps.
-    #[schema(value_type = Vec<schemareg_engine::plan::HazardKind>)]
-    pub hazards: Vec<String>,
+    pub hazards: Vec<schemareg_engine::plan::HazardKind>,
     /// The steps: SQL, rollback, hazards, lock and transaction flag.
-    #[schema(value_type = Option<schemareg_engine::plan::Plan>)]
-    pub plan: Option<serde_json::Value>,
+    pub plan: Option<schemareg_engine::plan::Plan>,
     /// The plan as a script psql applies.
     pub sql: Option<String>,
     pub rollback_sql: Option<String>,
@@ -125,17 +123,6 @@ pub async fn plan_view(state: &AppState, record: PlanRecord) -> Result<PlanView,
 
 impl From<PlanRecord> for PlanView {
     fn from(p: PlanRecord) -> Self {
-        let body: serde_json::Value = p
-            .body
-            .as_deref()
-            .and_then(|b| serde_json::from_str(b).ok())
-            .unwrap_or_default();
-        let hazards = body["hazards"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|h| h.as_str().map(String::from))
-            .collect();
         Self {
             id: p.id,
             service: p.service,
@@ -146,10 +133,10 @@ impl From<PlanRecord> for PlanView {
             from_fingerprint: p.from_fingerprint,
             verification: p.verification,
             error: p.error,
-            hazards,
-            plan: body.get("plan").cloned(),
-            sql: body["sql"].as_str().map(String::from),
-            rollback_sql: body["rollback_sql"].as_str().map(String::from),
+            hazards: p.body.as_ref().map(|b| b.hazards.clone()).unwrap_or_default(),
+            sql: p.body.as_ref().map(|b| b.sql.clone()),
+            rollback_sql: p.body.as_ref().map(|b| b.rollback_sql.clone()),
+            plan: p.body.map(|b| b.plan),
             requested_by: p.requested_by,
             created_at: p.created_at,
             updated_at: p.updated_at,
