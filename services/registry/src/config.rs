@@ -17,6 +17,8 @@ pub struct Config {
     pub store_url: String,
     /// Server for scratch databases (`SCHEMAREG_SCRATCH_URL`); none: a private cluster.
     pub scratch_url: Option<String>,
+    /// The start of scratch databases' names (`SCHEMAREG_SCRATCH_PREFIX`).
+    pub scratch_prefix: String,
     /// Largest request body accepted, in bytes (`SCHEMAREG_BODY_LIMIT`).
     pub body_limit: usize,
     /// Longest a request may take, in seconds (`SCHEMAREG_REQUEST_TIMEOUT_SECS`).
@@ -61,6 +63,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             store_url: "sqlite://data/schemareg.db".into(),
             scratch_url: None,
+            scratch_prefix: schemareg_adapters::scratch::DEFAULT_PREFIX.into(),
             body_limit: 16 * 1024 * 1024,
             request_timeout_secs: 30,
             data_dir: "data".into(),
@@ -90,6 +93,7 @@ impl std::fmt::Debug for Config {
                 "scratch_url",
                 &self.scratch_url.as_deref().map(schemareg_adapters::pg::redact),
             )
+            .field("scratch_prefix", &self.scratch_prefix)
             .field("body_limit", &self.body_limit)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("data_dir", &self.data_dir)
@@ -109,10 +113,11 @@ impl std::fmt::Debug for Config {
     }
 }
 
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 19] = [
     "listen",
     "store_url",
     "scratch_url",
+    "scratch_prefix",
     "body_limit",
     "request_timeout_secs",
     "data_dir",

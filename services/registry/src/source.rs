@@ -67,12 +67,17 @@ impl Source {
 /// first time one is needed.
 pub struct ScratchProvider {
     url: Option<String>,
+    prefix: String,
     server: Option<ScratchServer>,
 }
 
 impl ScratchProvider {
-    pub fn new(url: Option<String>) -> Self {
-        Self { url, server: None }
+    pub fn new(url: Option<String>, prefix: String) -> Self {
+        Self {
+            url,
+            prefix,
+            server: None,
+        }
     }
 
     pub async fn get(&mut self) -> Result<&ScratchServer, ScratchError> {
@@ -87,7 +92,7 @@ impl ScratchProvider {
                     ScratchServer::private().await?
                 }
             };
-            self.server = Some(server);
+            self.server = Some(server.with_prefix(&self.prefix)?);
         }
         Ok(self.server.as_ref().expect("set above"))
     }

@@ -6,20 +6,27 @@ mod common;
 use common::*;
 use schemareg_adapters::testing::databases_like;
 
+/// The start of the names of the scratch databases these tests' runs make.
+const PREFIX: &str = "cli_snapshot_";
+
 #[tokio::test(flavor = "multi_thread")]
 async fn snapshot_command_end_to_end_and_bad_input() {
     let live = live_before().display().to_string();
 
     // Success: JSON by default, the digest with --digest, the same for a URL and a .sql file.
-    let ok = schemareg(&["snapshot", &live, "--preset", "supabase"], true);
+    let ok = schemareg_in(PREFIX, &["snapshot", &live, "--preset", "supabase"], true);
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
     let snap: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
     assert_eq!(snap["format"], 1);
-    let digest = schemareg(&["snapshot", &live, "--preset", "supabase", "--digest"], true);
+    let digest = schemareg_in(PREFIX, &["snapshot", &live, "--preset", "supabase", "--digest"], true);
     let digest = String::from_utf8(digest.stdout).unwrap().trim().to_string();
     assert!(digest.starts_with("sha256:") && digest.len() == 71, "{digest}");
     let db = loaded(&read(&live_before())).await;
-    let from_url = schemareg(&["snapshot", &db.url(), "--preset", "supabase", "--digest"], false);
+    let from_url = schemareg_in(
+        PREFIX,
+        &["snapshot", &db.url(), "--preset", "supabase", "--digest"],
+        false,
+    );
     assert_eq!(
         String::from_utf8_lossy(&from_url.stdout).trim(),
         digest,
@@ -27,7 +34,7 @@ async fn snapshot_command_end_to_end_and_bad_input() {
         stderr(&from_url)
     );
     let (_dir, json) = temp_file("snap.json", &String::from_utf8(ok.stdout).unwrap());
-    let from_json = schemareg(&["snapshot", &json, "--digest"], true);
+    let from_json = schemareg_in(PREFIX, &["snapshot", &json, "--digest"], true);
     assert_eq!(String::from_utf8(from_json.stdout).unwrap().trim(), digest);
 
     // Bad input: each is exit code 2 with a message that says what and where.
@@ -77,7 +84,7 @@ async fn snapshot_command_end_to_end_and_bad_input() {
     for (args, expected) in cases {
         let mut all = vec!["snapshot"];
         all.extend(args.iter().copied());
-        let out = schemareg(&all, true);
+        let out = schemareg_in(PREFIX, &all, true);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
@@ -88,5 +95,5 @@ async fn snapshot_command_end_to_end_and_bad_input() {
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: not one paragraph: {err}");
     }
     // Nothing left behind by all of that (this binary's tests run alone).
-    assert_eq!(databases_like("schemareg_scratch_").await, Vec::<String>::new());
+    assert_eq!(databases_like(PREFIX).await, Vec::<String>::new());
 }

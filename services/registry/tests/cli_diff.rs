@@ -5,16 +5,20 @@ mod common;
 use common::*;
 use schemareg_adapters::testing::databases_like;
 
+/// The start of the names of the scratch databases these tests' runs make.
+const PREFIX: &str = "cli_diff_";
+
 #[tokio::test(flavor = "multi_thread")]
 async fn diff_command_exit_codes_and_formats() {
     let live = live_before().display().to_string();
     let models = fixture("log158_models.sql").display().to_string();
-    let differ = schemareg(&["diff", &live, &models, "--preset", "supabase"], true);
+    let differ = schemareg_in(PREFIX, &["diff", &live, &models, "--preset", "supabase"], true);
     assert_eq!(differ.status.code(), Some(1), "{}", stderr(&differ));
     let script = String::from_utf8(differ.stdout).unwrap();
     assert!(script.contains("SET lock_timeout = '10s';") && script.contains("BEGIN;") && script.contains("COMMIT;"));
     assert!(script.contains("-- Step 1: "), "{script}");
-    let json = schemareg(
+    let json = schemareg_in(
+        PREFIX,
         &["diff", &live, &models, "--preset", "supabase", "--format", "json"],
         true,
     );
@@ -29,7 +33,7 @@ async fn diff_command_exit_codes_and_formats() {
         assert!(s.get("rollback_sql").is_some() || s.get("rollback_note").is_some());
     }
     assert!(plan["from_digest"].as_str().unwrap().starts_with("sha256:"));
-    let same = schemareg(&["diff", &live, &live, "--lock-timeout", "2s"], true);
+    let same = schemareg_in(PREFIX, &["diff", &live, &live, "--lock-timeout", "2s"], true);
     assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
 
     // A snapshot document is spelled by PostgreSQL: int4 is integer.
@@ -39,7 +43,7 @@ async fn diff_command_exit_codes_and_formats() {
             "tables": [{"schema": "public", "name": "t", "columns": [{"name": "a", "type": "int4"}]}]}"#,
     );
     let (_d2, int) = temp_file("int.sql", "CREATE TABLE t (a integer);");
-    let same = schemareg(&["diff", &int, &int4], true);
+    let same = schemareg_in(PREFIX, &["diff", &int, &int4], true);
     assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
     // One with an expression PostgreSQL rejects is refused, saying so.
     let (_d3, rejected) = temp_file(
@@ -61,14 +65,14 @@ async fn diff_command_exit_codes_and_formats() {
             "rejected.json: PostgreSQL rejects the snapshot",
         ),
     ] {
-        let out = schemareg(&args, true);
+        let out = schemareg_in(PREFIX, &args, true);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
         assert!(out.stdout.is_empty());
     }
     concurrent_index_builds_run_outside_transactions();
     // Nothing left behind by all of that (this binary's tests run alone).
-    assert_eq!(databases_like("schemareg_scratch_").await, Vec::<String>::new());
+    assert_eq!(databases_like(PREFIX).await, Vec::<String>::new());
 }
 
 /// Called by the test above, before it counts scratch databases.
@@ -78,7 +82,7 @@ fn concurrent_index_builds_run_outside_transactions() {
         "to.sql",
         "CREATE TABLE t (a int, b text);\nCREATE INDEX t_a ON t (a);\nALTER TABLE t ADD COLUMN c int;",
     );
-    let out = schemareg(&["diff", &from, &to, "--concurrently", "--verify"], true);
+    let out = schemareg_in(PREFIX, &["diff", &from, &to, "--concurrently", "--verify"], true);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let script = String::from_utf8(out.stdout).unwrap();
     let index = script.find("CREATE INDEX CONCURRENTLY \"t_a\"").expect(&script);

@@ -76,7 +76,12 @@ async fn store_down(backend: Backend) {
 }
 
 async fn a_request_that_takes_too_long(backend: Backend) {
-    let api = Api::with(backend, |c| c.request_timeout_secs = 1).await;
+    let prefix = format!("unavailable_{}_", schemareg_adapters::random_hex(3));
+    let scratch = schemareg_adapters::testing::scratch()
+        .await
+        .with_prefix(&prefix)
+        .unwrap();
+    let api = Api::with_scratch(backend, scratch, |c| c.request_timeout_secs = 1).await;
     api.service("billing").await;
     let before = api.contents().await;
     let slow = "CREATE TABLE t (id int);\nSELECT pg_sleep(5);\n";
@@ -89,7 +94,7 @@ async fn a_request_that_takes_too_long(backend: Backend) {
     // The abandoned ingest's scratch database is dropped.
     let mut left = Vec::new();
     for _ in 0..100 {
-        left = databases_like("schemareg_scratch_").await;
+        left = databases_like(&prefix).await;
         if left.is_empty() {
             break;
         }

@@ -32,6 +32,8 @@ pub enum ScratchError {
     Cluster(String),
     #[error(transparent)]
     Connect(#[from] ConnectError),
+    #[error("scratch prefix {0:?} is not valid: lowercase letters, digits and _, starting with a letter, at most 40")]
+    Prefix(String),
     #[error("the scratch server {server} refused to {action}: {message}")]
     Refused {
         server: String,
@@ -45,8 +47,13 @@ pub enum ScratchError {
 pub struct ScratchServer {
     admin: Target,
     version: u32,
+    /// The start of the names of its databases (and their roles).
+    prefix: String,
     _cluster: Option<PrivateCluster>,
 }
+
+/// The start of scratch databases' names unless told otherwise.
+pub const DEFAULT_PREFIX: &str = "schemareg_scratch_";
 
 impl ScratchServer {
     /// Uses a given server; the URL's user must be able to create databases and roles.
@@ -76,8 +83,25 @@ impl ScratchServer {
         Ok(Self {
             admin,
             version: version as u32,
+            prefix: DEFAULT_PREFIX.into(),
             _cluster: cluster,
         })
+    }
+
+    /// Names its databases (and their roles) `<prefix><random hex>`, so that the registries or
+    /// runs sharing a server can tell theirs apart: lowercase letters, digits and `_`, starting
+    /// with a letter, at most 40 characters.
+    pub fn with_prefix(mut self, prefix: &str) -> Result<Self, ScratchError> {
+        let ok = (1..=40).contains(&prefix.len())
+            && prefix.starts_with(|c: char| c.is_ascii_lowercase())
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            return Err(ScratchError::Prefix(prefix.chars().take(40).collect()));
+        }
+        self.prefix = prefix.to_string();
+        Ok(self)
     }
 
     /// The server's `server_version_num`.
@@ -92,7 +116,7 @@ impl ScratchServer {
 
     /// Creates an empty database (from `template0`) owned by a new unprivileged role.
     pub async fn create_database(&self) -> Result<ScratchDatabase, ScratchError> {
-        let name = format!("schemareg_scratch_{}", crate::random_hex(8));
+        let name = format!("{}{}", self.prefix, crate::random_hex(8));
         let password = crate::random_hex(16);
         let admin = self.admin.connect().await?;
         // Both names and the password are generated here (hex), never user text.

@@ -57,7 +57,7 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
     let from_source = Source::parse(&args.from)?;
     let to_source = Source::parse(&args.to)?;
     let scope = args.scope.scope()?;
-    let mut scratch = ScratchProvider::new(args.scope.scratch_url.clone());
+    let mut scratch = ScratchProvider::new(args.scope.scratch_url.clone(), args.scope.scratch_prefix.clone());
     let from = load(&from_source, &scope, &mut scratch).await?;
     let to = load(&to_source, &scope, &mut scratch).await?;
     let options = PlanOptions {

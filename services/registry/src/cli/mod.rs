@@ -44,6 +44,14 @@ pub struct ScopeArgs {
     /// sources). Without it, a private cluster is started from the installed binaries.
     #[arg(long, env = "SCHEMAREG_SCRATCH_URL", value_name = "URL", hide_env_values = true)]
     pub scratch_url: Option<String>,
+    /// The start of scratch databases' names (to tell runs sharing a server apart).
+    #[arg(
+        long,
+        env = "SCHEMAREG_SCRATCH_PREFIX",
+        value_name = "PREFIX",
+        default_value = "schemareg_scratch_"
+    )]
+    pub scratch_prefix: String,
 }
 
 impl ScopeArgs {

@@ -45,6 +45,7 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
             ScratchServer::private().await?
         }
     };
+    let scratch = scratch.with_prefix(&config.scratch_prefix)?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;

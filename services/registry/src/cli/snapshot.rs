@@ -23,7 +23,7 @@ pub struct SnapshotArgs {
 pub async fn run(args: SnapshotArgs) -> Result<i32, anyhow::Error> {
     let source = Source::parse(&args.source)?;
     let scope = args.scope.scope()?;
-    let mut scratch = ScratchProvider::new(args.scope.scratch_url.clone());
+    let mut scratch = ScratchProvider::new(args.scope.scratch_url.clone(), args.scope.scratch_prefix.clone());
     let snapshot = load(&source, &scope, &mut scratch).await?;
     let mut out = std::io::stdout().lock();
     if args.digest {

@@ -89,8 +89,16 @@ pub fn pg_dump_full(db: &TestDb) -> String {
 /// Runs the schemareg binary; with `scratch`, the test server is its scratch server, else it
 /// has none (and starts a private cluster when it needs one).
 pub fn schemareg(args: &[&str], scratch: bool) -> Output {
+    schemareg_in(schemareg_adapters::scratch::DEFAULT_PREFIX, args, scratch)
+}
+
+/// As [`schemareg`], naming its scratch databases `<prefix>…` (so that a test can look for
+/// what its own runs left, whatever other tests run beside it).
+pub fn schemareg_in(prefix: &str, args: &[&str], scratch: bool) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemareg"));
-    cmd.args(args).env_remove("SCHEMAREG_SCRATCH_URL");
+    cmd.args(args)
+        .env_remove("SCHEMAREG_SCRATCH_URL")
+        .env("SCHEMAREG_SCRATCH_PREFIX", prefix);
     if scratch {
         cmd.env("SCHEMAREG_SCRATCH_URL", schemareg_adapters::testing::server_url());
     }
