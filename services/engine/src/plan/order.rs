@@ -8,11 +8,12 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
 use super::Step;
+use super::steps::{ObjectKey, Rank};
 
 pub(super) fn order(steps: Vec<Step>) -> Vec<Step> {
     let n = steps.len();
-    let mut providers: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    let mut removers: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut providers: BTreeMap<&ObjectKey, Vec<usize>> = BTreeMap::new();
+    let mut removers: BTreeMap<&ObjectKey, Vec<usize>> = BTreeMap::new();
     for (i, s) in steps.iter().enumerate() {
         for k in &s.deps.provides {
             providers.entry(k).or_default().push(i);
@@ -29,12 +30,12 @@ pub(super) fn order(steps: Vec<Step>) -> Vec<Step> {
     };
     for (i, s) in steps.iter().enumerate() {
         for k in &s.deps.needs_new {
-            for &p in providers.get(k.as_str()).into_iter().flatten() {
+            for &p in providers.get(k).into_iter().flatten() {
                 add(p, i);
             }
         }
         for k in &s.deps.needs_old {
-            for &r in removers.get(k.as_str()).into_iter().flatten() {
+            for &r in removers.get(k).into_iter().flatten() {
                 add(i, r);
             }
         }
@@ -62,7 +63,7 @@ pub(super) fn order(steps: Vec<Step>) -> Vec<Step> {
         }
     }
     let mut queued = vec![false; n];
-    let mut ready: BinaryHeap<Reverse<(u8, usize)>> = BinaryHeap::new();
+    let mut ready: BinaryHeap<Reverse<(Rank, usize)>> = BinaryHeap::new();
     for i in (0..n).filter(|&i| indegree[i] == 0) {
         queued[i] = true;
         ready.push(Reverse((steps[i].deps.rank, i)));

@@ -31,3 +31,27 @@ pub fn add_constraint(table: &QualifiedName, c: &Constraint, new_table: bool) ->
 pub fn drop_constraint(table: &QualifiedName, c: &Constraint) -> String {
     format!("ALTER TABLE {} DROP CONSTRAINT {}", qn(table), ident(c.name()))
 }
+
+/// Drops a constraint known by its name only.
+pub fn drop_constraint_named(table: &QualifiedName, name: &str) -> String {
+    format!("ALTER TABLE {} DROP CONSTRAINT {}", qn(table), ident(name))
+}
+
+pub fn drop_constraint_if_exists(table: &QualifiedName, name: &str) -> String {
+    format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}", qn(table), ident(name))
+}
+
+/// A `NOT VALID` check that a column is not NULL: validated, it lets `SET NOT NULL` skip its
+/// scan.
+pub fn add_not_null_check(table: &QualifiedName, name: &str, column: &str) -> String {
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
+        qn(table),
+        ident(name),
+        ident(column)
+    )
+}
+
+pub fn validate_constraint(table: &QualifiedName, name: &str) -> String {
+    format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", qn(table), ident(name))
+}

@@ -15,10 +15,16 @@ mod types;
 mod view;
 
 pub use comment::comment;
-pub use constraint::{add_constraint, drop_constraint};
+pub use constraint::{
+    add_constraint, add_not_null_check, drop_constraint, drop_constraint_if_exists, drop_constraint_named,
+    validate_constraint,
+};
 pub use function::{create_function, drop_function};
 pub use index::{create_index, drop_index};
-pub use table::{ColumnAlteration, add_column, alter_column, create_table, drop_column, drop_table, set_table_options};
+pub use table::{
+    ColumnAlteration, add_column, alter_column, create_table, drop_column, drop_identity, drop_table, set_not_null,
+    set_table_options,
+};
 pub use trigger::*;
 pub use types::*;
 pub use view::*;

@@ -83,6 +83,20 @@ pub fn drop_column(table: &QualifiedName, c: &Column) -> String {
     format!("ALTER TABLE {} DROP COLUMN {}", qn(table), ident(&c.name))
 }
 
+/// `ALTER COLUMN … DROP IDENTITY`, on its own.
+pub fn drop_identity(table: &QualifiedName, c: &Column) -> String {
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY",
+        qn(table),
+        ident(&c.name)
+    )
+}
+
+/// `ALTER COLUMN … SET NOT NULL`, as [`alter_column`] writes it.
+pub fn set_not_null(table: &QualifiedName, c: &Column) -> String {
+    format!("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", qn(table), ident(&c.name))
+}
+
 /// The statements that alter a column, and what they do (for hazards).
 #[derive(Debug, Default)]
 pub struct ColumnAlteration {

@@ -1,5 +1,7 @@
 //! Schemas, extensions, enums, domains, composite types and sequences.
 
+use std::collections::BTreeMap;
+
 use super::ident::{ident, literal, qn, qualified};
 use crate::diff::LabelPosition;
 use crate::model::*;
@@ -50,6 +52,39 @@ pub fn rename_type(schema: &str, name: &str, new_name: &str) -> String {
     format!("ALTER TYPE {} RENAME TO {}", qualified(schema, name), ident(new_name))
 }
 
+/// The statements that swap an enum for one with other labels: the old type is renamed, the
+/// new one created, every column cast over (defaults dropped and set again), the old dropped.
+pub fn swap_enum(
+    from: &EnumType,
+    to: &EnumType,
+    columns: &[(QualifiedName, Column)],
+    defaults: &BTreeMap<(QualifiedName, String), Option<String>>,
+) -> Vec<String> {
+    let old_name = format!("{}__schemareg_old", from.name);
+    let mut sql = vec![rename_type(&from.schema, &from.name, &old_name), create_enum(to)];
+    let ty = qualified(&to.schema, &to.name);
+    for (table, c) in columns {
+        let t = qn(table);
+        let col = ident(&c.name);
+        if c.default.is_some() {
+            sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"));
+        }
+        let (cast, target) = if c.data_type.ends_with("[]") {
+            ("text[]", format!("{ty}[]"))
+        } else {
+            ("text", ty.clone())
+        };
+        sql.push(format!(
+            "ALTER TABLE {t} ALTER COLUMN {col} TYPE {target} USING {col}::{cast}::{target}"
+        ));
+        if let Some(Some(d)) = defaults.get(&(table.clone(), c.name.clone())) {
+            sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT {d}"));
+        }
+    }
+    sql.push(drop_type(&from.schema, &old_name));
+    sql
+}
+
 pub fn create_domain(d: &Domain) -> String {
     let mut sql = format!("CREATE DOMAIN {} AS {}", qualified(&d.schema, &d.name), d.base_type);
     if let Some(c) = &d.collation {
@@ -65,6 +100,10 @@ pub fn create_domain(d: &Domain) -> String {
         sql.push_str(&format!(" CONSTRAINT {} {}", ident(&c.name), c.definition));
     }
     sql
+}
+
+pub fn drop_domain(d: &Domain) -> String {
+    format!("DROP DOMAIN {}", qualified(&d.schema, &d.name))
 }
 
 /// The `ALTER DOMAIN` statements that take a domain from one definition to another (same base
@@ -144,6 +183,11 @@ pub fn create_sequence(s: &Sequence) -> String {
 
 pub fn drop_sequence(s: &Sequence) -> String {
     format!("DROP SEQUENCE {}", qualified(&s.schema, &s.name))
+}
+
+/// `DROP SEQUENCE IF EXISTS`, as the steps that drop a sequence write it.
+pub fn drop_sequence_if_exists(s: &Sequence) -> String {
+    format!("DROP SEQUENCE IF EXISTS {}", qualified(&s.schema, &s.name))
 }
 
 pub fn alter_sequence_options(s: &Sequence) -> String {

@@ -1,6 +1,19 @@
 //! Comments, and what the rollback of a drop must bring back besides the object.
 
 use super::*;
+use crate::diff::CommentTarget;
+use crate::render;
+
+pub(super) fn set_comment(target: &CommentTarget, from: &Option<String>, to: &Option<String>) -> Step {
+    Builder::new(
+        Rank::COMMENT,
+        format!("comment on {}", describe_target(target)),
+        vec![render::comment(target, to.as_deref())],
+    )
+    .rollback(vec![render::comment(target, from.as_deref())])
+    .lock(Lock::None)
+    .done()
+}
 
 pub(super) fn comment_sql(target: CommentTarget, comment: &Option<String>) -> Option<String> {
     comment.as_ref().map(|c| render::comment(&target, Some(c)))

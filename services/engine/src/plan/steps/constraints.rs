@@ -1,0 +1,100 @@
+//! Steps for table constraints: primary keys, unique, check, exclusion and foreign keys.
+
+use super::*;
+use crate::diff::Constraint;
+use crate::render;
+
+pub(super) fn add_constraint(ctx: &Context, table: &QualifiedName, c: &Constraint, new_table: bool) -> Vec<Step> {
+    let existing = !new_table && ctx.table_exists_before(table);
+    let sql = render::add_constraint(table, c, !existing);
+    let fk = matches!(c, Constraint::ForeignKey(_));
+    let mut b = Builder::new(
+        if fk {
+            Rank::ADD_FOREIGN_KEY
+        } else {
+            Rank::ADD_CONSTRAINT
+        },
+        format!("add constraint {} on {table}", c.name()),
+        sql,
+    )
+    .rollback(vec![render::drop_constraint(table, c)])
+    .needs_new([ObjectKey::rel(table)])
+    .lock(if fk {
+        Lock::ShareRowExclusive
+    } else {
+        Lock::AccessExclusive
+    });
+    match c {
+        Constraint::PrimaryKey(PrimaryKey { columns, .. }) | Constraint::Unique(UniqueConstraint { columns, .. }) => {
+            b = b.provides([ObjectKey::key(table, columns)]);
+            if existing {
+                let what = if matches!(c, Constraint::PrimaryKey(_)) {
+                    "duplicates or NULLs"
+                } else {
+                    "duplicates"
+                };
+                b = b
+                    .hazard(
+                        H::MayFailOnExistingData,
+                        format!("{what} in {table}({}) make it fail", columns.join(", ")),
+                    )
+                    .hazard(
+                        H::AccessExclusiveLock,
+                        format!("{} is locked while the index is built", ctx.sized(table)),
+                    );
+            }
+        }
+        Constraint::Check(_) | Constraint::Exclusion(_) if existing => {
+            b = b.hazard(
+                H::MayFailOnExistingData,
+                format!("rows of {} that break it make it fail", ctx.sized(table)),
+            );
+        }
+        Constraint::ForeignKey(f) => {
+            b = b.needs_new([
+                ObjectKey::rel(&f.references),
+                ObjectKey::key(&f.references, &f.referenced_columns),
+            ]);
+            if existing {
+                b = b.hazard(
+                    H::MayFailOnExistingData,
+                    format!(
+                        "rows of {} without a match in {} make VALIDATE fail",
+                        ctx.sized(table),
+                        f.references
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+    if let Constraint::Check(ch) = c {
+        b = b.needs_new(ctx.refs(&ch.expression, true));
+    }
+    vec![b.done()]
+}
+
+pub(super) fn drop_constraint(table: &QualifiedName, constraint: &Constraint) -> Step {
+    let mut b = Builder::new(
+        if matches!(constraint, Constraint::ForeignKey(_)) {
+            Rank::DROP_FOREIGN_KEY
+        } else {
+            Rank::DROP_CONSTRAINT_OR_INDEX
+        },
+        format!("drop constraint {} on {table}", constraint.name()),
+        vec![render::drop_constraint(table, constraint)],
+    )
+    .rollback(render::add_constraint(table, constraint, false));
+    match constraint {
+        Constraint::PrimaryKey(k) => b = b.removes([ObjectKey::key(table, &k.columns)]),
+        Constraint::Unique(k) => b = b.removes([ObjectKey::key(table, &k.columns)]),
+        Constraint::ForeignKey(f) => {
+            b = b.needs_old([
+                ObjectKey::key(&f.references, &f.referenced_columns),
+                ObjectKey::rel(&f.references),
+            ])
+        }
+        _ => {}
+    }
+    b.done()
+}
