@@ -1,0 +1,21 @@
+//! The registry as a hostile client finds it: each module holds the tests of one hole that was
+//! open (issue 10), each failing before its fix.
+//!
+//! - `secrets`: references to secrets limited to configured places; no secret, and no part of
+//!   an unparsable URL, in any answer, failed plan, audit entry or log line.
+//! - `scopes`: environment-wide settings need an unscoped admin; environment reads are scoped.
+//! - `roles`: roles named in pushed SQL or verified plans do not stay on the scratch server.
+//! - `hazards`: privilege-raising DDL is a hazard that names who will own it.
+//! - `slow_clients`: connections that send half a header are closed; the others are served.
+//! - `problems`: every error is a problem document of its cause, bodies checked after roles.
+//! - `document`: the OpenAPI document resolves, types the snapshot and says every status.
+//! - `plan_race`: plans created at once for one environment leave exactly one live.
+
+mod document;
+mod hazards;
+mod plan_race;
+mod problems;
+mod roles;
+mod scopes;
+mod secrets;
+mod slow_clients;

@@ -1,0 +1,38 @@
+//! The registry's end-to-end tests, in one binary: each module was a test binary of its own
+//! (they all linked the whole stack). Shared: `common` (paths, fixtures, psql, pg_dump),
+//! `http` (the application driven through its router, every answer checked against the
+//! OpenAPI document), `served` (the real binary on a socket).
+
+mod common;
+#[macro_use]
+mod http;
+mod served;
+
+mod api;
+mod applies;
+mod audit;
+mod cli;
+mod cli_diff;
+mod cli_private;
+mod clients;
+mod completeness;
+mod corpus;
+mod documented_errors;
+mod equivalence;
+mod hostile;
+mod idempotency;
+mod killed_apply;
+mod log158;
+mod log158_api;
+mod log158_promotion;
+mod policies;
+mod promotion;
+mod quickstart;
+mod round_trip;
+mod scoped_tokens;
+mod serve;
+mod set_based;
+mod store;
+mod tokens;
+mod unavailable;
+mod verify;
