@@ -16,7 +16,6 @@ mod cli_diff;
 mod cli_private;
 mod clients;
 mod completeness;
-mod corpus;
 mod documented_errors;
 mod equivalence;
 mod hostile;

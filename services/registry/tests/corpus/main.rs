@@ -1,0 +1,218 @@
+//! The plan corpus (`tests/fixtures/corpus/`, one file per object kind), one test per case.
+//!
+//! A case is its name (`## name`), the hazard kinds its forward plan (FROM → TO) and its
+//! backward plan (TO → FROM) must have (`forward hazards: data_loss, table_rewrite`, or
+//! `none`), then FROM's DDL, a `----` line and TO's DDL. For each case, in both directions: the
+//! plan's hazard kinds are the ones declared; the plan is verified in a scratch database (FROM
+//! rebuilt, the plan applied and compared with TO, the rollback applied and compared with
+//! FROM); the same is done with psql applying the scripts as they are printed; every schema has
+//! no false positives (against itself, its `pg_dump --schema-only` re-ingested, its JSON
+//! rebuilt by PostgreSQL); and the reviewed plans are golden files (`snapshots/`).
+//!
+//! `cargo test --test corpus -- enums::` runs the enum cases; `-- --list` lists them.
+
+#[path = "../registry/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use libtest_mimic::{Arguments, Failed, Trial};
+use schemareg_adapters::introspect::introspect;
+use schemareg_adapters::testing::{TestDb, scratch};
+use schemareg_adapters::verify::verify;
+use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
+use schemareg_engine::{Scope, Snapshot, digest};
+
+/// One case of the corpus.
+struct Case {
+    /// The file it is in (`enums`), naming its object kind.
+    kind: String,
+    name: String,
+    forward: BTreeSet<String>,
+    backward: BTreeSet<String>,
+    from: String,
+    to: String,
+}
+
+fn hazards(line: &str, direction: &str, case: &str) -> BTreeSet<String> {
+    let list = line
+        .strip_prefix(&format!("{direction} hazards:"))
+        .unwrap_or_else(|| panic!("{case}: the line after its name must be `{direction} hazards: …`, not {line:?}"))
+        .trim();
+    if list == "none" {
+        return BTreeSet::new();
+    }
+    list.split(',').map(|k| k.trim().to_string()).collect()
+}
+
+/// Every case of every file, in file and then case order.
+fn cases() -> Vec<Case> {
+    let dir = repo().join("tests/fixtures/corpus");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for file in files {
+        let kind = file.file_stem().unwrap().to_string_lossy().to_string();
+        let text = read(&file);
+        for block in text.split("\n## ").skip(1) {
+            let (name, body) = block.split_once('\n').unwrap();
+            let name = name.trim().to_string();
+            let (forward, body) = body.split_once('\n').unwrap();
+            let (backward, body) = body.split_once('\n').unwrap();
+            let (from, to) = body
+                .split_once("\n----\n")
+                .unwrap_or_else(|| panic!("{kind}/{name}: no ---- line"));
+            out.push(Case {
+                forward: hazards(forward, "forward", &name),
+                backward: hazards(backward, "backward", &name),
+                kind: kind.clone(),
+                name,
+                from: from.to_string(),
+                to: to.to_string(),
+            });
+        }
+    }
+    out
+}
+
+async fn live(db: &TestDb) -> Snapshot {
+    Scope::default().apply(introspect(&db.client().await).await.unwrap().0)
+}
+
+fn psql_run(db: &TestDb, script: &str) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.sql");
+    std::fs::write(&path, script).unwrap();
+    let out = std::process::Command::new(schemareg_adapters::scratch::find_bindir().unwrap().join("psql"))
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
+        .arg(&path)
+        .arg(db.url())
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).to_string())
+    }
+}
+
+/// FROM built with psql from its snapshot, the plan and its rollback applied with psql, and
+/// the no-false-positive checks on the way.
+async fn with_psql(a: &Snapshot, b: &Snapshot) -> Result<(), String> {
+    let db = TestDb::new().await;
+    let options = ScriptOptions::default();
+    let build = plan(&live(&db).await, a, &PlanOptions::default());
+    psql_run(&db, &render_script(&build, &options)).map_err(|e| format!("building FROM: {e}"))?;
+    if digest(&live(&db).await) != digest(a) {
+        return Err("FROM built from its snapshot differs from FROM".into());
+    }
+    let dumped = ingested(&pg_dump(&db), "pg_dump").await;
+    if digest(&dumped) != digest(a) {
+        return Err("pg_dump --schema-only re-ingested differs (a false positive)".into());
+    }
+    let rebuilt = schemareg_adapters::verify::rebuild(&scratch().await, &Scope::default(), a)
+        .await
+        .map_err(|e| e.to_string())?;
+    if digest(&rebuilt) != digest(a) {
+        return Err("the JSON rebuilt by PostgreSQL differs (a false positive)".into());
+    }
+    let p = plan(a, b, &PlanOptions::default());
+    psql_run(&db, &render_script(&p, &options)).map_err(|e| format!("the plan with psql: {e}"))?;
+    let left = plan(&live(&db).await, b, &PlanOptions::default());
+    if !left.is_empty() {
+        return Err(format!(
+            "after the plan with psql: {:?}",
+            left.steps.iter().map(|s| &s.description).collect::<Vec<_>>()
+        ));
+    }
+    psql_run(&db, &render_rollback_script(&p, &options)).map_err(|e| format!("the rollback with psql: {e}"))?;
+    let back = plan(&live(&db).await, a, &PlanOptions::default());
+    if !back.is_empty() {
+        return Err(format!(
+            "after the rollback with psql: {:?}",
+            back.steps.iter().map(|s| &s.description).collect::<Vec<_>>()
+        ));
+    }
+    Ok(())
+}
+
+/// Runs one case; its problems, and the golden text of its two plans.
+async fn run(c: &Case) -> (Vec<String>, String) {
+    let server = scratch().await;
+    let from = ingested(&c.from, &format!("{} (from)", c.name)).await;
+    let to = ingested(&c.to, &format!("{} (to)", c.name)).await;
+    let mut problems = Vec::new();
+    if digest(&from) == digest(&to) {
+        problems.push("FROM and TO are the same schema".to_string());
+    }
+    let mut golden = String::new();
+    for (direction, a, b, declared) in [
+        ("forward", &from, &to, &c.forward),
+        ("backward", &to, &from, &c.backward),
+    ] {
+        let p = plan(a, b, &PlanOptions::default());
+        if p.is_empty() {
+            problems.push(format!("{direction}: empty plan"));
+            continue;
+        }
+        let found: BTreeSet<String> = p.hazard_kinds().iter().map(|k| k.as_str().to_string()).collect();
+        if &found != declared {
+            problems.push(format!(
+                "{direction}: the plan's hazards are [{}], the case declares [{}]",
+                found.into_iter().collect::<Vec<_>>().join(", "),
+                declared.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        // No false positives: each side against itself.
+        if !plan(a, a, &PlanOptions::default()).is_empty() {
+            problems.push(format!("{direction}: FROM differs from itself"));
+        }
+        let script = render_script(&p, &ScriptOptions::default());
+        golden.push_str(&format!(
+            "==== {direction} ====\n{}\n",
+            script.split("\n\n").skip(1).collect::<Vec<_>>().join("\n\n")
+        ));
+        match verify(&server, &Scope::default(), a, b, &p).await {
+            Ok(v) if v.passed() => {}
+            Ok(v) => problems.push(format!("{direction}: {}\n{script}", v.summary())),
+            Err(e) => problems.push(format!("{direction}: {e}")),
+        }
+        if let Err(e) = with_psql(a, b).await {
+            problems.push(format!("{direction} (psql): {e}\n{script}"));
+        }
+    }
+    (problems, golden)
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // The cases wait on PostgreSQL more than on the CPU.
+    args.test_threads.get_or_insert(4);
+    let cases = cases();
+    assert!(cases.len() >= 100, "{} cases", cases.len());
+    let trials = cases
+        .into_iter()
+        .map(|c| {
+            Trial::test(format!("{}::{}", c.kind, c.name), move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let (problems, golden) = runtime.block_on(run(&c));
+                if !problems.is_empty() {
+                    return Err(Failed::from(problems.join("\n")));
+                }
+                insta::assert_snapshot!(format!("corpus_{}", c.name), golden);
+                Ok(())
+            })
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
+}
