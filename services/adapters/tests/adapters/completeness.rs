@@ -1,8 +1,8 @@
 //! Completeness: every object of the fixtures is in the snapshot, counted against the catalog
 //! with queries of this test's own.
 
-use crate::common::*;
 use schemareg_adapters::introspect::introspect;
+use schemareg_adapters::testing::fixtures::*;
 use schemareg_engine::ObjectCounts;
 
 const USER: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";

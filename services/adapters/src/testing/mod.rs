@@ -3,6 +3,8 @@
 //! The server is `$DATABASE_URL` (set by `make test`, which finds or starts one), else
 //! `postgres://postgres@127.0.0.1:5432/postgres`.
 
+pub mod fixtures;
+
 use tokio_postgres::Client;
 
 use crate::pg::Target;

@@ -11,14 +11,11 @@
 //!
 //! `cargo test --test corpus -- enums::` runs the enum cases; `-- --list` lists them.
 
-#[path = "../registry/common/mod.rs"]
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::*;
 use libtest_mimic::{Arguments, Failed, Trial};
 use schemareg_adapters::introspect::introspect;
+use schemareg_adapters::testing::fixtures::*;
 use schemareg_adapters::testing::{TestDb, scratch};
 use schemareg_adapters::verify::verify;
 use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};

@@ -1,7 +1,7 @@
 //! Round trip: for each schema, the snapshot of the live database, of its `pg_dump` output
 //! ingested as SQL, of the source DDL ingested, and re-read from its own JSON share one digest.
 
-use crate::common::*;
+use schemareg_adapters::testing::fixtures::*;
 use schemareg_engine::digest;
 
 async fn round_trip(name: &str, sql: &str) {

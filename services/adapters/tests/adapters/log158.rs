@@ -3,9 +3,9 @@
 //! preset; the plan applied with psql; compared again; rows and instants checked; change
 //! detection afterwards; the rollback.
 
-use crate::common::*;
 use schemareg_adapters::introspect::introspect;
 use schemareg_adapters::testing::TestDb;
+use schemareg_adapters::testing::fixtures::*;
 use schemareg_engine::plan::{
     HazardKind, Plan, PlanOptions, ScriptOptions, plan, render_rollback_script, render_script,
 };

@@ -1,7 +1,7 @@
 //! Verification in a scratch database: FROM rebuilt from its snapshot, the plan applied (it
 //! must give TO), the rollback applied (it must give FROM back).
 
-use crate::common::*;
+use schemareg_adapters::testing::fixtures::*;
 use schemareg_adapters::testing::scratch;
 use schemareg_adapters::verify::verify;
 use schemareg_engine::plan::{PlanOptions, plan};

@@ -2,8 +2,8 @@
 //! the same digest, and pairs that really differ give different digests
 //! (`tests/fixtures/equivalence.txt`).
 
-use crate::common::*;
 use futures_util::{StreamExt, stream};
+use schemareg_adapters::testing::fixtures::*;
 use schemareg_engine::digest;
 
 #[derive(Debug)]
