@@ -1,0 +1,65 @@
+//! Reads `columns.sql`: the columns of every relation read by `relations.sql`, in physical
+//! order. A table's columns carry NOT NULL, default, generation expression, collation and, for
+//! an identity column, its generation and its sequence's options; views and materialized
+//! views get name, type and comment; composite types get attributes.
+
+use schemareg_engine::{Column, CompositeAttribute, Identity, IdentityGeneration, ViewColumn};
+use tokio_postgres::Row;
+
+use super::{Builder, IntrospectError, Relation, get, sequence_options};
+
+/// The query this builder reads.
+pub(super) const QUERY: &str = "columns";
+
+pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+    let q = QUERY;
+    for r in rows {
+        let Some(i) = b.find(&r, q)? else { continue };
+        let name: String = get(&r, q, "name")?;
+        let data_type: String = get(&r, q, "type")?;
+        let comment: Option<String> = get(&r, q, "comment")?;
+        let collation: Option<String> = get(&r, q, "collation")?;
+        match &mut b.relations[i] {
+            Relation::Table(t) => {
+                let identity: String = get(&r, q, "identity")?;
+                let identity = match identity.as_str() {
+                    "" => None,
+                    code => Some(Identity {
+                        generation: if code == "a" {
+                            IdentityGeneration::Always
+                        } else {
+                            IdentityGeneration::ByDefault
+                        },
+                        sequence: sequence_options(&r, q, "seq_type")?,
+                    }),
+                };
+                t.columns.push(Column {
+                    name,
+                    data_type,
+                    not_null: get(&r, q, "not_null")?,
+                    default: get(&r, q, "default")?,
+                    identity,
+                    generated: get(&r, q, "generated")?,
+                    collation,
+                    comment,
+                });
+            }
+            Relation::View(v) => v.columns.push(ViewColumn {
+                name,
+                data_type,
+                comment,
+            }),
+            Relation::Materialized(m) => m.columns.push(ViewColumn {
+                name,
+                data_type,
+                comment,
+            }),
+            Relation::Composite(c) => c.attributes.push(CompositeAttribute {
+                name,
+                data_type,
+                collation,
+            }),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Reads `extensions.sql`: the installed extensions and the schema holding their objects.
+
+use schemareg_engine::Extension;
+use tokio_postgres::Row;
+
+use super::{Builder, IntrospectError, get};
+
+/// The query this builder reads.
+pub(super) const QUERY: &str = "extensions";
+
+pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+    let q = QUERY;
+    for r in rows {
+        b.snapshot.extensions.push(Extension {
+            name: get(&r, q, "name")?,
+            schema: get(&r, q, "schema")?,
+        });
+    }
+    Ok(())
+}

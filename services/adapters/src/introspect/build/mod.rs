@@ -1,0 +1,145 @@
+//! Catalog rows turned into the snapshot model.
+//!
+//! One builder per catalog query (the files beside this one), each reading the rows of its
+//! query and adding what they describe to a [`Builder`]: the snapshot being built and the
+//! relations found so far by (schema, name), for the queries that hang things off them.
+//! [`snapshot`] calls the builders in the order their data depends on.
+
+mod columns;
+mod constraints;
+mod domains;
+mod enums;
+mod extensions;
+mod functions;
+mod indexes;
+mod policies;
+mod relations;
+mod schemas;
+mod sequences;
+mod triggers;
+
+use std::collections::HashMap;
+
+use schemareg_engine::canonical::normalize;
+use schemareg_engine::{CompositeType, MaterializedView, SequenceOptions, Snapshot, Table, View};
+use tokio_postgres::Row;
+use tokio_postgres::types::FromSql;
+
+use super::{CatalogRows, IntrospectError};
+
+type Key = (String, String);
+
+fn get<'a, T: FromSql<'a>>(row: &'a Row, query: &'static str, col: &str) -> Result<T, IntrospectError> {
+    row.try_get(col).map_err(|e| IntrospectError::Decode {
+        query,
+        message: format!("{col}: {e}"),
+    })
+}
+
+fn decode<T>(query: &'static str, what: &str, v: Option<T>) -> Result<T, IntrospectError> {
+    v.ok_or_else(|| IntrospectError::Decode {
+        query,
+        message: format!("unknown {what}"),
+    })
+}
+
+fn sequence_options(row: &Row, q: &'static str, type_col: &str) -> Result<SequenceOptions, IntrospectError> {
+    Ok(SequenceOptions {
+        data_type: get(row, q, type_col)?,
+        start: get(row, q, "seqstart")?,
+        increment: get(row, q, "seqincrement")?,
+        min_value: get(row, q, "seqmin")?,
+        max_value: get(row, q, "seqmax")?,
+        cache: get(row, q, "seqcache")?,
+        cycle: get(row, q, "seqcycle")?,
+    })
+}
+
+enum Relation {
+    Table(Box<Table>),
+    View(View),
+    Materialized(MaterializedView),
+    Composite(CompositeType),
+}
+
+/// The snapshot being built, and the relations (tables, views, materialized views, composite
+/// types) that everything read after them hangs off, found by (schema, name). Relations go
+/// into the snapshot when every query has been read.
+#[derive(Default)]
+struct Builder {
+    snapshot: Snapshot,
+    relations: Vec<Relation>,
+    index: HashMap<Key, usize>,
+}
+
+impl Builder {
+    /// The relation a row's `schema` and `relation` columns name, if it was read.
+    fn find(&self, r: &Row, q: &'static str) -> Result<Option<usize>, IntrospectError> {
+        let key: Key = (get(r, q, "schema")?, get(r, q, "relation")?);
+        Ok(self.index.get(&key).copied())
+    }
+}
+
+pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectError> {
+    let mut b = Builder::default();
+
+    schemas::add(&mut b, rows.take(schemas::QUERY))?;
+    extensions::add(&mut b, rows.take(extensions::QUERY))?;
+    enums::add(&mut b, rows.take(enums::QUERY))?;
+    domains::add(&mut b, rows.take(domains::QUERY))?;
+
+    // Relations, then everything that hangs off them, found by (schema, name).
+    relations::add(&mut b, rows.take(relations::QUERY))?;
+    columns::add(&mut b, rows.take(columns::QUERY))?;
+    sequences::add(&mut b, rows.take(sequences::QUERY))?;
+    constraints::add(&mut b, rows.take(constraints::QUERY))?;
+    indexes::add(&mut b, rows.take(indexes::KEYS_QUERY), rows.take(indexes::QUERY))?;
+    functions::add(&mut b, rows.take(functions::QUERY))?;
+    triggers::add(&mut b, rows.take(triggers::QUERY))?;
+    policies::add(&mut b, rows.take(policies::QUERY))?;
+
+    let Builder {
+        snapshot: mut s,
+        relations,
+        ..
+    } = b;
+    for rel in relations {
+        match rel {
+            Relation::Table(t) => s.tables.push(*t),
+            Relation::View(v) => s.views.push(v),
+            Relation::Materialized(m) => s.materialized_views.push(m),
+            Relation::Composite(c) => s.composite_types.push(c),
+        }
+    }
+    normalize(&mut s);
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every catalog query is read by one builder, under the name it runs with.
+    #[test]
+    fn every_query_has_a_builder() {
+        let mut read = vec![
+            schemas::QUERY,
+            extensions::QUERY,
+            enums::QUERY,
+            domains::QUERY,
+            relations::QUERY,
+            columns::QUERY,
+            sequences::QUERY,
+            constraints::QUERY,
+            indexes::KEYS_QUERY,
+            indexes::QUERY,
+            functions::QUERY,
+            triggers::QUERY,
+            policies::QUERY,
+        ];
+        let mut run: Vec<&str> = crate::introspect::QUERIES.iter().map(|(name, _)| *name).collect();
+        read.sort();
+        run.sort();
+        assert_eq!(read, run);
+    }
+}

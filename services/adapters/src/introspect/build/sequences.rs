@@ -1,0 +1,37 @@
+//! Reads `sequences.sql`: sequences (extension members excluded) with their options, their
+//! comment and the column owning them. An identity column's sequence is skipped: it is part of
+//! the column (see `columns.rs`).
+
+use schemareg_engine::{ColumnRef, Sequence};
+use tokio_postgres::Row;
+
+use super::{Builder, IntrospectError, get, sequence_options};
+
+/// The query this builder reads.
+pub(super) const QUERY: &str = "sequences";
+
+pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+    let q = QUERY;
+    for r in rows {
+        let deptype: Option<String> = get(&r, q, "deptype")?;
+        if deptype.as_deref() == Some("i") {
+            continue; // an identity column's sequence: part of the column
+        }
+        let owned_by = match deptype {
+            Some(_) => Some(ColumnRef {
+                schema: get(&r, q, "owner_schema")?,
+                table: get(&r, q, "owner_table")?,
+                column: get(&r, q, "owner_column")?,
+            }),
+            None => None,
+        };
+        b.snapshot.sequences.push(Sequence {
+            schema: get(&r, q, "schema")?,
+            name: get(&r, q, "name")?,
+            options: sequence_options(&r, q, "data_type")?,
+            owned_by,
+            comment: get(&r, q, "comment")?,
+        });
+    }
+    Ok(())
+}
