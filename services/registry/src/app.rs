@@ -97,6 +97,11 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             crate::http::middleware::problems::problems_everywhere,
         ))
+        // Large bodies (snapshots, plans, lists) go out gzip or brotli when the client asks.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .compress_when(tower_http::compression::predicate::SizeAbove::new(1024)),
+        )
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req
                 .headers()

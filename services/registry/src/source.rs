@@ -68,7 +68,7 @@ impl Source {
 pub struct ScratchProvider {
     url: Option<String>,
     prefix: String,
-    server: Option<ScratchServer>,
+    server: tokio::sync::OnceCell<ScratchServer>,
 }
 
 impl ScratchProvider {
@@ -76,25 +76,28 @@ impl ScratchProvider {
         Self {
             url,
             prefix,
-            server: None,
+            server: tokio::sync::OnceCell::new(),
         }
     }
 
-    pub async fn get(&mut self) -> Result<&ScratchServer, ScratchError> {
-        if self.server.is_none() {
-            let server = match &self.url {
-                Some(url) => ScratchServer::connect(url).await?,
-                None => {
-                    eprintln!(
-                        "schemareg: no scratch server given (--scratch-url or SCHEMAREG_SCRATCH_URL); \
-                         starting a private PostgreSQL cluster for this run"
-                    );
-                    ScratchServer::private().await?
-                }
-            };
-            self.server = Some(server.with_prefix(&self.prefix)?);
-        }
-        Ok(self.server.as_ref().expect("set above"))
+    /// The scratch server, made the first time one is asked for (also when two sources ask
+    /// at once).
+    pub async fn get(&self) -> Result<&ScratchServer, ScratchError> {
+        self.server
+            .get_or_try_init(|| async {
+                let server = match &self.url {
+                    Some(url) => ScratchServer::connect(url).await?,
+                    None => {
+                        eprintln!(
+                            "schemareg: no scratch server given (--scratch-url or SCHEMAREG_SCRATCH_URL); \
+                             starting a private PostgreSQL cluster for this run"
+                        );
+                        ScratchServer::private().await?
+                    }
+                };
+                server.with_prefix(&self.prefix)
+            })
+            .await
     }
 }
 
@@ -106,7 +109,7 @@ fn read(path: &Path) -> Result<Vec<u8>, SourceError> {
 }
 
 /// Reads a source into its scoped snapshot.
-pub async fn load(source: &Source, scope: &Scope, scratch: &mut ScratchProvider) -> Result<Snapshot, SourceError> {
+pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> Result<Snapshot, SourceError> {
     let snapshot = match source {
         Source::Database(url) => {
             let client = Target::parse(url)?.connect().await?;

@@ -18,6 +18,8 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     pub secrets: Arc<SecretBox>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Versions read so far (they never change).
+    pub versions: Arc<crate::registry::versions::VersionCache>,
 }
 
 /// Why the state could not be built.
@@ -44,6 +46,7 @@ impl AppState {
             auth: Arc::new(Authenticator::from_config(&config)?),
             secrets: Arc::new(SecretBox::from_config(&config)?),
             metrics: Arc::default(),
+            versions: Arc::default(),
             config: Arc::new(config),
             scratch: Arc::new(scratch),
             store,

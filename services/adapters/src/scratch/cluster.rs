@@ -91,49 +91,30 @@ impl PrivateCluster {
                 String::from_utf8_lossy(&out.stderr).trim()
             )));
         }
-        let port = free_port()?;
-        let log = std::fs::File::create(dir.path().join("server.log"))
-            .map_err(|e| ScratchError::Cluster(format!("cannot create the server log: {e}")))?;
-        if let Some((uid, gid)) = owner {
-            let _ = std::os::unix::fs::chown(dir.path().join("server.log"), Some(uid.as_raw()), Some(gid.as_raw()));
+        // The port is free when chosen, but another process may take it before postgres
+        // binds it: then postgres exits at start, and another port is tried.
+        let mut dir = Some(dir);
+        for attempt in 1.. {
+            let port = free_port()?;
+            let here = dir.as_ref().expect("kept between attempts").path().to_path_buf();
+            let child = spawn_postgres(&bindir, &data, &here, port, owner)?;
+            let mut cluster = Self {
+                dir: dir.take(),
+                child: Some(child),
+                port,
+            };
+            match cluster.wait_ready() {
+                Ok(()) => return Ok(cluster),
+                Err(_) if attempt < 4 && cluster.log_tail().contains("could not bind") => {
+                    if let Some(mut child) = cluster.child.take() {
+                        let _ = child.wait();
+                    }
+                    dir = cluster.dir.take();
+                }
+                Err(e) => return Err(e),
+            }
         }
-        let mut postgres = Command::new(bindir.join("postgres"));
-        postgres
-            .arg("-D")
-            .arg(&data)
-            .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
-            .arg("-c")
-            .arg(format!("unix_socket_directories={}", dir.path().display()))
-            .args([
-                "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
-            ])
-            .args(["-c", "max_connections=200"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log);
-        as_owner(&mut postgres, owner);
-        // SAFETY: prctl is async-signal-safe; it only sets this child's parent-death signal.
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            postgres.pre_exec(|| {
-                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGINT).map_err(std::io::Error::from)
-            });
-        }
-        let child = postgres
-            .spawn()
-            .map_err(|e| ScratchError::Cluster(format!("cannot start postgres: {e}")))?;
-        let mut cluster = Self {
-            dir: Some(dir),
-            child: Some(child),
-            port,
-        };
-        cluster.wait_ready()?;
-        Ok(cluster)
+        unreachable!("the attempts end with a return")
     }
 
     /// `postgres://postgres@127.0.0.1:PORT/postgres`.
@@ -241,4 +222,49 @@ fn free_port() -> Result<u16, ScratchError> {
         .local_addr()
         .map_err(|e| ScratchError::Cluster(e.to_string()))?
         .port())
+}
+
+/// Starts postgres on a cluster's data directory, logging to `server.log` in `dir`.
+fn spawn_postgres(
+    bindir: &Path,
+    data: &Path,
+    dir: &Path,
+    port: u16,
+    owner: Option<(nix::unistd::Uid, nix::unistd::Gid)>,
+) -> Result<std::process::Child, ScratchError> {
+    let log = std::fs::File::create(dir.join("server.log"))
+        .map_err(|e| ScratchError::Cluster(format!("cannot create the server log: {e}")))?;
+    if let Some((uid, gid)) = owner {
+        let _ = std::os::unix::fs::chown(dir.join("server.log"), Some(uid.as_raw()), Some(gid.as_raw()));
+    }
+    let mut postgres = Command::new(bindir.join("postgres"));
+    postgres
+        .arg("-D")
+        .arg(data)
+        .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
+        .arg("-c")
+        .arg(format!("unix_socket_directories={}", dir.display()))
+        .args([
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+        ])
+        .args(["-c", "max_connections=200"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log);
+    as_owner(&mut postgres, owner);
+    // SAFETY: prctl is async-signal-safe; it only sets this child's parent-death signal.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        postgres.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGINT).map_err(std::io::Error::from)
+        });
+    }
+    postgres
+        .spawn()
+        .map_err(|e| ScratchError::Cluster(format!("cannot start postgres: {e}")))
 }

@@ -57,12 +57,17 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
     let from_source = Source::parse(&args.from)?;
     let to_source = Source::parse(&args.to)?;
     let scope = args.scope.scope()?;
-    let mut scratch = ScratchProvider::new(args.scope.scratch_url.clone(), args.scope.scratch_prefix.clone());
-    let from = load(&from_source, &scope, &mut scratch).await?;
-    let to = load(&to_source, &scope, &mut scratch).await?;
+    let scratch = ScratchProvider::new(args.scope.scratch_url.clone(), args.scope.scratch_prefix.clone());
+    // Both sides (and FROM's table sizes) are read at once: on two servers, or on two
+    // connections of one, the catalog queries run side by side.
+    let (from, to, sizes) = tokio::try_join!(
+        load(&from_source, &scope, &scratch),
+        load(&to_source, &scope, &scratch),
+        sizes(&from_source),
+    )?;
     let options = PlanOptions {
         concurrently: args.concurrently,
-        sizes: sizes(&from_source).await?,
+        sizes,
         ..PlanOptions::default()
     };
     let plan = plan(&from, &to, &options);

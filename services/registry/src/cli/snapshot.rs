@@ -23,8 +23,8 @@ pub struct SnapshotArgs {
 pub async fn run(args: SnapshotArgs) -> Result<i32, anyhow::Error> {
     let source = Source::parse(&args.source)?;
     let scope = args.scope.scope()?;
-    let mut scratch = ScratchProvider::new(args.scope.scratch_url.clone(), args.scope.scratch_prefix.clone());
-    let snapshot = load(&source, &scope, &mut scratch).await?;
+    let scratch = ScratchProvider::new(args.scope.scratch_url.clone(), args.scope.scratch_prefix.clone());
+    let snapshot = load(&source, &scope, &scratch).await?;
     let mut out = std::io::stdout().lock();
     if args.digest {
         writeln!(out, "{}", schemareg_engine::digest(&snapshot))?;

@@ -26,7 +26,7 @@ pub async fn check(state: &AppState, service: &Service, binding: &Binding, versi
     let live = super::live::read(state, service, binding).await?;
     let wanted = live
         .scope
-        .apply(super::snapshot_of(&state.store, &service.name, version).await?);
+        .apply(super::snapshot_of(state, &service.name, version).await?);
     let changes = schemareg_engine::diff::diff(&live.snapshot, &wanted);
     let outcome = DriftState::of(changes.len());
     record(state, binding, version, outcome, &live.read_at, &live.fingerprint).await?;

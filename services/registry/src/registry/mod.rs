@@ -15,11 +15,13 @@ pub mod planning;
 pub mod promotion;
 pub mod push;
 pub mod reporting;
+pub mod versions;
 
-use schemareg_adapters::store::{ScopeSpec, Service, Store, VersionRef};
+use schemareg_adapters::store::{ScopeSpec, Service, VersionRef};
 use schemareg_engine::{Scope, Snapshot};
 
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The scope that applies: the binding's when it names one, else the service's.
 pub fn scope_of(service: &Service, binding: Option<&ScopeSpec>) -> Result<Scope, ApiError> {
@@ -31,10 +33,19 @@ pub fn scope_of(service: &Service, binding: Option<&ScopeSpec>) -> Result<Scope,
 }
 
 /// A version's snapshot.
-pub async fn snapshot_of(store: &Store, service: &str, number: i64) -> Result<Snapshot, ApiError> {
-    let text = store.snapshot(service, number).await?;
-    schemareg_engine::from_json(text.as_bytes())
-        .map_err(|e| ApiError::Internal(format!("stored snapshot of {service} version {number}: {e}")))
+pub async fn snapshot_of(state: &AppState, service: &str, number: i64) -> Result<Snapshot, ApiError> {
+    let kept = versions::find(&state.store, &state.versions, service, &VersionRef::Number(number)).await?;
+    parsed(&kept)
+}
+
+/// The snapshot of a version as kept.
+pub fn parsed(kept: &versions::Kept) -> Result<Snapshot, ApiError> {
+    schemareg_engine::from_json(&kept.snapshot).map_err(|e| {
+        ApiError::Internal(format!(
+            "stored snapshot of {} version {}: {e}",
+            kept.version.service, kept.version.number
+        ))
+    })
 }
 
 /// Reads a version reference from a path segment: a number, `latest` or `sha256:…`.

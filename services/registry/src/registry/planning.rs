@@ -152,7 +152,7 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
         applier,
         ..
     } = super::live::read(state, &r.service, &r.binding).await?;
-    let to = scope.apply(super::snapshot_of(&state.store, &r.service.name, r.version.number).await?);
+    let to = scope.apply(super::snapshot_of(state, &r.service.name, r.version.number).await?);
     let options = PlanOptions {
         concurrently: r.concurrently,
         sizes,

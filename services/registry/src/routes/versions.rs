@@ -1,6 +1,7 @@
 //! `/v1/services/{service}/versions`: immutable, numbered, content-addressed snapshots.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -18,7 +19,8 @@ use crate::error::{ApiError, FieldError, Invalid};
 use crate::http::extract::LazyBody;
 use crate::http::problem::responses as r;
 use crate::registry::push::{Body, Provenance, push};
-use crate::registry::{snapshot_of, version_ref};
+use crate::registry::versions::{self, Kept};
+use crate::registry::{parsed, version_ref};
 use crate::state::AppState;
 
 /// A version.
@@ -190,42 +192,83 @@ pub async fn list_versions(
     }))
 }
 
-async fn find(state: &AppState, who: &Principal, service: &str, version: &str) -> Result<Version, ApiError> {
+async fn find(state: &AppState, who: &Principal, service: &str, version: &str) -> Result<Arc<Kept>, ApiError> {
     who.require_scope(Some(service), None)?;
     let at = version_ref(version)?;
-    state.store.existing_service(service).await?;
-    Ok(state.store.existing_version(service, &at).await?)
+    versions::find(&state.store, &state.versions, service, &at).await
+}
+
+/// The answer to a read of an immutable representation: 304 when the client holds it
+/// (`If-None-Match`), else `body` with its strong `ETag`; cacheable for good when the path
+/// names the version by number or digest, revalidated each time for `latest`.
+fn immutable(headers: &HeaderMap, asked: &str, etag: String, body: impl IntoResponse) -> Response {
+    let cache = if asked == "latest" {
+        "private, no-cache"
+    } else {
+        "private, max-age=31536000, immutable"
+    };
+    let held = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+        });
+    let meta = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, cache.to_string()),
+        (header::VARY, "Accept, Authorization".to_string()),
+    ];
+    if held {
+        (StatusCode::NOT_MODIFIED, meta).into_response()
+    } else {
+        (meta, body).into_response()
+    }
 }
 
 /// Reads a version by number, `latest`, or digest.
 #[utoipa::path(get, path = "/v1/services/{service}/versions/{version}", tag = "versions", operation_id = "getVersion",
     summary = "Read a version", security(("bearer" = [])),
     params(("service" = String, Path, description = "The service's name"),
-        ("version" = String, Path, description = "A number, `latest`, or `sha256:<digest>`", example = "latest")),
+        ("version" = String, Path, description = "A number, `latest`, or `sha256:<digest>`", example = "latest"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of the version held: 304 when it is this one")),
     responses(
-        (status = 200, description = "The version", body = VersionView),
+        (status = 200, description = "The version", body = VersionView,
+            headers(("ETag" = String, description = "The version's digest, quoted"))),
+        (status = 304, description = "Not modified: the version is the one whose ETag was given"),
         r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,
     ))]
 pub async fn get_version(
     State(state): State<AppState>,
     who: Principal,
     Path((service, version)): Path<(String, String)>,
-) -> Result<Json<VersionView>, ApiError> {
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     who.require_read()?;
-    Ok(Json(find(&state, &who, &service, &version).await?.into()))
+    let kept = find(&state, &who, &service, &version).await?;
+    let etag = format!("\"{}\"", kept.version.digest);
+    Ok(immutable(
+        &headers,
+        &version,
+        etag,
+        Json(VersionView::from(kept.version.clone())),
+    ))
 }
 
 /// A version's snapshot JSON, or its DDL with `Accept: application/sql`.
 #[utoipa::path(get, path = "/v1/services/{service}/versions/{version}/snapshot", tag = "versions",
     operation_id = "getVersionSnapshot", summary = "Read a version's snapshot or DDL", security(("bearer" = [])),
     params(("service" = String, Path, description = "The service's name"),
-        ("version" = String, Path, description = "A number, `latest`, or `sha256:<digest>`", example = "1")),
+        ("version" = String, Path, description = "A number, `latest`, or `sha256:<digest>`", example = "1"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of the representation held: 304 when it is this one")),
     responses(
         (status = 200, description = "The snapshot (application/json) or the DDL that creates it (application/sql)",
             content(
                 (schemareg_engine::Snapshot = "application/json", example = json!({"format": 1, "schemas": [{"name": "public"}]})),
                 (String = "application/sql", example = "CREATE TABLE \"public\".\"users\" (\"id\" bigint NOT NULL);"),
-            )),
+            ),
+            headers(("ETag" = String, description = "The version's digest, quoted (with `-sql` for the DDL)"))),
+        (status = 304, description = "Not modified: the representation is the one whose ETag was given"),
         r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Unavailable,
     ))]
 pub async fn get_snapshot(
@@ -235,14 +278,21 @@ pub async fn get_snapshot(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
-    let v = find(&state, &who, &service, &version).await?;
+    let kept = find(&state, &who, &service, &version).await?;
+    let digest = &kept.version.digest;
     if wants_sql(&headers) {
-        let snapshot = snapshot_of(&state.store, &service, v.number).await?;
+        let etag = format!("\"{digest}-sql\"");
+        let snapshot = parsed(&kept)?;
         let ddl = plan(&Default::default(), &snapshot, &PlanOptions::default());
-        return Ok(sql_response(render_script(&ddl, &ScriptOptions::default())));
+        return Ok(immutable(
+            &headers,
+            &version,
+            etag,
+            sql_response(render_script(&ddl, &ScriptOptions::default())),
+        ));
     }
-    let text = state.store.snapshot(&service, v.number).await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
+    let json = ([(header::CONTENT_TYPE, "application/json")], kept.snapshot.clone());
+    Ok(immutable(&headers, &version, format!("\"{digest}\""), json))
 }
 
 /// The plan that takes one version to another, as JSON or (`Accept: application/sql`) SQL.
@@ -266,10 +316,8 @@ pub async fn diff_versions(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
-    let from = find(&state, &who, &service, &from).await?;
-    let to = find(&state, &who, &service, &to).await?;
-    let from = snapshot_of(&state.store, &service, from.number).await?;
-    let to = snapshot_of(&state.store, &service, to.number).await?;
+    let from = parsed(&*find(&state, &who, &service, &from).await?)?;
+    let to = parsed(&*find(&state, &who, &service, &to).await?)?;
     let computed = plan(&from, &to, &PlanOptions::default());
     if wants_sql(&headers) {
         return Ok(sql_response(render_script(&computed, &ScriptOptions::default())));

@@ -24,6 +24,7 @@ mod log158_promotion;
 mod policies;
 mod promotion;
 mod quickstart;
+mod reads;
 mod scoped_tokens;
 mod serve;
 mod tokens;

@@ -161,6 +161,9 @@ async fn the_committed_openapi_document_is_fresh_and_complete() {
             }
             let mut examples = 0;
             for (code, response) in op["responses"].as_object().unwrap() {
+                if code == "304" {
+                    continue; // Not Modified has no body.
+                }
                 let content = response["content"].as_object();
                 assert!(content.is_some(), "{method} {path} {code} has no typed body");
                 for (media, c) in content.unwrap() {
