@@ -20,10 +20,11 @@ openapi: build
 test:
 	$(WITH_PG) $(CARGO) test --workspace --no-fail-fast
 
-## bench: introspection, diff + plan (1,000 and 10,000 tables), and HTTP requests/s and p99
+## bench: introspection, live diff next to migra, diff + plan (1,000 and 10,000 tables), and HTTP requests/s and p99
 bench:
 	$(CARGO) build --release --workspace --bins --benches
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench introspect
+	$(WITH_PG) $(CARGO) bench -p schemareg --bench diff
 	$(CARGO) bench -p schemareg --bench plan
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench http
 
