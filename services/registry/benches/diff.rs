@@ -81,7 +81,11 @@ fn timed(mut make: impl FnMut() -> Command, codes: &[i32]) -> Duration {
         let out = make().stdout(Stdio::null()).stderr(Stdio::piped()).output().unwrap();
         runs.push(start.elapsed());
         let code = out.status.code().unwrap_or(-1);
-        assert!(codes.contains(&code), "exit {code}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            codes.contains(&code),
+            "exit {code}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     runs.sort();
     runs[1]
@@ -125,11 +129,7 @@ async fn main() {
             },
             &[2],
         );
-        let target = if tables == 1_000 {
-            ">= 10x migra"
-        } else {
-            "< 2 s"
-        };
+        let target = if tables == 1_000 { ">= 10x migra" } else { "< 2 s" };
         println!(
             "{tables:>7} | {:>16} | {:>10} | {:>11.1}x | {target}",
             ms(ours),

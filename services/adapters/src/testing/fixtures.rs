@@ -58,25 +58,19 @@ pub async fn ingested(sql: &str, name: &str) -> Snapshot {
 
 /// `pg_dump --schema-only` of a test database, with the binaries matching the server.
 pub fn pg_dump(db: &TestDb) -> String {
-    let bin = find_bindir().unwrap().join("pg_dump");
-    let out = Command::new(bin)
-        .args(["--schema-only", "--no-owner", "--no-privileges", "--dbname"])
-        .arg(db.url())
-        .output()
-        .expect("run pg_dump");
-    assert!(
-        out.status.success(),
-        "pg_dump failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    dump(db, &["--schema-only", "--no-owner", "--no-privileges"])
 }
 
 /// `pg_dump --schema-only` with owners and privileges, as people usually run it.
 pub fn pg_dump_full(db: &TestDb) -> String {
+    dump(db, &["--schema-only"])
+}
+
+fn dump(db: &TestDb, options: &[&str]) -> String {
     let bin = find_bindir().unwrap().join("pg_dump");
     let out = Command::new(bin)
-        .args(["--schema-only", "--dbname"])
+        .args(options)
+        .arg("--dbname")
         .arg(db.url())
         .output()
         .expect("run pg_dump");

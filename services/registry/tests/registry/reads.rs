@@ -6,17 +6,22 @@ use axum::http::{Method, StatusCode};
 
 use crate::http::{Api, Backend};
 
+/// A registry with service `shop` and its version 1 (20 tables): its digest.
+async fn with_a_version(api: &Api) -> String {
+    api.service("shop").await;
+    let ddl: String = (0..20)
+        .map(|i| format!("CREATE TABLE t{i} (id bigint PRIMARY KEY, name text NOT NULL);\n"))
+        .collect();
+    let pushed = api.push("shop", &api.admin(), "application/sql", ddl).await.json();
+    pushed["digest"].as_str().unwrap().to_string()
+}
+
 on_both_stores!(versions_carry_etags_and_answer_304);
 
 async fn versions_carry_etags_and_answer_304(backend: Backend) {
     let api = Api::new(backend).await;
     let admin = api.admin();
-    api.service("shop").await;
-    let ddl: String = (0..20)
-        .map(|i| format!("CREATE TABLE t{i} (id bigint PRIMARY KEY, name text NOT NULL);\n"))
-        .collect();
-    let pushed = api.push("shop", &admin, "application/sql", ddl).await.json();
-    let digest = pushed["digest"].as_str().unwrap().to_string();
+    let digest = with_a_version(&api).await;
     let etag = format!("\"{digest}\"");
     for path in ["/v1/services/shop/versions/1", "/v1/services/shop/versions/1/snapshot"] {
         let r = api.get(path, &admin).await;
@@ -69,11 +74,7 @@ on_both_stores!(large_bodies_are_compressed_when_asked);
 async fn large_bodies_are_compressed_when_asked(backend: Backend) {
     let api = Api::new(backend).await;
     let admin = api.admin();
-    api.service("shop").await;
-    let ddl: String = (0..20)
-        .map(|i| format!("CREATE TABLE t{i} (id bigint PRIMARY KEY, name text NOT NULL);\n"))
-        .collect();
-    api.push("shop", &admin, "application/sql", ddl).await;
+    with_a_version(&api).await;
     let path = "/v1/services/shop/versions/1/snapshot";
     let plain = api.get(path, &admin).await;
     assert!(plain.headers.get("content-encoding").is_none());

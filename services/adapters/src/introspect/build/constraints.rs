@@ -9,7 +9,7 @@ use schemareg_engine::{
 };
 use tokio_postgres::Row;
 
-use super::{Builder, IntrospectError, Relation, decode, get};
+use super::{Builder, IntrospectError, decode, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "constraints";
@@ -17,10 +17,7 @@ pub(super) const QUERY: &str = "constraints";
 pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
     for r in rows {
-        let Some(i) = b.find(&r, q)? else { continue };
-        let Relation::Table(t) = &mut b.relations[i] else {
-            continue;
-        };
+        let Some(t) = b.table(&r, q)? else { continue };
         let name: String = get(&r, q, "name")?;
         let kind: String = get(&r, q, "kind")?;
         let definition: String = get(&r, q, "definition")?;

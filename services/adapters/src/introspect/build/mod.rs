@@ -78,6 +78,17 @@ impl Builder {
         let key: Key = (get(r, q, "schema")?, get(r, q, "relation")?);
         Ok(self.index.get(&key).copied())
     }
+
+    /// The table a row is about, when it is one of the tables read.
+    fn table(&mut self, r: &Row, q: &'static str) -> Result<Option<&mut schemareg_engine::Table>, IntrospectError> {
+        Ok(match self.find(r, q)? {
+            Some(i) => match &mut self.relations[i] {
+                Relation::Table(t) => Some(t),
+                _ => None,
+            },
+            None => None,
+        })
+    }
 }
 
 pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectError> {

@@ -5,7 +5,7 @@
 use schemareg_engine::{Policy, PolicyCommand};
 use tokio_postgres::Row;
 
-use super::{Builder, IntrospectError, Relation, decode, get};
+use super::{Builder, IntrospectError, decode, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "policies";
@@ -13,10 +13,7 @@ pub(super) const QUERY: &str = "policies";
 pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
     for r in rows {
-        let Some(i) = b.find(&r, q)? else { continue };
-        let Relation::Table(t) = &mut b.relations[i] else {
-            continue;
-        };
+        let Some(t) = b.table(&r, q)? else { continue };
         let command: String = get(&r, q, "command")?;
         t.policies.push(Policy {
             name: get(&r, q, "name")?,
