@@ -3,42 +3,48 @@
 //! an identity column, its generation and its sequence's options; views and materialized
 //! views get name, type and comment; composite types get attributes.
 
-use schemareg_engine::{Column, CompositeAttribute, Identity, IdentityGeneration, ViewColumn};
+use schemareg_engine::{Column, CompositeAttribute, IdentityGeneration, ViewColumn};
 use tokio_postgres::Row;
 
-use super::{Builder, IntrospectError, Relation, get, sequence_options};
+use super::{Builder, IntrospectError, Relation, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "columns";
 
 pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
+    // The rows come in no order: each relation's columns go in by position.
+    let mut placed = Vec::with_capacity(rows.len());
     for r in rows {
         let Some(i) = b.find(&r, q)? else { continue };
+        let position: i16 = get(&r, q, "position")?;
+        placed.push((i, position, r));
+    }
+    placed.sort_by_key(|(i, position, _)| (*i, *position));
+    for (i, position, r) in placed {
         let name: String = get(&r, q, "name")?;
         let data_type: String = get(&r, q, "type")?;
         let comment: Option<String> = get(&r, q, "comment")?;
         let collation: Option<String> = get(&r, q, "collation")?;
+        b.columns.entry(i).or_default().insert(position, name.clone());
         match &mut b.relations[i] {
             Relation::Table(t) => {
                 let identity: String = get(&r, q, "identity")?;
-                let identity = match identity.as_str() {
-                    "" => None,
-                    code => Some(Identity {
-                        generation: if code == "a" {
-                            IdentityGeneration::Always
-                        } else {
-                            IdentityGeneration::ByDefault
-                        },
-                        sequence: sequence_options(&r, q, "seq_type")?,
-                    }),
-                };
+                if !identity.is_empty() {
+                    // Its sequence's options are read with the sequences.
+                    let generation = if identity == "a" {
+                        IdentityGeneration::Always
+                    } else {
+                        IdentityGeneration::ByDefault
+                    };
+                    b.identities.insert((i, name.clone()), generation);
+                }
                 t.columns.push(Column {
                     name,
                     data_type,
                     not_null: get(&r, q, "not_null")?,
                     default: get(&r, q, "default")?,
-                    identity,
+                    identity: None,
                     generated: get(&r, q, "generated")?,
                     collation,
                     comment,

@@ -9,7 +9,7 @@ use schemareg_engine::{
 };
 use tokio_postgres::Row;
 
-use super::{Builder, IntrospectError, decode, get};
+use super::{Builder, IntrospectError, Relation, decode, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "constraints";
@@ -17,11 +17,21 @@ pub(super) const QUERY: &str = "constraints";
 pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
     for r in rows {
-        let Some(t) = b.table(&r, q)? else { continue };
+        let Some(i) = b.find(&r, q)? else { continue };
+        let numbers: Vec<i16> = get::<Option<Vec<i16>>>(&r, q, "column_numbers")?.unwrap_or_default();
+        // Numbers that name no column (0 for an expression of an exclusion constraint) are
+        // left out, as a join on the column would leave them.
+        let names = b.columns.get(&i);
+        let columns: Vec<String> = numbers
+            .iter()
+            .filter_map(|n| names.and_then(|m| m.get(n)).cloned())
+            .collect();
+        let Relation::Table(t) = &mut b.relations[i] else {
+            continue;
+        };
         let name: String = get(&r, q, "name")?;
         let kind: String = get(&r, q, "kind")?;
         let definition: String = get(&r, q, "definition")?;
-        let columns: Vec<String> = get(&r, q, "columns")?;
         let comment: Option<String> = get(&r, q, "comment")?;
         let deferrable: bool = get(&r, q, "deferrable")?;
         let initially_deferred: bool = get(&r, q, "initially_deferred")?;

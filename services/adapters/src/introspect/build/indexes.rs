@@ -23,7 +23,13 @@ pub(super) fn add(b: &mut Builder, key_rows: Vec<Row>, index_rows: Vec<Row>) -> 
     // Index keys first, by (schema, table, index), then the indexes that own them.
     let q = KEYS_QUERY;
     let mut index_keys: IndexColumns = HashMap::new();
-    for r in key_rows {
+    // The rows come in no order: each index's columns go in by position.
+    let mut key_rows = key_rows
+        .into_iter()
+        .map(|r| Ok((get::<i32>(&r, q, "position")?, r)))
+        .collect::<Result<Vec<_>, IntrospectError>>()?;
+    key_rows.sort_by_key(|(position, _)| *position);
+    for (_, r) in key_rows {
         let key = (get(&r, q, "schema")?, get(&r, q, "relation")?, get(&r, q, "index")?);
         let entry = index_keys.entry(key).or_default();
         let expression: String = get(&r, q, "expression")?;

@@ -70,6 +70,12 @@ struct Builder {
     snapshot: Snapshot,
     relations: Vec<Relation>,
     index: HashMap<Key, usize>,
+    /// Each relation's column names by position (`attnum`), for the queries that name
+    /// columns by number.
+    columns: HashMap<usize, HashMap<i16, String>>,
+    /// Identity columns whose sequence options the sequences query brings: (relation,
+    /// column) and how the identity generates.
+    identities: HashMap<(usize, String), schemareg_engine::IdentityGeneration>,
 }
 
 impl Builder {
@@ -109,6 +115,12 @@ pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectErr
     triggers::add(&mut b, rows.take(triggers::QUERY))?;
     policies::add(&mut b, rows.take(policies::QUERY))?;
 
+    if let Some(((i, column), _)) = b.identities.iter().next() {
+        return Err(IntrospectError::Decode {
+            query: sequences::QUERY,
+            message: format!("identity column {column} of relation #{i} has no sequence"),
+        });
+    }
     let Builder {
         snapshot: mut s,
         relations,

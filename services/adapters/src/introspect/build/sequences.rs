@@ -2,10 +2,10 @@
 //! comment and the column owning them. An identity column's sequence is skipped: it is part of
 //! the column (see `columns.rs`).
 
-use schemareg_engine::{ColumnRef, Sequence};
+use schemareg_engine::{ColumnRef, Identity, Sequence};
 use tokio_postgres::Row;
 
-use super::{Builder, IntrospectError, get, sequence_options};
+use super::{Builder, IntrospectError, Relation, get, sequence_options};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "sequences";
@@ -15,7 +15,9 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
     for r in rows {
         let deptype: Option<String> = get(&r, q, "deptype")?;
         if deptype.as_deref() == Some("i") {
-            continue; // an identity column's sequence: part of the column
+            // An identity column's sequence: part of the column.
+            identity(b, &r)?;
+            continue;
         }
         let owned_by = match deptype {
             Some(_) => Some(ColumnRef {
@@ -31,6 +33,26 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
             options: sequence_options(&r, q, "data_type")?,
             owned_by,
             comment: get(&r, q, "comment")?,
+        });
+    }
+    Ok(())
+}
+
+/// Gives an identity column (read by the columns query) its sequence's options.
+fn identity(b: &mut Builder, r: &Row) -> Result<(), IntrospectError> {
+    let q = QUERY;
+    let key = (get::<String>(r, q, "owner_schema")?, get::<String>(r, q, "owner_table")?);
+    let column: String = get(r, q, "owner_column")?;
+    let Some(&i) = b.index.get(&key) else { return Ok(()) };
+    let Some(generation) = b.identities.remove(&(i, column.clone())) else {
+        return Ok(());
+    };
+    if let Relation::Table(t) = &mut b.relations[i]
+        && let Some(c) = t.columns.iter_mut().find(|c| c.name == column)
+    {
+        c.identity = Some(Identity {
+            generation,
+            sequence: sequence_options(r, q, "data_type")?,
         });
     }
     Ok(())

@@ -1,11 +1,12 @@
 -- Table constraints: primary key, unique, check, exclusion, foreign key. Constraints cloned
--- onto partitions from their parent (conparentid) and inherited checks are the parent's.
+-- onto partitions from their parent (conparentid) and inherited checks are the parent's. The
+-- constrained columns come as numbers (the builder names them from the columns it read);
+-- the snapshot orders constraints by name.
 SELECT n.nspname::text AS schema, c.relname::text AS relation,
        con.conname::text AS name, con.contype::text AS kind,
        pg_get_constraintdef(con.oid) AS definition,
        CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expression,
-       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, i)
-             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.i) AS columns,
+       con.conkey AS column_numbers,
        fn.nspname::text AS ref_schema, fc.relname::text AS ref_table,
        ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, i)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.i) AS ref_columns,
@@ -27,4 +28,3 @@ WHERE con.contype IN ('p', 'u', 'c', 'x', 'f')
   AND (con.contype <> 'c' OR con.conislocal)
   AND c.relkind IN ('r', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
-ORDER BY 1, 2, 3

@@ -23,4 +23,3 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'c')
                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
   AND NOT (c.relkind = 'c' AND EXISTS (SELECT 1 FROM pg_depend d
                   WHERE d.classid = 'pg_type'::regclass AND d.objid = c.reltype AND d.deptype = 'e'))
-ORDER BY 1, 2
