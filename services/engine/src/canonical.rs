@@ -4,6 +4,8 @@
 //! that equal schemas are equal values. [`digest`] hashes the canonical JSON serialisation,
 //! in which table columns are also sorted by name (column order takes no part in identity).
 
+use std::borrow::Cow;
+
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use sha2::{Digest, Sha256};
 
@@ -78,10 +80,14 @@ pub fn normalize(s: &mut Snapshot) {
 /// `CURRENT_TIMESTAMP` and `transaction_timestamp()` are `now()`.
 fn normalize_default(default: &mut Option<String>) {
     if let Some(d) = default
-        && (d == "CURRENT_TIMESTAMP" || d == "transaction_timestamp()")
+        && is_other_spelling(d)
     {
         *d = "now()".to_string();
     }
+}
+
+fn is_other_spelling(default: &str) -> bool {
+    default == "CURRENT_TIMESTAMP" || default == "transaction_timestamp()"
 }
 
 /// A snapshot seen in canonical form without copying it: lists in key order, table columns
@@ -89,10 +95,23 @@ fn normalize_default(default: &mut Option<String>) {
 struct Canonical<'a>(&'a Snapshot);
 struct CanonicalTable<'a>(&'a Table);
 
-fn sorted<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
+/// The items in key order (keys borrowed: no copies of the names).
+fn sorted<'a, T, K: Ord>(items: &'a [T], key: impl Fn(&'a T) -> K) -> Vec<&'a T> {
     let mut v: Vec<&T> = items.iter().collect();
-    v.sort_by_key(|x| key(x));
+    v.sort_by(|a, b| key(a).cmp(&key(b)));
     v
+}
+
+/// An item as is when it is already in canonical order (as a normalised snapshot is), else a
+/// copy put in order.
+fn ordered<'a, T: Clone>(item: &'a T, is_ordered: impl Fn(&T) -> bool, order: impl Fn(&mut T)) -> Cow<'a, T> {
+    if is_ordered(item) {
+        Cow::Borrowed(item)
+    } else {
+        let mut owned = item.clone();
+        order(&mut owned);
+        Cow::Owned(owned)
+    }
 }
 
 impl Serialize for CanonicalTable<'_> {
@@ -101,34 +120,29 @@ impl Serialize for CanonicalTable<'_> {
         let mut st = ser.serialize_struct("Table", 18)?;
         st.serialize_field("schema", &t.schema)?;
         st.serialize_field("name", &t.name)?;
-        st.serialize_field("columns", &sorted(&t.columns, |c| c.name.clone()))?;
+        st.serialize_field("columns", &sorted(&t.columns, |c| &c.name))?;
         st.serialize_field("primary_key", &t.primary_key)?;
-        st.serialize_field("unique_constraints", &sorted(&t.unique_constraints, |c| c.name.clone()))?;
-        st.serialize_field("check_constraints", &sorted(&t.check_constraints, |c| c.name.clone()))?;
-        st.serialize_field(
-            "exclusion_constraints",
-            &sorted(&t.exclusion_constraints, |c| c.name.clone()),
-        )?;
-        st.serialize_field("foreign_keys", &sorted(&t.foreign_keys, |c| c.name.clone()))?;
-        let mut indexes: Vec<Index> = sorted(&t.indexes, |i| i.name.clone()).into_iter().cloned().collect();
-        for ix in &mut indexes {
-            ix.options.sort();
-        }
+        st.serialize_field("unique_constraints", &sorted(&t.unique_constraints, |c| &c.name))?;
+        st.serialize_field("check_constraints", &sorted(&t.check_constraints, |c| &c.name))?;
+        st.serialize_field("exclusion_constraints", &sorted(&t.exclusion_constraints, |c| &c.name))?;
+        st.serialize_field("foreign_keys", &sorted(&t.foreign_keys, |c| &c.name))?;
+        let indexes: Vec<Cow<Index>> = sorted(&t.indexes, |i| &i.name)
+            .into_iter()
+            .map(|ix| ordered(ix, |i| i.options.is_sorted(), |i| i.options.sort()))
+            .collect();
         st.serialize_field("indexes", &indexes)?;
-        st.serialize_field("triggers", &sorted(&t.triggers, |c| c.name.clone()))?;
+        st.serialize_field("triggers", &sorted(&t.triggers, |c| &c.name))?;
         st.serialize_field("row_security", &t.row_security)?;
-        let mut policies: Vec<Policy> = sorted(&t.policies, |p| p.name.clone()).into_iter().cloned().collect();
-        for p in &mut policies {
-            p.roles.sort();
-        }
+        let policies: Vec<Cow<Policy>> = sorted(&t.policies, |p| &p.name)
+            .into_iter()
+            .map(|p| ordered(p, |p| p.roles.is_sorted(), |p| p.roles.sort()))
+            .collect();
         st.serialize_field("policies", &policies)?;
         st.serialize_field("partition_by", &t.partition_by)?;
         st.serialize_field("partition_of", &t.partition_of)?;
         st.serialize_field("inherits", &t.inherits)?;
         st.serialize_field("unlogged", &t.unlogged)?;
-        let mut options = t.options.clone();
-        options.sort();
-        st.serialize_field("options", &options)?;
+        st.serialize_field("options", &ordered(&t.options, |o| o.is_sorted(), |o| o.sort()))?;
         st.serialize_field("comment", &t.comment)?;
         st.end()
     }
@@ -137,13 +151,13 @@ impl Serialize for CanonicalTable<'_> {
 impl Serialize for Canonical<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         let s = self.0;
-        let qn = |schema: &str, name: &str| (schema.to_string(), name.to_string());
+
         let mut st = ser.serialize_struct("Snapshot", 12)?;
         st.serialize_field("format", &s.format)?;
-        st.serialize_field("schemas", &sorted(&s.schemas, |x| x.name.clone()))?;
-        st.serialize_field("extensions", &sorted(&s.extensions, |x| x.name.clone()))?;
-        st.serialize_field("enums", &sorted(&s.enums, |x| qn(&x.schema, &x.name)))?;
-        let mut domains: Vec<Domain> = sorted(&s.domains, |x| qn(&x.schema, &x.name))
+        st.serialize_field("schemas", &sorted(&s.schemas, |x| &x.name))?;
+        st.serialize_field("extensions", &sorted(&s.extensions, |x| &x.name))?;
+        st.serialize_field("enums", &sorted(&s.enums, |x| (&x.schema, &x.name)))?;
+        let mut domains: Vec<Domain> = sorted(&s.domains, |x| (&x.schema, &x.name))
             .into_iter()
             .cloned()
             .collect();
@@ -152,17 +166,14 @@ impl Serialize for Canonical<'_> {
             normalize_default(&mut d.default);
         }
         st.serialize_field("domains", &domains)?;
-        st.serialize_field(
-            "composite_types",
-            &sorted(&s.composite_types, |x| qn(&x.schema, &x.name)),
-        )?;
-        st.serialize_field("sequences", &sorted(&s.sequences, |x| qn(&x.schema, &x.name)))?;
-        let tables: Vec<CanonicalTable> = sorted(&s.tables, |x| qn(&x.schema, &x.name))
+        st.serialize_field("composite_types", &sorted(&s.composite_types, |x| (&x.schema, &x.name)))?;
+        st.serialize_field("sequences", &sorted(&s.sequences, |x| (&x.schema, &x.name)))?;
+        let tables: Vec<CanonicalTable> = sorted(&s.tables, |x| (&x.schema, &x.name))
             .into_iter()
             .map(CanonicalTable)
             .collect();
         st.serialize_field("tables", &tables)?;
-        let mut views: Vec<View> = sorted(&s.views, |x| qn(&x.schema, &x.name))
+        let mut views: Vec<View> = sorted(&s.views, |x| (&x.schema, &x.name))
             .into_iter()
             .cloned()
             .collect();
@@ -171,7 +182,7 @@ impl Serialize for Canonical<'_> {
             v.triggers.sort_by(|a, b| a.name.cmp(&b.name));
         }
         st.serialize_field("views", &views)?;
-        let mut mviews: Vec<MaterializedView> = sorted(&s.materialized_views, |x| qn(&x.schema, &x.name))
+        let mut mviews: Vec<MaterializedView> = sorted(&s.materialized_views, |x| (&x.schema, &x.name))
             .into_iter()
             .cloned()
             .collect();
@@ -185,11 +196,9 @@ impl Serialize for Canonical<'_> {
         st.serialize_field("materialized_views", &mviews)?;
         st.serialize_field(
             "functions",
-            &sorted(&s.functions, |x| {
-                (x.schema.clone(), x.name.clone(), x.arguments.clone())
-            }),
+            &sorted(&s.functions, |x| (&x.schema, &x.name, &x.arguments)),
         )?;
-        let mut external: Vec<ExternalTable> = sorted(&s.external_tables, |x| qn(&x.schema, &x.name))
+        let mut external: Vec<ExternalTable> = sorted(&s.external_tables, |x| (&x.schema, &x.name))
             .into_iter()
             .cloned()
             .collect();
@@ -209,12 +218,12 @@ pub fn canonical_bytes(s: &Snapshot) -> Vec<u8> {
 }
 
 /// Column defaults are normalised on the fly only when one needs it (rare): no copy otherwise.
-fn normalized_defaults(s: &Snapshot) -> std::borrow::Cow<'_, Snapshot> {
-    let needs = s.tables.iter().flat_map(|t| &t.columns).any(|c| {
-        let mut d = c.default.clone();
-        normalize_default(&mut d);
-        d != c.default
-    });
+fn normalized_defaults(s: &Snapshot) -> Cow<'_, Snapshot> {
+    let needs = s
+        .tables
+        .iter()
+        .flat_map(|t| &t.columns)
+        .any(|c| c.default.as_deref().is_some_and(is_other_spelling));
     if needs {
         let mut c = s.clone();
         for t in &mut c.tables {
@@ -222,9 +231,9 @@ fn normalized_defaults(s: &Snapshot) -> std::borrow::Cow<'_, Snapshot> {
                 normalize_default(&mut col.default);
             }
         }
-        std::borrow::Cow::Owned(c)
+        Cow::Owned(c)
     } else {
-        std::borrow::Cow::Borrowed(s)
+        Cow::Borrowed(s)
     }
 }
 

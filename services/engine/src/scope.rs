@@ -260,7 +260,6 @@ impl Scope {
     /// they point to (out of scope, or already external in the input) are recorded in
     /// `external_tables`.
     pub fn apply(&self, mut s: Snapshot) -> Snapshot {
-        let all_tables: BTreeMap<QualifiedName, _> = s.tables.iter().map(|t| (t.qualified(), t.clone())).collect();
         let known_external: BTreeMap<QualifiedName, ExternalTable> = std::mem::take(&mut s.external_tables)
             .into_iter()
             .map(|e| (QualifiedName::new(&e.schema, &e.name), e))
@@ -272,7 +271,12 @@ impl Scope {
         s.domains.retain(|x| self.schema_in_scope(&x.schema));
         s.composite_types.retain(|x| self.schema_in_scope(&x.schema));
         s.functions.retain(|x| self.schema_in_scope(&x.schema));
-        s.tables.retain(|x| self.relation_in_scope(&x.schema, &x.name));
+        // Tables left out stay at hand (not cloned) for the foreign keys that point to them.
+        let (tables, left_out): (Vec<_>, Vec<_>) = std::mem::take(&mut s.tables)
+            .into_iter()
+            .partition(|x| self.relation_in_scope(&x.schema, &x.name));
+        s.tables = tables;
+        let left_out: BTreeMap<QualifiedName, &crate::Table> = left_out.iter().map(|t| (t.qualified(), t)).collect();
         s.views.retain(|x| self.relation_in_scope(&x.schema, &x.name));
         s.materialized_views
             .retain(|x| self.relation_in_scope(&x.schema, &x.name));
@@ -297,7 +301,7 @@ impl Scope {
                 keys: Vec::new(),
             });
             entry.keys.push(fk.referenced_columns.clone());
-            let typed: Vec<ExternalColumn> = match (all_tables.get(target), known_external.get(target)) {
+            let typed: Vec<ExternalColumn> = match (left_out.get(target), known_external.get(target)) {
                 (Some(t), _) => t
                     .columns
                     .iter()

@@ -144,7 +144,10 @@ pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> 
                 })?
         }
     };
-    Ok(scope.apply(snapshot))
+    let started = std::time::Instant::now();
+    let scoped = scope.apply(snapshot);
+    tracing::debug!(elapsed = ?started.elapsed(), "scope applied");
+    Ok(scoped)
 }
 
 /// The live table sizes when the source is a database (for hazards), else none.

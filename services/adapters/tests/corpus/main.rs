@@ -102,6 +102,24 @@ fn psql_run(db: &TestDb, script: &str) -> Result<(), String> {
 /// FROM built with psql from its snapshot, the plan and its rollback applied with psql, and
 /// the no-false-positive checks on the way.
 async fn with_psql(a: &Snapshot, b: &Snapshot) -> Result<(), String> {
+    // The roles the policies name, held (created when missing) for as long as psql needs them,
+    // as verification holds them for its scratch databases.
+    let leases = scratch().await.create_database().await.map_err(|e| e.to_string())?;
+    let roles: BTreeSet<&String> = [a, b]
+        .into_iter()
+        .flat_map(|s| &s.tables)
+        .flat_map(|t| t.policies.iter().flat_map(|p| &p.roles))
+        .filter(|r| *r != "public")
+        .collect();
+    for role in roles {
+        leases.ensure_role(role).await.map_err(|e| e.to_string())?;
+    }
+    let result = applied_with_psql(a, b).await;
+    leases.drop_now().await.map_err(|e| e.to_string())?;
+    result
+}
+
+async fn applied_with_psql(a: &Snapshot, b: &Snapshot) -> Result<(), String> {
     let db = TestDb::new().await;
     let options = ScriptOptions::default();
     let build = plan(&live(&db).await, a, &PlanOptions::default());

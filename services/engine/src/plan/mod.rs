@@ -111,18 +111,24 @@ pub fn plan(from: &Snapshot, to: &Snapshot, options: &PlanOptions) -> Plan {
 
 /// Plans given changes.
 pub fn plan_changes(from: &Snapshot, to: &Snapshot, changes: &[Change], options: &PlanOptions) -> Plan {
-    let ctx = steps::Context::new(from, to, options);
-    let unordered = steps::steps(&ctx, changes);
-    let mut ordered = order::order(unordered);
-    for (i, s) in ordered.iter_mut().enumerate() {
-        s.id = i + 1;
-    }
-    Plan {
-        format: 1,
-        from_digest: crate::digest(from),
-        to_digest: crate::digest(to),
-        steps: ordered,
-    }
+    // The digests hash every object of both sides (a tenth of a second at 10,000 tables):
+    // computed beside the planning, on threads of their own.
+    std::thread::scope(|scope| {
+        let from_digest = scope.spawn(|| crate::digest(from));
+        let to_digest = scope.spawn(|| crate::digest(to));
+        let ctx = steps::Context::new(from, to, options);
+        let unordered = steps::steps(&ctx, changes);
+        let mut ordered = order::order(unordered);
+        for (i, s) in ordered.iter_mut().enumerate() {
+            s.id = i + 1;
+        }
+        Plan {
+            format: 1,
+            from_digest: from_digest.join().expect("hashing a snapshot does not panic"),
+            to_digest: to_digest.join().expect("hashing a snapshot does not panic"),
+            steps: ordered,
+        }
+    })
 }
 
 #[cfg(test)]

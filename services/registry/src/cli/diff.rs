@@ -70,7 +70,9 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
         sizes,
         ..PlanOptions::default()
     };
+    let started = std::time::Instant::now();
     let plan = plan(&from, &to, &options);
+    tracing::debug!(steps = plan.steps.len(), elapsed = ?started.elapsed(), "planned");
     if args.verify && !plan.is_empty() {
         let server = scratch.get().await?;
         let report = schemareg_adapters::verify::verify(server, &scope, &from, &to, &plan).await?;
@@ -98,5 +100,10 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
             out.write_all(text.as_bytes())?;
         }
     }
-    Ok(if plan.is_empty() { 0 } else { 1 })
+    tracing::debug!(elapsed = ?started.elapsed(), "written");
+    let code = if plan.is_empty() { 0 } else { 1 };
+    // The process ends next: freeing two snapshots of thousands of tables allocation by
+    // allocation would only delay the exit (a tenth of a second at 10,000 tables).
+    std::mem::forget((from, to, plan));
+    Ok(code)
 }

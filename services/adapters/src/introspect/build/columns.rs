@@ -21,51 +21,67 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
         placed.push((i, position, r));
     }
     placed.sort_by_key(|(i, position, _)| (*i, *position));
-    for (i, position, r) in placed {
-        let name: String = get(&r, q, "name")?;
-        let data_type: String = get(&r, q, "type")?;
-        let comment: Option<String> = get(&r, q, "comment")?;
-        let collation: Option<String> = get(&r, q, "collation")?;
-        b.columns.entry(i).or_default().insert(position, name.clone());
+    for group in placed.chunk_by(|x, y| x.0 == y.0) {
+        let i = group[0].0;
+        b.positions[i] = group.iter().map(|(_, position, _)| *position).collect();
         match &mut b.relations[i] {
-            Relation::Table(t) => {
-                let identity: String = get(&r, q, "identity")?;
-                if !identity.is_empty() {
-                    // Its sequence's options are read with the sequences.
-                    let generation = if identity == "a" {
-                        IdentityGeneration::Always
-                    } else {
-                        IdentityGeneration::ByDefault
-                    };
-                    b.identities.insert((i, name.clone()), generation);
-                }
-                t.columns.push(Column {
-                    name,
-                    data_type,
-                    not_null: get(&r, q, "not_null")?,
-                    default: get(&r, q, "default")?,
-                    identity: None,
-                    generated: get(&r, q, "generated")?,
-                    collation,
-                    comment,
-                });
-            }
-            Relation::View(v) => v.columns.push(ViewColumn {
-                name,
-                data_type,
-                comment,
-            }),
-            Relation::Materialized(m) => m.columns.push(ViewColumn {
-                name,
-                data_type,
-                comment,
-            }),
-            Relation::Composite(c) => c.attributes.push(CompositeAttribute {
-                name,
-                data_type,
-                collation,
-            }),
+            Relation::Table(t) => t.columns.reserve_exact(group.len()),
+            Relation::View(v) => v.columns.reserve_exact(group.len()),
+            Relation::Materialized(m) => m.columns.reserve_exact(group.len()),
+            Relation::Composite(c) => c.attributes.reserve_exact(group.len()),
         }
+        for (_, _, r) in group {
+            add_column(b, i, r)?;
+        }
+    }
+    Ok(())
+}
+
+/// One column (or attribute) of relation `i`, in position order.
+fn add_column(b: &mut Builder, i: usize, r: &Row) -> Result<(), IntrospectError> {
+    let q = QUERY;
+    let name: String = get(r, q, "name")?;
+    let data_type: String = get(r, q, "type")?;
+    let comment: Option<String> = get(r, q, "comment")?;
+    let collation: Option<String> = get(r, q, "collation")?;
+    match &mut b.relations[i] {
+        Relation::Table(t) => {
+            let identity: String = get(r, q, "identity")?;
+            if !identity.is_empty() {
+                // Its sequence's options are read with the sequences.
+                let generation = if identity == "a" {
+                    IdentityGeneration::Always
+                } else {
+                    IdentityGeneration::ByDefault
+                };
+                b.identities.insert((i, name.clone()), generation);
+            }
+            t.columns.push(Column {
+                name,
+                data_type,
+                not_null: get(r, q, "not_null")?,
+                default: get(r, q, "default")?,
+                identity: None,
+                generated: get(r, q, "generated")?,
+                collation,
+                comment,
+            });
+        }
+        Relation::View(v) => v.columns.push(ViewColumn {
+            name,
+            data_type,
+            comment,
+        }),
+        Relation::Materialized(m) => m.columns.push(ViewColumn {
+            name,
+            data_type,
+            comment,
+        }),
+        Relation::Composite(c) => c.attributes.push(CompositeAttribute {
+            name,
+            data_type,
+            collation,
+        }),
     }
     Ok(())
 }

@@ -21,10 +21,9 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
         let numbers: Vec<i16> = get::<Option<Vec<i16>>>(&r, q, "column_numbers")?.unwrap_or_default();
         // Numbers that name no column (0 for an expression of an exclusion constraint) are
         // left out, as a join on the column would leave them.
-        let names = b.columns.get(&i);
         let columns: Vec<String> = numbers
             .iter()
-            .filter_map(|n| names.and_then(|m| m.get(n)).cloned())
+            .filter_map(|n| b.column_name(i, *n).map(str::to_string))
             .collect();
         let Relation::Table(t) = &mut b.relations[i] else {
             continue;

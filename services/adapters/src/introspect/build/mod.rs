@@ -27,8 +27,6 @@ use tokio_postgres::types::FromSql;
 
 use super::{CatalogRows, IntrospectError};
 
-type Key = (String, String);
-
 fn get<'a, T: FromSql<'a>>(row: &'a Row, query: &'static str, col: &str) -> Result<T, IntrospectError> {
     row.try_get(col).map_err(|e| IntrospectError::Decode {
         query,
@@ -69,10 +67,11 @@ enum Relation {
 struct Builder {
     snapshot: Snapshot,
     relations: Vec<Relation>,
-    index: HashMap<Key, usize>,
-    /// Each relation's column names by position (`attnum`), for the queries that name
-    /// columns by number.
-    columns: HashMap<usize, HashMap<i16, String>>,
+    /// Relations by schema, then name (looked up by `&str`, without building a key).
+    index: HashMap<String, HashMap<String, usize>>,
+    /// Each relation's column numbers (`attnum`), in the order of its columns, for the
+    /// queries that name columns by number.
+    positions: Vec<Vec<i16>>,
     /// Identity columns whose sequence options the sequences query brings: (relation,
     /// column) and how the identity generates.
     identities: HashMap<(usize, String), schemareg_engine::IdentityGeneration>,
@@ -81,8 +80,28 @@ struct Builder {
 impl Builder {
     /// The relation a row's `schema` and `relation` columns name, if it was read.
     fn find(&self, r: &Row, q: &'static str) -> Result<Option<usize>, IntrospectError> {
-        let key: Key = (get(r, q, "schema")?, get(r, q, "relation")?);
-        Ok(self.index.get(&key).copied())
+        Ok(self.lookup(get(r, q, "schema")?, get(r, q, "relation")?))
+    }
+
+    /// The relation named `schema`.`name`, if it was read.
+    fn lookup(&self, schema: &str, name: &str) -> Option<usize> {
+        self.index.get(schema).and_then(|m| m.get(name)).copied()
+    }
+
+    /// Records a relation read by `relations.sql`.
+    fn add_relation(&mut self, schema: String, name: String, rel: Relation) {
+        self.index.entry(schema).or_default().insert(name, self.relations.len());
+        self.relations.push(rel);
+        self.positions.push(Vec::new());
+    }
+
+    /// The name of column number `number` (`attnum`) of table `i`.
+    fn column_name(&self, i: usize, number: i16) -> Option<&str> {
+        let k = self.positions[i].iter().position(|p| *p == number)?;
+        match &self.relations[i] {
+            Relation::Table(t) => t.columns.get(k).map(|c| c.name.as_str()),
+            _ => None,
+        }
     }
 
     /// The table a row is about, when it is one of the tables read.

@@ -94,8 +94,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
                 });
             }
         };
-        b.index.insert((schema, name), b.relations.len());
-        b.relations.push(rel);
+        b.add_relation(schema, name, rel);
     }
     Ok(())
 }

@@ -41,9 +41,10 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
 /// Gives an identity column (read by the columns query) its sequence's options.
 fn identity(b: &mut Builder, r: &Row) -> Result<(), IntrospectError> {
     let q = QUERY;
-    let key = (get::<String>(r, q, "owner_schema")?, get::<String>(r, q, "owner_table")?);
     let column: String = get(r, q, "owner_column")?;
-    let Some(&i) = b.index.get(&key) else { return Ok(()) };
+    let Some(i) = b.lookup(get(r, q, "owner_schema")?, get(r, q, "owner_table")?) else {
+        return Ok(());
+    };
     let Some(generation) = b.identities.remove(&(i, column.clone())) else {
         return Ok(());
     };

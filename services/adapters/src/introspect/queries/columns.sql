@@ -1,24 +1,13 @@
 -- Columns of every relation listed by relations.sql, with their position (the builder orders
 -- them). An identity column's sequence options come with the sequences (sequences.sql).
--- Defaults hold no column references, so each distinct default expression is printed once:
--- pg_get_expr costs more than finding the rows that share one.
-WITH reps AS (
-    -- (Generated columns' expressions are grouped too, harmlessly: one with column references
-    -- differs in text from every default, and one without prints the same anywhere.)
-    SELECT ad.adbin::text AS key, min(ad.oid) AS rep
-    FROM pg_attrdef ad
-    GROUP BY 1
-), defaults AS (
-    SELECT r.key, pg_get_expr(d.adbin, d.adrelid) AS text
-    FROM reps r
-    JOIN pg_attrdef d ON d.oid = r.rep
-)
+-- Defaults hold no column references, so they are printed without their relation (relid 0):
+-- printing with it opens the relation, and a fresh session pays that for every table.
 SELECT n.nspname::text AS schema, c.relname::text AS relation,
        a.attnum AS position,
        a.attname::text AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
-       CASE WHEN a.attgenerated = '' THEN dx.text END AS "default",
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0) END AS "default",
        CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
        a.attidentity::text AS identity,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
@@ -29,7 +18,6 @@ JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-LEFT JOIN defaults dx ON a.attgenerated = '' AND dx.key = ad.adbin::text
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
 LEFT JOIN pg_description dsc ON dsc.objoid = c.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = a.attnum
