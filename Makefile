@@ -20,13 +20,14 @@ openapi: build
 test:
 	$(WITH_PG) $(CARGO) test --workspace --no-fail-fast
 
-## bench: introspection, live diff next to migra, diff + plan (1,000 and 10,000 tables), and HTTP requests/s and p99
+## bench: introspection, live diff next to migra, diff + plan (1,000 and 10,000 tables), HTTP requests/s and p99, and plan latency over HTTP
 bench:
 	$(CARGO) build --release --workspace --bins --benches
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench introspect
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench diff
 	$(CARGO) bench -p schemareg --bench plan
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench http
+	$(WITH_PG) $(CARGO) bench -p schemareg --bench plan_latency
 
 ## lint: formatting and clippy with warnings as errors
 lint:
@@ -38,6 +39,6 @@ fmt:
 
 ## fixtures: regenerate the LOG-158 models' DDL (needs sqlalchemy and psycopg2-binary)
 fixtures:
-	{ echo "-- The LOG-158 models as PostgreSQL DDL, printed by ../shared/scenarios/log158/models.py"; \
+	{ echo "-- The LOG-158 models as PostgreSQL DDL, printed by tests/fixtures/log158_models.py"; \
 	  echo "-- (python models.py; SQLAlchemy 2). Regenerate with: make fixtures"; echo; \
-	  python3 ../shared/scenarios/log158/models.py; } > tests/fixtures/log158_models.sql
+	  python3 tests/fixtures/log158_models.py; } > tests/fixtures/log158_models.sql

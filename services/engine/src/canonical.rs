@@ -98,7 +98,7 @@ struct CanonicalTable<'a>(&'a Table);
 /// The items in key order (keys borrowed: no copies of the names).
 fn sorted<'a, T, K: Ord>(items: &'a [T], key: impl Fn(&'a T) -> K) -> Vec<&'a T> {
     let mut v: Vec<&T> = items.iter().collect();
-    v.sort_by(|a, b| key(a).cmp(&key(b)));
+    v.sort_by_key(|x| key(x));
     v
 }
 

@@ -11,10 +11,18 @@
 //! comment) when it is missing. When a run ends it gives its locks back and drops every marked
 //! role that nobody holds any more, its own and any a stopped run left behind. Roles the
 //! server had before are never marked, so never dropped.
+//!
+//! A server may keep a few *templates* ([`ScratchServer::with_templates`]): databases already
+//! holding a schema, each prepared once per fingerprint, that [`ScratchServer::template`]
+//! hands out and [`ScratchServer::copy_database`] copies (`CREATE DATABASE … TEMPLATE`), which
+//! is much faster than running the DDL again. A copy belongs to its template's role and keeps
+//! the template alive; templates are dropped when evicted or with the server.
 
 mod cluster;
 
 pub use cluster::{PrivateCluster, find_bindir};
+
+use std::sync::Arc;
 
 use tokio_postgres::Client;
 
@@ -49,8 +57,19 @@ pub struct ScratchServer {
     version: u32,
     /// The start of the names of its databases (and their roles).
     prefix: String,
+    templates: Templates,
     _cluster: Option<PrivateCluster>,
 }
+
+/// Prepared databases by fingerprint, most recently used last (none kept when `capacity` is 0).
+#[derive(Debug, Default)]
+struct Templates {
+    capacity: usize,
+    kept: std::sync::Mutex<Vec<(String, TemplateCell)>>,
+}
+
+/// A template being prepared, or prepared.
+type TemplateCell = Arc<tokio::sync::OnceCell<Arc<ScratchDatabase>>>;
 
 /// The start of scratch databases' names unless told otherwise.
 pub const DEFAULT_PREFIX: &str = "schemareg_scratch_";
@@ -84,8 +103,145 @@ impl ScratchServer {
             admin,
             version: version as u32,
             prefix: DEFAULT_PREFIX.into(),
+            templates: Templates::default(),
             _cluster: cluster,
         })
+    }
+
+    /// Keeps up to `capacity` templates (0, the default: none).
+    pub fn with_templates(mut self, capacity: usize) -> Self {
+        self.templates.capacity = capacity;
+        self
+    }
+
+    /// Whether templates are kept.
+    pub fn keeps_templates(&self) -> bool {
+        self.templates.capacity > 0
+    }
+
+    /// The template for `fingerprint`, prepared by `prepare` (given an empty database) the
+    /// first time; concurrent callers with the same fingerprint wait for one preparation. A
+    /// failed preparation is not kept. The least recently used template beyond the capacity is
+    /// let go (dropped once no copy of it lives).
+    pub async fn template<F, Fut, E>(&self, fingerprint: &str, prepare: F) -> Result<Arc<ScratchDatabase>, E>
+    where
+        F: FnOnce(ScratchDatabase) -> Fut,
+        Fut: std::future::Future<Output = Result<ScratchDatabase, E>>,
+        E: From<ScratchError>,
+    {
+        let cell = {
+            let mut kept = self.templates.kept.lock().expect("the template list is never poisoned");
+            let cell = match kept.iter().position(|(k, _)| k == fingerprint) {
+                Some(i) => kept.remove(i).1,
+                None => Arc::default(),
+            };
+            kept.push((fingerprint.to_string(), cell.clone()));
+            let excess = kept.len().saturating_sub(self.templates.capacity.max(1));
+            kept.drain(..excess);
+            cell
+        };
+        let template = cell
+            .get_or_try_init(|| async {
+                let db = prepare(self.create_database().await?).await?;
+                db.hold_as_template().await?;
+                Ok::<_, E>(Arc::new(db))
+            })
+            .await?;
+        Ok(template.clone())
+    }
+
+    /// Drops the templates a registry that was killed left (marked, and held by no session),
+    /// with their roles; returns how many.
+    pub async fn sweep_templates(&self) -> Result<usize, ScratchError> {
+        let client = self.admin.connect().await?;
+        let rows = client
+            .query(
+                "SELECT datname::text FROM pg_database WHERE shobj_description(oid, 'pg_database') = $1 ORDER BY 1",
+                &[&TEMPLATE_MARK],
+            )
+            .await
+            .map_err(|e| refused(&self.admin, "list databases", &e))?;
+        let mut dropped = 0;
+        for row in rows {
+            let name: String = row.get(0);
+            // Made by this code: `<prefix><hex>`, which is also its role's name.
+            if !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                continue;
+            }
+            let free: bool = client
+                .query_one(
+                    "SELECT pg_try_advisory_lock($1, hashtext($2))",
+                    &[&TEMPLATE_LOCK_CLASS, &name],
+                )
+                .await
+                .map_err(|e| refused(&self.admin, "lock a template's name", &e))?
+                .get(0);
+            if !free {
+                continue;
+            }
+            match drop_database(&self.admin, &name, Some(&name), self.version >= 130000).await {
+                Ok(()) => dropped += 1,
+                Err(e) => tracing::warn!(database = %name, error = %e, "cannot drop a scratch template"),
+            }
+            let _ = client
+                .query_one(
+                    "SELECT pg_advisory_unlock($1, hashtext($2))",
+                    &[&TEMPLATE_LOCK_CLASS, &name],
+                )
+                .await;
+        }
+        Ok(dropped)
+    }
+
+    /// Drops the templates (those a copy still uses go with their last copy).
+    pub async fn drop_templates(&self) {
+        let kept = std::mem::take(&mut *self.templates.kept.lock().expect("the template list is never poisoned"));
+        for (_, cell) in kept {
+            let template = Arc::into_inner(cell)
+                .and_then(|c| c.into_inner())
+                .and_then(Arc::into_inner);
+            if let Some(db) = template
+                && let Err(e) = db.drop_now().await
+            {
+                tracing::warn!(error = %e, "could not drop a scratch template");
+            }
+        }
+    }
+
+    /// A copy of a template, owned by the template's role (it holds no role of its own), kept
+    /// alive by the copy.
+    pub async fn copy_database(&self, template: &Arc<ScratchDatabase>) -> Result<ScratchDatabase, ScratchError> {
+        let name = format!("{}{}", self.prefix, crate::random_hex(8));
+        let owner = template.role.as_deref().expect("a template owns its role");
+        let admin = self.admin.connect().await?;
+        let guard = ScratchDatabase {
+            name: name.clone(),
+            owner: template.owner.with_database(&name),
+            admin: self.admin.clone(),
+            force: self.version >= 130000,
+            dropped: false,
+            role: None,
+            roles: tokio::sync::Mutex::new(None),
+            _template: Some(template.clone()),
+        };
+        // A file copy: WAL-logging every block of the template (the default since PostgreSQL 15)
+        // is several times slower for a schema of many small relations.
+        let strategy = if self.version >= 150000 {
+            " STRATEGY FILE_COPY"
+        } else {
+            ""
+        };
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} OWNER {owner} TEMPLATE {}{strategy}",
+                template.name
+            ))
+            .await
+            .map_err(|e| refused(&self.admin, "copy a database", &e))?;
+        Ok(guard)
     }
 
     /// Names its databases (and their roles) `<prefix><random hex>`, so that the registries or
@@ -132,7 +288,9 @@ impl ScratchServer {
             admin: self.admin.clone(),
             force: self.version >= 130000,
             dropped: false,
+            role: Some(name.clone()),
             roles: tokio::sync::Mutex::new(None),
+            _template: None,
         };
         admin
             .batch_execute(&format!(
@@ -154,6 +312,11 @@ impl ScratchServer {
 const ROLE_MARK: &str = "made by schemareg for scratch runs; dropped when no run needs it";
 /// The first key of the advisory locks on role names (the second is `hashtext(name)`).
 const ROLE_LOCK_CLASS: i32 = 0x5352_4f4c; // "SROL"
+
+/// The comment that marks a template database.
+const TEMPLATE_MARK: &str = "a schemareg scratch template; dropped when its registry stops";
+/// The first key of the advisory locks that the registry keeping a template holds on its name.
+const TEMPLATE_LOCK_CLASS: i32 = 0x5354_504c; // "STPL"
 
 /// Drops every marked role that no run holds; returns how many.
 async fn sweep(admin: &Target, client: &Client) -> Result<usize, ScratchError> {
@@ -218,7 +381,8 @@ fn refused(server: &Target, action: &'static str, e: &tokio_postgres::Error) -> 
 }
 
 /// A scratch database and its owner role; both are dropped with it, and the roles it took
-/// ([`ScratchDatabase::ensure_role`]) are given back.
+/// ([`ScratchDatabase::ensure_role`]) are given back. A copy of a template has no role of its
+/// own (it belongs to the template's) and keeps the template alive.
 #[derive(Debug)]
 pub struct ScratchDatabase {
     name: String,
@@ -226,7 +390,11 @@ pub struct ScratchDatabase {
     admin: Target,
     force: bool,
     dropped: bool,
+    /// The role made for it (dropped with it); none for a copy.
+    role: Option<String>,
     roles: tokio::sync::Mutex<Option<Client>>,
+    /// Dropped after this database (the last copy lets its template go).
+    _template: Option<Arc<ScratchDatabase>>,
 }
 
 impl ScratchDatabase {
@@ -284,10 +452,36 @@ impl ScratchDatabase {
         Ok(())
     }
 
+    /// Marks the database as a template and holds a lock on its name for as long as it lives
+    /// (on the session that holds its roles), so that a registry that was killed leaves it
+    /// to [`ScratchServer::sweep_templates`] and a live one keeps it.
+    async fn hold_as_template(&self) -> Result<(), ScratchError> {
+        let mut leases = self.roles.lock().await;
+        if leases.is_none() {
+            *leases = Some(self.admin.connect().await?);
+        }
+        let client = leases.as_ref().expect("just connected");
+        client
+            .query_one(
+                "SELECT pg_advisory_lock($1, hashtext($2))",
+                &[&TEMPLATE_LOCK_CLASS, &self.name],
+            )
+            .await
+            .map_err(|e| refused(&self.admin, "lock a template's name", &e))?;
+        // By its owner (an admin that is not a superuser may not comment on it). The name is
+        // generated here (hex), never user text.
+        self.connect()
+            .await?
+            .batch_execute(&format!("COMMENT ON DATABASE {} IS '{TEMPLATE_MARK}'", self.name))
+            .await
+            .map_err(|e| refused(&self.admin, "mark a template", &e))?;
+        Ok(())
+    }
+
     /// Drops the database and its role, and gives back the roles it took.
     pub async fn drop_now(mut self) -> Result<(), ScratchError> {
         self.dropped = true;
-        let dropped = drop_database(&self.admin, &self.name, self.force).await;
+        let dropped = drop_database(&self.admin, &self.name, self.role.as_deref(), self.force).await;
         let leases = self.roles.get_mut().take();
         release_roles(&self.admin, leases).await;
         dropped
@@ -313,17 +507,19 @@ async fn release_roles(admin: &Target, leases: Option<Client>) {
     }
 }
 
-async fn drop_database(admin: &Target, name: &str, force: bool) -> Result<(), ScratchError> {
+async fn drop_database(admin: &Target, name: &str, role: Option<&str>, force: bool) -> Result<(), ScratchError> {
     let client = admin.connect().await?;
     let with = if force { " WITH (FORCE)" } else { "" };
     client
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name}{with}"))
         .await
         .map_err(|e| refused(admin, "drop a database", &e))?;
-    client
-        .batch_execute(&format!("DROP ROLE IF EXISTS {name}"))
-        .await
-        .map_err(|e| refused(admin, "drop a role", &e))?;
+    if let Some(role) = role {
+        client
+            .batch_execute(&format!("DROP ROLE IF EXISTS {role}"))
+            .await
+            .map_err(|e| refused(admin, "drop a role", &e))?;
+    }
     Ok(())
 }
 
@@ -336,13 +532,13 @@ impl Drop for ScratchDatabase {
         // its own, so that this works inside and outside a runtime. The role locks' session
         // ends with its client; the roles are swept on a fresh connection (a role still locked
         // because that session has not ended yet is swept by the next run).
-        let (admin, name, force) = (self.admin.clone(), self.name.clone(), self.force);
+        let (admin, name, role, force) = (self.admin.clone(), self.name.clone(), self.role.clone(), self.force);
         let had_roles = self.roles.get_mut().take().is_some();
         let done = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
             match rt {
                 Ok(rt) => {
-                    if let Err(e) = rt.block_on(drop_database(&admin, &name, force)) {
+                    if let Err(e) = rt.block_on(drop_database(&admin, &name, role.as_deref(), force)) {
                         tracing::warn!(database = %name, error = %e, "could not drop a scratch database");
                     }
                     if had_roles {

@@ -91,8 +91,9 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
     let result = async {
         let client = db.connect().await?;
         ensure_roles(&db, wanted, wanted).await?;
-        let (stubs, stub_schemas) = create_stubs(&client, wanted, wanted).await?;
-        let scope = scope.excluding_tables(&stubs).excluding_schemas(&stub_schemas);
+        let stubs = Stubs::of(wanted, wanted);
+        stubs.create(&client).await?;
+        let scope = scope.excluding_tables(&stubs.tables).excluding_schemas(&stubs.schemas);
         let base = read(&client, &scope).await?;
         let build = plan(&base, wanted, &PlanOptions::default());
         run(&client, &build, &ScriptOptions::default(), false)
@@ -106,9 +107,7 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
         Ok(got)
     }
     .await;
-    if let Err(e) = db.drop_now().await {
-        tracing::warn!(error = %e, "could not drop a scratch database");
-    }
+    drop_quietly(db).await;
     result
 }
 
@@ -129,6 +128,10 @@ async fn ensure_roles(db: &ScratchDatabase, from: &Snapshot, to: &Snapshot) -> R
 }
 
 /// Verifies `p` (a plan from `from` to `to`, both read with `scope`).
+///
+/// FROM is built in a scratch database and checked first. When the server keeps templates,
+/// that database is a template prepared once per FROM (and the stubs its foreign keys need),
+/// and each verification runs in a copy of it.
 pub async fn verify(
     scratch: &ScratchServer,
     scope: &Scope,
@@ -136,23 +139,35 @@ pub async fn verify(
     to: &Snapshot,
     p: &Plan,
 ) -> Result<Verification, VerifyError> {
-    let db = scratch.create_database().await?;
+    let stubs = Stubs::of(from, to);
+    let scope = scope.excluding_tables(&stubs.tables).excluding_schemas(&stubs.schemas);
+    let db = if scratch.keeps_templates() {
+        let fingerprint = stubs.fingerprint(from);
+        let template = scratch
+            .template(&fingerprint, |db| async {
+                match build_from(&db, &scope, from, &stubs).await {
+                    Ok(()) => Ok::<_, VerifyError>(db),
+                    Err(e) => {
+                        drop_quietly(db).await;
+                        Err(e)
+                    }
+                }
+            })
+            .await?;
+        scratch.copy_database(&template).await?
+    } else {
+        let db = scratch.create_database().await?;
+        if let Err(e) = build_from(&db, &scope, from, &stubs).await {
+            drop_quietly(db).await;
+            return Err(e);
+        }
+        db
+    };
     let result = async {
         let client = db.connect().await?;
+        // The roles TO's policies name (FROM's were there to build it).
         ensure_roles(&db, from, to).await?;
-        let (stubs, stub_schemas) = create_stubs(&client, from, to).await?;
-        let scope = scope.excluding_tables(&stubs).excluding_schemas(&stub_schemas);
-        let base = read(&client, &scope).await?;
-        let build = plan(&base, from, &PlanOptions::default());
         let options = ScriptOptions::default();
-        run(&client, &build, &options, false)
-            .await
-            .map_err(VerifyError::Rebuild)?;
-        let rebuilt = read(&client, &scope).await?;
-        let off = differences(&rebuilt, from);
-        if !off.is_empty() {
-            return Err(VerifyError::RebuildDiffers(off.join("; ")));
-        }
         let mut v = Verification {
             apply_error: None,
             after_plan: vec![],
@@ -172,51 +187,98 @@ pub async fn verify(
         Ok(v)
     }
     .await;
-    if let Err(e) = db.drop_now().await {
-        tracing::warn!(error = %e, "could not drop a scratch database");
-    }
+    drop_quietly(db).await;
     result
 }
 
-/// Creates the out-of-scope tables that foreign keys of FROM or TO point to, with the
-/// referenced columns and a unique constraint per referenced key. Returns the stub tables and
-/// the schemas made only for them.
-async fn create_stubs(
-    client: &Client,
-    from: &Snapshot,
-    to: &Snapshot,
-) -> Result<(BTreeSet<QualifiedName>, BTreeSet<String>), VerifyError> {
-    use schemareg_engine::render::ident::{ident, qualified};
-    let mut made = BTreeSet::new();
-    let mut schemas = BTreeSet::new();
-    for e in from.external_tables.iter().chain(&to.external_tables) {
-        if !from.schemas.iter().chain(&to.schemas).any(|s| s.name == e.schema) && e.schema != "public" {
-            schemas.insert(e.schema.clone());
-        }
-        let name = QualifiedName::new(&e.schema, &e.name);
-        if !made.insert(name.clone()) {
-            continue;
-        }
-        let cols: Vec<String> = e
-            .columns
-            .iter()
-            .map(|c| format!("{} {}", ident(&c.name), c.data_type))
-            .collect();
-        let keys: Vec<String> = e
-            .keys
-            .iter()
-            .map(|k| format!("UNIQUE ({})", k.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ")))
-            .collect();
-        let sql = format!(
-            "CREATE SCHEMA IF NOT EXISTS {}; CREATE TABLE {} ({})",
-            ident(&e.schema),
-            qualified(&e.schema, &e.name),
-            cols.into_iter().chain(keys).collect::<Vec<_>>().join(", ")
-        );
-        client
-            .batch_execute(&sql)
-            .await
-            .map_err(|err| VerifyError::Stub(name.to_string(), crate::pg::error_text(&err)))?;
+/// Builds FROM (and the stubs) in an empty scratch database and checks that it reads back as
+/// FROM.
+async fn build_from(db: &ScratchDatabase, scope: &Scope, from: &Snapshot, stubs: &Stubs) -> Result<(), VerifyError> {
+    let client = db.connect().await?;
+    ensure_roles(db, from, from).await?;
+    stubs.create(&client).await?;
+    let base = read(&client, scope).await?;
+    let build = plan(&base, from, &PlanOptions::default());
+    run(&client, &build, &ScriptOptions::default(), false)
+        .await
+        .map_err(VerifyError::Rebuild)?;
+    let rebuilt = read(&client, scope).await?;
+    let off = differences(&rebuilt, from);
+    if !off.is_empty() {
+        return Err(VerifyError::RebuildDiffers(off.join("; ")));
     }
-    Ok((made, schemas))
+    Ok(())
+}
+
+async fn drop_quietly(db: ScratchDatabase) {
+    if let Err(e) = db.drop_now().await {
+        tracing::warn!(error = %e, "could not drop a scratch database");
+    }
+}
+
+/// The out-of-scope tables that foreign keys of FROM or TO point to, each with the
+/// referenced columns and a unique constraint per referenced key, and the schemas made only
+/// for them.
+struct Stubs {
+    statements: Vec<(QualifiedName, String)>,
+    tables: BTreeSet<QualifiedName>,
+    schemas: BTreeSet<String>,
+}
+
+impl Stubs {
+    fn of(from: &Snapshot, to: &Snapshot) -> Self {
+        use schemareg_engine::render::ident::{ident, qualified};
+        let mut stubs = Stubs {
+            statements: Vec::new(),
+            tables: BTreeSet::new(),
+            schemas: BTreeSet::new(),
+        };
+        for e in from.external_tables.iter().chain(&to.external_tables) {
+            if !from.schemas.iter().chain(&to.schemas).any(|s| s.name == e.schema) && e.schema != "public" {
+                stubs.schemas.insert(e.schema.clone());
+            }
+            let name = QualifiedName::new(&e.schema, &e.name);
+            if !stubs.tables.insert(name.clone()) {
+                continue;
+            }
+            let cols: Vec<String> = e
+                .columns
+                .iter()
+                .map(|c| format!("{} {}", ident(&c.name), c.data_type))
+                .collect();
+            let keys: Vec<String> = e
+                .keys
+                .iter()
+                .map(|k| format!("UNIQUE ({})", k.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ")))
+                .collect();
+            let sql = format!(
+                "CREATE SCHEMA IF NOT EXISTS {}; CREATE TABLE {} ({})",
+                ident(&e.schema),
+                qualified(&e.schema, &e.name),
+                cols.into_iter().chain(keys).collect::<Vec<_>>().join(", ")
+            );
+            stubs.statements.push((name, sql));
+        }
+        stubs
+    }
+
+    /// What a database prepared with FROM and these stubs holds, as one digest.
+    fn fingerprint(&self, from: &Snapshot) -> String {
+        let mut text = schemareg_engine::digest(from);
+        for (_, sql) in &self.statements {
+            text.push('\n');
+            text.push_str(sql);
+        }
+        schemareg_engine::canonical::sha256_digest(text.as_bytes())
+    }
+
+    async fn create(&self, client: &Client) -> Result<(), VerifyError> {
+        for (name, sql) in &self.statements {
+            client
+                .batch_execute(sql)
+                .await
+                .map_err(|err| VerifyError::Stub(name.to_string(), crate::pg::error_text(&err)))?;
+        }
+        Ok(())
+    }
 }

@@ -34,6 +34,9 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Templates of FROM kept on the scratch server.
+const SCRATCH_TEMPLATES: usize = 4;
+
 pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     let config = Config::load(args.config.as_deref())?;
     let scratch = match &config.scratch_url {
@@ -45,7 +48,16 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
             ScratchServer::private().await?
         }
     };
-    let scratch = scratch.with_prefix(&config.scratch_prefix)?;
+    // FROM is prepared once per fingerprint and copied for each verification of a plan from
+    // it (the same live schema is planned against again and again).
+    let scratch = scratch
+        .with_prefix(&config.scratch_prefix)?
+        .with_templates(SCRATCH_TEMPLATES);
+    match scratch.sweep_templates().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(dropped = n, "scratch templates left by a stopped registry are dropped"),
+        Err(e) => tracing::warn!(error = %e, "could not sweep scratch templates"),
+    }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
@@ -74,6 +86,9 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
         );
     }
     let drain = std::time::Duration::from_secs(state.config.request_timeout_secs);
-    crate::http::server::serve(listener, crate::app::app(state), limits, shutdown_signal(), drain).await?;
+    let scratch = state.scratch.clone();
+    let served = crate::http::server::serve(listener, crate::app::app(state), limits, shutdown_signal(), drain).await;
+    scratch.drop_templates().await;
+    served?;
     Ok(0)
 }

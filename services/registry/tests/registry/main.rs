@@ -27,5 +27,6 @@ mod quickstart;
 mod reads;
 mod scoped_tokens;
 mod serve;
+mod templates;
 mod tokens;
 mod unavailable;
