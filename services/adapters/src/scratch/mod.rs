@@ -275,13 +275,8 @@ impl ScratchServer {
         let name = format!("{}{}", self.prefix, crate::random_hex(8));
         let password = crate::random_hex(16);
         let admin = self.admin.connect().await?;
-        // Both names and the password are generated here (hex), never user text.
-        admin
-            .batch_execute(&format!(
-                "CREATE ROLE {name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'"
-            ))
-            .await
-            .map_err(|e| refused(&self.admin, "create a role", &e))?;
+        // The guard first: if this future is dropped while the role is being created (a
+        // request cancelled, the other side of a diff failing), its drop removes the role.
         let guard = ScratchDatabase {
             name: name.clone(),
             owner: self.admin.with_database(&name).with_user(&name, &password),
@@ -292,6 +287,13 @@ impl ScratchServer {
             roles: tokio::sync::Mutex::new(None),
             _template: None,
         };
+        // Both names and the password are generated here (hex), never user text.
+        admin
+            .batch_execute(&format!(
+                "CREATE ROLE {name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'"
+            ))
+            .await
+            .map_err(|e| refused(&self.admin, "create a role", &e))?;
         admin
             .batch_execute(&format!(
                 "CREATE DATABASE {name} OWNER {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"

@@ -60,11 +60,14 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
     let scratch = ScratchProvider::new(args.scope.scratch_url.clone(), args.scope.scratch_prefix.clone());
     // Both sides (and FROM's table sizes) are read at once: on two servers, or on two
     // connections of one, the catalog queries run side by side.
-    let (from, to, sizes) = tokio::try_join!(
+    // Each runs to its end even when another fails (a side cancelled half-way could leave a
+    // scratch database behind).
+    let (from, to, sizes) = tokio::join!(
         load(&from_source, &scope, &scratch),
         load(&to_source, &scope, &scratch),
         sizes(&from_source),
-    )?;
+    );
+    let (from, to, sizes) = (from?, to?, sizes?);
     let options = PlanOptions {
         concurrently: args.concurrently,
         sizes,

@@ -1,7 +1,7 @@
 //! The `schemareg diff` command: exit codes 0/1/2, the SQL and JSON formats, bad input.
 
 use crate::common::*;
-use schemareg_adapters::testing::databases_like;
+use schemareg_adapters::testing::{databases_like, roles_like};
 
 /// The start of the names of the scratch databases these tests' runs make.
 const PREFIX: &str = "cli_diff_";
@@ -71,6 +71,8 @@ async fn diff_command_exit_codes_and_formats() {
     concurrent_index_builds_run_outside_transactions();
     // Nothing left behind by all of that (this binary's tests run alone).
     assert_eq!(databases_like(PREFIX).await, Vec::<String>::new());
+    // Nor a role (a failing side used to cancel the other half-way through making one).
+    assert_eq!(roles_like(PREFIX).await, Vec::<String>::new());
 }
 
 /// Called by the test above, before it counts scratch databases.
