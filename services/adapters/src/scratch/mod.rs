@@ -212,8 +212,14 @@ impl ScratchServer {
     }
 
     /// A copy of a template, owned by the template's role (it holds no role of its own), kept
-    /// alive by the copy.
-    pub async fn copy_database(&self, template: &Arc<ScratchDatabase>) -> Result<ScratchDatabase, ScratchError> {
+    /// alive by the copy. `many_files`: copy the files as they are (PostgreSQL 15+), which is
+    /// faster for a template of many relations but makes the server checkpoint twice; else the
+    /// server's default (on 15+, every block through the WAL: cheap for a small template).
+    pub async fn copy_database(
+        &self,
+        template: &Arc<ScratchDatabase>,
+        many_files: bool,
+    ) -> Result<ScratchDatabase, ScratchError> {
         let name = format!("{}{}", self.prefix, crate::random_hex(8));
         let owner = template.role.as_deref().expect("a template owns its role");
         let admin = self.admin.connect().await?;
@@ -227,9 +233,7 @@ impl ScratchServer {
             roles: tokio::sync::Mutex::new(None),
             _template: Some(template.clone()),
         };
-        // A file copy: WAL-logging every block of the template (the default since PostgreSQL 15)
-        // is several times slower for a schema of many small relations.
-        let strategy = if self.version >= 150000 {
+        let strategy = if many_files && self.version >= 150000 {
             " STRATEGY FILE_COPY"
         } else {
             ""
