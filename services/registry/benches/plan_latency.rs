@@ -14,7 +14,6 @@ use axum::body::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use schemareg_adapters::testing::TestDb;
 use schemareg_adapters::testing::fixtures::{fixture, live_before, loaded, read};
 use serde_json::{Value, json};
 
@@ -135,14 +134,6 @@ impl Server {
     }
 }
 
-fn url_with_password(db: &TestDb) -> String {
-    let url = db.url();
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let (auth, tail) = rest.split_once('@').unwrap();
-    let user = auth.split(':').next().unwrap();
-    format!("{scheme}://{user}:bench@{tail}")
-}
-
 #[tokio::main]
 async fn main() {
     if std::env::args().any(|a| a == "--list") {
@@ -187,7 +178,7 @@ async fn main() {
             .json(
                 "PUT",
                 &format!("/v1/services/{service}/environments/dev"),
-                json!({"database_url": url_with_password(&live), "scope": scope}),
+                json!({"database_url": live.url_with_password("bench"), "scope": scope}),
             )
             .await;
         let (state, first) = server.plan(service).await;

@@ -144,10 +144,7 @@ pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> 
                 })?
         }
     };
-    let started = std::time::Instant::now();
-    let scoped = scope.apply(snapshot);
-    tracing::debug!(elapsed = ?started.elapsed(), "scope applied");
-    Ok(scoped)
+    Ok(scope.apply(snapshot))
 }
 
 /// The live table sizes when the source is a database (for hazards), else none.

@@ -61,6 +61,21 @@ impl TestDb {
         }
     }
 
+    /// The URL with a password (test servers ignore it; the registry wants one to keep secret).
+    pub fn url_with_password(&self, password: &str) -> String {
+        let url = self.url();
+        match url
+            .split_once("://")
+            .and_then(|(scheme, rest)| Some((scheme, rest.split_once('@')?)))
+        {
+            Some((scheme, (auth, tail))) => {
+                let user = auth.split(':').next().unwrap_or(auth);
+                format!("{scheme}://{user}:{password}@{tail}")
+            }
+            None => url,
+        }
+    }
+
     pub async fn client(&self) -> Client {
         self.target.connect().await.expect("connect to the test database")
     }

@@ -90,7 +90,7 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
     let db = scratch.create_database().await?;
     let result = async {
         let client = db.connect().await?;
-        ensure_roles(&db, wanted, wanted).await?;
+        ensure_roles(&db, wanted).await?;
         let stubs = Stubs::of(wanted, wanted);
         stubs.create(&client).await?;
         let scope = scope.excluding_tables(&stubs.tables).excluding_schemas(&stubs.schemas);
@@ -111,17 +111,21 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
     result
 }
 
-async fn ensure_roles(db: &ScratchDatabase, from: &Snapshot, to: &Snapshot) -> Result<(), VerifyError> {
-    // Collected first: no borrowing iterator lives across an await (keeps the future Send).
-    let roles: std::collections::BTreeSet<String> = from
-        .tables
-        .iter()
-        .chain(&to.tables)
+/// The roles the policies of some snapshots name (`public` is no role to create).
+pub fn roles_named<'a>(snapshots: impl IntoIterator<Item = &'a Snapshot>) -> BTreeSet<String> {
+    snapshots
+        .into_iter()
+        .flat_map(|s| &s.tables)
         .flat_map(|t| t.policies.iter().flat_map(|p| p.roles.iter()))
         .filter(|r| *r != "public")
         .cloned()
-        .collect();
-    for role in &roles {
+        .collect()
+}
+
+/// Makes the roles a snapshot's policies name exist while `db` lives.
+async fn ensure_roles(db: &ScratchDatabase, snapshot: &Snapshot) -> Result<(), VerifyError> {
+    // Collected first: no borrowing iterator lives across an await (keeps the future Send).
+    for role in &roles_named([snapshot]) {
         db.ensure_role(role).await?;
     }
     Ok(())
@@ -172,8 +176,8 @@ pub async fn verify(
     };
     let result = async {
         let client = db.connect().await?;
-        // The roles TO's policies name (FROM's were there to build it).
-        ensure_roles(&db, from, to).await?;
+        // The roles TO's policies name (FROM's are held by the database FROM was built in).
+        ensure_roles(&db, to).await?;
         let options = ScriptOptions::default();
         let mut v = Verification {
             apply_error: None,
@@ -202,7 +206,7 @@ pub async fn verify(
 /// FROM.
 async fn build_from(db: &ScratchDatabase, scope: &Scope, from: &Snapshot, stubs: &Stubs) -> Result<(), VerifyError> {
     let client = db.connect().await?;
-    ensure_roles(db, from, from).await?;
+    ensure_roles(db, from).await?;
     stubs.create(&client).await?;
     let base = read(&client, scope).await?;
     let build = plan(&base, from, &PlanOptions::default());

@@ -105,14 +105,8 @@ async fn with_psql(a: &Snapshot, b: &Snapshot) -> Result<(), String> {
     // The roles the policies name, held (created when missing) for as long as psql needs them,
     // as verification holds them for its scratch databases.
     let leases = scratch().await.create_database().await.map_err(|e| e.to_string())?;
-    let roles: BTreeSet<&String> = [a, b]
-        .into_iter()
-        .flat_map(|s| &s.tables)
-        .flat_map(|t| t.policies.iter().flat_map(|p| &p.roles))
-        .filter(|r| *r != "public")
-        .collect();
-    for role in roles {
-        leases.ensure_role(role).await.map_err(|e| e.to_string())?;
+    for role in schemareg_adapters::verify::roles_named([a, b]) {
+        leases.ensure_role(&role).await.map_err(|e| e.to_string())?;
     }
     let result = applied_with_psql(a, b).await;
     leases.drop_now().await.map_err(|e| e.to_string())?;

@@ -103,7 +103,6 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
             out.write_all(text.as_bytes())?;
         }
     }
-    tracing::debug!(elapsed = ?started.elapsed(), "written");
     let code = if plan.is_empty() { 0 } else { 1 };
     // The process ends next: freeing two snapshots of thousands of tables allocation by
     // allocation would only delay the exit (a tenth of a second at 10,000 tables).

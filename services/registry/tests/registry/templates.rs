@@ -39,7 +39,7 @@ async fn registry(prefix: &str, live: &schemareg_adapters::testing::TestDb) -> (
         "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, note text);",
     );
     assert!(matches!(status, 200 | 201), "{status} {body}");
-    let url = live.url().replacen("postgres@", "postgres:x@", 1);
+    let url = live.url_with_password("x");
     let (status, body) = call(
         &base,
         "PUT",

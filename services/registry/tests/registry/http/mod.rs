@@ -311,11 +311,7 @@ impl Api {
 
 /// A URL of the test database with [`PASSWORD`] in it (test servers trust, so it is ignored).
 pub fn url_with_password(db: &TestDb) -> String {
-    let url = db.url();
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let (auth, tail) = rest.split_once('@').unwrap();
-    let user = auth.split(':').next().unwrap();
-    format!("{scheme}://{user}:{PASSWORD}@{tail}")
+    db.url_with_password(PASSWORD)
 }
 
 fn method_of(m: &Method) -> String {
