@@ -15,10 +15,11 @@ use std::collections::BTreeSet;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use schemareg_adapters::introspect::introspect;
+use schemareg_adapters::store::PlanBody;
 use schemareg_adapters::testing::fixtures::*;
 use schemareg_adapters::testing::{TestDb, scratch};
 use schemareg_adapters::verify::verify;
-use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
+use schemareg_engine::plan::{Plan, PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
 use schemareg_engine::{Scope, Snapshot, digest};
 
 /// One case of the corpus.
@@ -76,6 +77,21 @@ fn cases() -> Vec<Case> {
         }
     }
     out
+}
+
+/// The plan as the registry stores it (a plan body in JSON) and reads it back.
+fn stored(p: &Plan) -> Plan {
+    let options = ScriptOptions::default();
+    let body = PlanBody {
+        plan: p.clone(),
+        hazards: p.hazard_kinds(),
+        sql: render_script(p, &options),
+        rollback_sql: render_rollback_script(p, &options),
+        lock_timeout: options.lock_timeout,
+        statement_timeout: options.statement_timeout,
+    };
+    let text = serde_json::to_string(&body).unwrap();
+    serde_json::from_str::<PlanBody>(&text).unwrap().plan
 }
 
 async fn live(db: &TestDb) -> Snapshot {
@@ -187,6 +203,16 @@ async fn run(c: &Case) -> (Vec<String>, String) {
             "==== {direction} ====\n{}\n",
             script.split("\n\n").skip(1).collect::<Vec<_>>().join("\n\n")
         ));
+        // The registry approves the script it shows and runs the plan it stored: read back,
+        // the plan must render the same scripts byte for byte, and it is what is verified.
+        let rollback = render_rollback_script(&p, &ScriptOptions::default());
+        let p = stored(&p);
+        if render_script(&p, &ScriptOptions::default()) != script {
+            problems.push(format!("{direction}: the stored plan renders another script"));
+        }
+        if render_rollback_script(&p, &ScriptOptions::default()) != rollback {
+            problems.push(format!("{direction}: the stored plan renders another rollback"));
+        }
         match verify(&server, &Scope::default(), a, b, &p).await {
             Ok(v) if v.passed() => {}
             Ok(v) => problems.push(format!("{direction}: {}\n{script}", v.summary())),

@@ -54,6 +54,11 @@ pub struct Step {
     pub transactional: bool,
     /// The strongest lock the step takes.
     pub lock: Lock,
+    /// Whether the step's transaction commits right after it: new enum labels cannot be used
+    /// before a commit, and each step that proves a new NOT NULL on a big table commits on its
+    /// own. Part of the stored plan, so that a plan read back runs in the same transactions.
+    #[serde(default, skip_serializing_if = "crate::model::is_false")]
+    pub commit_after: bool,
     #[serde(skip)]
     pub(crate) deps: steps::Deps,
 }

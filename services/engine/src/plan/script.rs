@@ -52,12 +52,13 @@ pub fn groups(steps: &[&Step]) -> Vec<(bool, std::ops::Range<usize>)> {
             Some((true, r)) if s.transactional && open => r.end = i + 1,
             _ => out.push((s.transactional, i..i + 1)),
         }
-        open = s.transactional && !s.deps.commit_after;
+        open = s.transactional && !s.commit_after;
     }
     out
 }
 
-/// The session settings a plan runs with.
+/// The session settings a plan runs with: the script starts with them, and an apply sets them
+/// before the first step.
 pub fn session_settings(plan: &Plan, options: &ScriptOptions) -> Vec<String> {
     let mut v = vec![
         format!("SET lock_timeout = '{}'", options.lock_timeout),
@@ -86,16 +87,10 @@ fn header(plan: &Plan, options: &ScriptOptions, what: &str) -> String {
         let names: Vec<String> = kinds.iter().map(|k| k.as_str().to_string()).collect();
         out.push_str(&format!("-- hazards: {}\n", names.join(", ")));
     }
-    out.push_str(&format!(
-        "\nSET lock_timeout = '{}';\nSET statement_timeout = '{}';\nSET check_function_bodies = off;\n",
-        options.lock_timeout, options.statement_timeout
-    ));
-    if plan
-        .steps
-        .iter()
-        .any(|s| s.sql.contains("TYPE timestamp with time zone"))
-    {
-        out.push_str("SET TIME ZONE 'UTC';\n");
+    out.push('\n');
+    for setting in session_settings(plan, options) {
+        out.push_str(&setting);
+        out.push_str(";\n");
     }
     out
 }

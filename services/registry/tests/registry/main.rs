@@ -26,6 +26,7 @@ mod promotion;
 mod quickstart;
 mod reads;
 mod scoped_tokens;
+mod script_shapes;
 mod serve;
 mod templates;
 mod tokens;

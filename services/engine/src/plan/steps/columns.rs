@@ -172,7 +172,7 @@ pub(super) fn alter_column(ctx: &Context, table: &QualifiedName, from: &Column, 
         .needs_new(column_refs(ctx, to, true))
         .lock(Lock::AccessExclusive)
         .done();
-        add.deps.commit_after = true;
+        add.commit_after = true;
         add.deps.provides.insert(ObjectKey::not_null(table, &to.name));
         let mut validate = Builder::new(
             Rank::ALTER_COLUMN,
@@ -190,7 +190,7 @@ pub(super) fn alter_column(ctx: &Context, table: &QualifiedName, from: &Column, 
             format!("scans {} (reads and writes go on)", ctx.sized(table)),
         )
         .done();
-        validate.deps.commit_after = true;
+        validate.commit_after = true;
         validate
             .deps
             .provides

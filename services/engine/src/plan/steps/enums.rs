@@ -38,7 +38,7 @@ pub(super) fn drop_enum(e: &EnumType) -> Step {
 /// Labels removed or reordered: the type is swapped for a new one, its columns cast over.
 pub(super) fn replace_enum(ctx: &Context, from: &EnumType, to: &EnumType) -> Step {
     let name = QualifiedName::new(&to.schema, &to.name);
-    let cols = ctx.columns_of_type(&name, false);
+    let cols = kept_columns(ctx, &name);
     let new_defaults = defaults_in(ctx.to, &cols);
     let old_defaults = defaults_in(ctx.from, &cols);
     let removed: Vec<&String> = from.labels.iter().filter(|l| !to.labels.contains(l)).collect();
@@ -66,6 +66,25 @@ pub(super) fn replace_enum(ctx: &Context, from: &EnumType, to: &EnumType) -> Ste
             );
     }
     b.done()
+}
+
+/// The columns a swap of the type (or its undo) finds where it runs: FROM's columns of the
+/// type that TO keeps with that type. Steps that drop FROM's columns of the type, or their
+/// tables, or change them to another type, need the type in its old form, so they run before
+/// the swap (which removes it); steps that give columns the type need it new, so they run
+/// after (and are undone before the undo of the swap).
+fn kept_columns(ctx: &Context, name: &QualifiedName) -> Vec<(QualifiedName, Column)> {
+    ctx.columns_of_type(name, false)
+        .into_iter()
+        .filter(|(t, c)| {
+            ctx.to
+                .tables
+                .iter()
+                .find(|x| &x.qualified() == t)
+                .and_then(|x| x.column(&c.name))
+                .is_some_and(|n| n.data_type == c.data_type)
+        })
+        .collect()
 }
 
 fn defaults_in(s: &Snapshot, columns: &[(QualifiedName, Column)]) -> BTreeMap<(QualifiedName, String), Option<String>> {
@@ -117,16 +136,18 @@ pub(super) fn enum_labels(ctx: &Context, name: &QualifiedName, adds: &[Change]) 
         format!("add {} to enum {name}", said.join(", ")),
         sql,
     )
+    // The labels change the type: steps that need it as it was run before (see kept_columns).
     .provides([ObjectKey::type_of(&name.schema, &name.name)])
+    .removes([ObjectKey::type_of(&name.schema, &name.name)])
     .lock(Lock::AccessExclusive);
     if let (Some(from), Some(to)) = (from, to) {
-        let cols = ctx.columns_of_type(name, true);
+        let cols = kept_columns(ctx, name);
         let defaults = defaults_in(ctx.from, &cols);
         b = b
             .rollback(render::swap_enum(&to, &from, &cols, &defaults))
             .note("PostgreSQL cannot remove an enum label: the rollback swaps the type for one without the new labels, which fails if rows use them");
     }
     let mut s = b.done();
-    s.deps.commit_after = true;
+    s.commit_after = true;
     s
 }

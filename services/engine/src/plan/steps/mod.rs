@@ -39,8 +39,6 @@ pub(crate) struct Deps {
     pub removes: BTreeSet<ObjectKey>,
     /// Objects the step needs in their old form (it runs before they are removed).
     pub needs_old: BTreeSet<ObjectKey>,
-    /// New enum labels: commit before the next step so that they can be used.
-    pub commit_after: bool,
 }
 
 /// The two snapshots and the options, with lookups the steps need.
@@ -160,6 +158,7 @@ impl Builder {
                 hazards: Vec::new(),
                 transactional: true,
                 lock: Lock::AccessExclusive,
+                commit_after: false,
                 deps: Deps {
                     rank,
                     ..Deps::default()

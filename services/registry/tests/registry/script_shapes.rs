@@ -1,0 +1,145 @@
+//! Every shape of script goes through the real binary from push to `verified`: the plan is
+//! computed, verified, stored, approved by its digest, read back and applied by the registry,
+//! which runs exactly the script it showed (an enum label added then used needs a commit after
+//! it; a NOT NULL proven on a big table commits twice; concurrent index builds run outside
+//! transactions, between transactional groups; an enum swap casts its columns).
+
+use crate::served::{Served, call, call_raw};
+use schemareg_adapters::testing::TestDb;
+use schemareg_adapters::testing::fixtures::loaded;
+use serde_json::{Value, json};
+
+/// A plan's state once it is neither computing nor applying.
+fn settled(base: &str, id: &str) -> Value {
+    for _ in 0..1200 {
+        let (_, plan) = call(base, "GET", &format!("/v1/plans/{id}"), None);
+        if plan["state"] != "computing" && plan["state"] != "applying" {
+            return plan;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("plan {id} did not settle");
+}
+
+/// One shape: a service of its own bound in dev to a database holding FROM (and rows), TO
+/// pushed as DDL, a plan asked for with `request`, then applied by the registry. Returns the
+/// verified plan and its SQL.
+async fn through_the_registry(base: &str, service: &str, from: &str, to: &str, request: Value) -> (Value, String) {
+    let live: TestDb = loaded(from).await;
+    let (status, body) = call(base, "POST", "/v1/services", Some(&json!({"name": service})));
+    assert_eq!(status, 201, "{body}");
+    let versions = format!("/v1/services/{service}/versions");
+    let (status, body) = call_raw(base, "POST", &versions, "application/sql", to);
+    assert_eq!(status, 201, "{service}: {body}");
+    let binding = format!("/v1/services/{service}/environments/dev");
+    let url = live.url_with_password("x");
+    let (status, body) = call(base, "PUT", &binding, Some(&json!({"database_url": url})));
+    assert!(matches!(status, 200 | 201), "{service}: {status} {body}");
+    let (status, created) = call(base, "POST", &format!("{binding}/plans"), Some(&request));
+    assert!(matches!(status, 201 | 202), "{service}: {status} {created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let plan = settled(base, &id);
+    assert_eq!(plan["state"], "approved", "{service}: {plan}");
+    let sql = plan["sql"].as_str().unwrap_or_default().to_string();
+    let (status, body) = call(base, "POST", &format!("/v1/plans/{id}/apply"), Some(&json!({})));
+    assert!(matches!(status, 200 | 202), "{service}: {status} {body}");
+    let done = settled(base, &id);
+    assert_eq!(done["state"], "verified", "{service}: {done}");
+    // The live database is the version: the drift is empty.
+    let (status, drift) = call(base, "GET", &format!("{binding}/drift"), None);
+    assert_eq!(status, 200, "{drift}");
+    assert_eq!(drift["changes"].as_array().map(Vec::len), Some(0), "{service}: {drift}");
+    drop(live);
+    (done, sql)
+}
+
+fn steps(plan: &Value) -> Vec<&Value> {
+    plan["plan"]["steps"]
+        .as_array()
+        .map(|s| s.iter().collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_script_shape_applies_from_push_to_verified() {
+    let served = Served::start(&[]).await;
+    let base = format!("http://127.0.0.1:{}", served.port);
+
+    // An enum label added, then used by a default: the label commits before its use.
+    let (plan, sql) = through_the_registry(
+        &base,
+        "labels",
+        "CREATE TYPE st AS ENUM ('a', 'b'); CREATE TABLE t (id int PRIMARY KEY, s st); \
+         INSERT INTO t VALUES (1, 'a');",
+        "CREATE TYPE st AS ENUM ('a', 'b', 'c'); CREATE TABLE t (id int PRIMARY KEY, s st DEFAULT 'c');",
+        json!({}),
+    )
+    .await;
+    assert!(steps(&plan).iter().any(|s| s["commit_after"] == true), "{plan}");
+    assert!(sql.matches("BEGIN;").count() >= 2, "{sql}");
+
+    // A label added in the middle of an enum and a new table using it.
+    through_the_registry(
+        &base,
+        "middle",
+        "CREATE TYPE st AS ENUM ('a', 'c'); CREATE TABLE t (s st); INSERT INTO t VALUES ('c');",
+        "CREATE TYPE st AS ENUM ('a', 'b', 'c'); CREATE TABLE t (s st); CREATE TABLE u (s st DEFAULT 'b');",
+        json!({}),
+    )
+    .await;
+
+    // An enum swapped for one without a label: its column cast over, its default kept.
+    let (plan, _) = through_the_registry(
+        &base,
+        "swap",
+        "CREATE TYPE st AS ENUM ('a', 'b', 'c'); CREATE TABLE t (s st NOT NULL DEFAULT 'a'); \
+         INSERT INTO t VALUES ('a'), ('c');",
+        "CREATE TYPE st AS ENUM ('a', 'c'); CREATE TABLE t (s st NOT NULL DEFAULT 'a');",
+        json!({}),
+    )
+    .await;
+    assert!(
+        steps(&plan)[0]["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("replace enum"),
+        "{plan}"
+    );
+
+    // NOT NULL on a table of more than 100,000 rows: a check added NOT VALID (committed),
+    // validated (committed), then SET NOT NULL using it.
+    let (plan, sql) = through_the_registry(
+        &base,
+        "notnull",
+        "CREATE TABLE big (id int, note text); \
+         INSERT INTO big SELECT g, 'x' FROM generate_series(1, 100001) g; ANALYZE big;",
+        "CREATE TABLE big (id int NOT NULL, note text);",
+        json!({}),
+    )
+    .await;
+    let shown: Vec<&str> = steps(&plan)
+        .iter()
+        .map(|s| s["description"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown.len(), 3, "{shown:?}");
+    assert!(shown[1].contains("validate the check"), "{shown:?}");
+    assert_eq!(sql.matches("COMMIT;").count(), 3, "{sql}");
+
+    // Concurrent index builds between transactional groups: a column added (in a
+    // transaction), two indexes built concurrently (each on its own), a comment (in a
+    // transaction again).
+    let (plan, sql) = through_the_registry(
+        &base,
+        "concurrent",
+        "CREATE TABLE t (id int PRIMARY KEY, a int); INSERT INTO t SELECT g, g FROM generate_series(1, 1000) g;",
+        "CREATE TABLE t (id int PRIMARY KEY, a int, b int); CREATE INDEX t_a ON t (a); CREATE INDEX t_b ON t (b); \
+         COMMENT ON TABLE t IS 'indexed';",
+        json!({"concurrently": true}),
+    )
+    .await;
+    let outside: Vec<bool> = steps(&plan).iter().map(|s| s["transactional"] == false).collect();
+    assert_eq!(outside.iter().filter(|o| **o).count(), 2, "{plan}");
+    assert!(!outside[0] && !outside[outside.len() - 1], "{plan}");
+    assert_eq!(sql.matches("CREATE INDEX CONCURRENTLY \"").count(), 2, "{sql}");
+    assert_eq!(sql.matches("BEGIN;").count(), 2, "{sql}");
+}
