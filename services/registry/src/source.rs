@@ -126,7 +126,7 @@ pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> 
             for (reason, count) in &ingested.skipped {
                 tracing::info!(count, reason, "statements passed over: snapshots do not model them");
             }
-            ingested.snapshot
+            settled(server, scope, path, scope.apply(ingested.snapshot)).await?
         }
         Source::Json(path) => {
             // A snapshot document is checked and spelled by PostgreSQL itself: built in a
@@ -136,15 +136,60 @@ pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> 
                 error,
             })?;
             let server = scratch.get().await?;
-            schemareg_adapters::verify::rebuild(server, scope, &scope.apply(parsed))
+            let spelled = schemareg_adapters::verify::rebuild(server, scope, &scope.apply(parsed))
                 .await
                 .map_err(|error| SourceError::Rejected {
                     path: path.display().to_string(),
                     error,
-                })?
+                })?;
+            settled(server, scope, path, spelled).await?
         }
     };
     Ok(scope.apply(snapshot))
+}
+
+/// A file's schema as a plan would write it (see `verify::settle`).
+async fn settled(
+    server: &ScratchServer,
+    scope: &Scope,
+    path: &Path,
+    snapshot: Snapshot,
+) -> Result<Snapshot, SourceError> {
+    schemareg_adapters::verify::settle(server, scope, snapshot)
+        .await
+        .map_err(|error| SourceError::Rejected {
+            path: path.display().to_string(),
+            error,
+        })
+}
+
+/// FROM and TO made ready to compare: settled when their differences include redefinitions
+/// (a scratch server is then needed even for two live databases). When that cannot be done,
+/// they are compared as read, with a warning.
+pub async fn comparable(
+    scope: &Scope,
+    scratch: &ScratchProvider,
+    from: Snapshot,
+    to: Snapshot,
+) -> (Snapshot, Snapshot) {
+    let changes = schemareg_engine::diff::diff(&from, &to);
+    if !schemareg_engine::diff::redefinitions(&changes).contains(&true) {
+        return (from, to);
+    }
+    let settled = match scratch.get().await {
+        Ok(server) => schemareg_adapters::verify::settle_pair(server, scope, &from, &to)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match settled {
+        Ok(Some(pair)) => pair,
+        Ok(None) => (from, to),
+        Err(e) => {
+            eprintln!("schemareg: warning: cannot compare as PostgreSQL prints both sides ({e}): compared as read");
+            (from, to)
+        }
+    }
 }
 
 /// The live table sizes when the source is a database (for hazards), else none.

@@ -19,6 +19,7 @@
 //! the template alive; templates are dropped when evicted or with the server.
 
 mod cluster;
+mod settled;
 
 pub use cluster::{PrivateCluster, find_bindir};
 
@@ -58,6 +59,7 @@ pub struct ScratchServer {
     /// The start of the names of its databases (and their roles).
     prefix: String,
     templates: Templates,
+    settled: settled::Settled,
     _cluster: Option<PrivateCluster>,
 }
 
@@ -104,6 +106,7 @@ impl ScratchServer {
             version: version as u32,
             prefix: DEFAULT_PREFIX.into(),
             templates: Templates::default(),
+            settled: settled::Settled::default(),
             _cluster: cluster,
         })
     }
@@ -112,6 +115,16 @@ impl ScratchServer {
     pub fn with_templates(mut self, capacity: usize) -> Self {
         self.templates.capacity = capacity;
         self
+    }
+
+    /// The settled form of the snapshot with this digest, if this server settled it lately.
+    pub fn settled(&self, digest: &str) -> Option<Arc<schemareg_engine::Snapshot>> {
+        self.settled.get(digest)
+    }
+
+    /// Remembers the settled form of the snapshot with this digest.
+    pub fn keep_settled(&self, digest: &str, snapshot: Arc<schemareg_engine::Snapshot>) {
+        self.settled.keep(digest, snapshot);
     }
 
     /// Whether templates are kept.

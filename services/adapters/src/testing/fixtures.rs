@@ -53,7 +53,10 @@ pub async fn ingested(sql: &str, name: &str) -> Snapshot {
     let out = ingest(&server, sql, name)
         .await
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    Scope::default().apply(out.snapshot)
+    // As the registry keeps versions: settled (printed as a plan would write them).
+    crate::verify::settle(&server, &Scope::default(), Scope::default().apply(out.snapshot))
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 /// `pg_dump --schema-only` of a test database, with the binaries matching the server.

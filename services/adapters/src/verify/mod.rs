@@ -2,6 +2,10 @@
 //! is applied and the result must equal TO; then the rollback is applied and the result must
 //! equal FROM again. Nothing is shown as verified that did not pass this.
 
+mod settle;
+
+pub use settle::{settle, settle_pair};
+
 use std::collections::BTreeSet;
 
 use schemareg_engine::plan::{Plan, PlanOptions, ScriptOptions, plan};
@@ -21,8 +25,10 @@ pub enum VerifyError {
     Introspect(#[from] IntrospectError),
     #[error("PostgreSQL rejects the snapshot: {0}")]
     Rebuild(StepFailed),
-    #[error("FROM rebuilt in a scratch database is not FROM: {0}")]
+    #[error("rebuilt in a scratch database, the schema reads back otherwise: {0}")]
     RebuildDiffers(String),
+    #[error("the snapshot's expressions still read back differently after {0} rebuilds")]
+    Unsettled(usize),
     #[error("the external table {0} cannot be created as a stub: {1}")]
     Stub(String, String),
 }

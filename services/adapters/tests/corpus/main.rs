@@ -18,7 +18,7 @@ use schemareg_adapters::introspect::introspect;
 use schemareg_adapters::store::PlanBody;
 use schemareg_adapters::testing::fixtures::*;
 use schemareg_adapters::testing::{TestDb, scratch};
-use schemareg_adapters::verify::verify;
+use schemareg_adapters::verify::{settle_pair, verify};
 use schemareg_engine::plan::{Plan, PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
 use schemareg_engine::{Scope, Snapshot, digest};
 
@@ -167,6 +167,45 @@ async fn applied_with_psql(a: &Snapshot, b: &Snapshot) -> Result<(), String> {
     Ok(())
 }
 
+/// A side's DDL run as it is written in a database of its own (a database written elsewhere,
+/// by hand or by another tool), read back and compared with the side as the registry keeps it:
+/// once both are settled, nothing differs.
+async fn written_elsewhere(ddl: &str, kept: &Snapshot) -> Result<(), String> {
+    // The roles its policies name, held while the DDL runs (as psql's runs hold them).
+    let leases = scratch().await.create_database().await.map_err(|e| e.to_string())?;
+    for role in schemareg_adapters::verify::roles_named([kept]) {
+        leases.ensure_role(&role).await.map_err(|e| e.to_string())?;
+    }
+    let result = compared_with_what_was_written(ddl, kept).await;
+    leases.drop_now().await.map_err(|e| e.to_string())?;
+    result
+}
+
+async fn compared_with_what_was_written(ddl: &str, kept: &Snapshot) -> Result<(), String> {
+    let db = TestDb::new().await;
+    db.client()
+        .await
+        .batch_execute(ddl)
+        .await
+        .map_err(|e| schemareg_adapters::pg::error_text(&e))?;
+    let read = live(&db).await;
+    let server = scratch().await;
+    let (read, kept) = match settle_pair(&server, &Scope::default(), &read, kept).await {
+        Ok(Some(pair)) => pair,
+        Ok(None) => (read, kept.clone()),
+        Err(e) => return Err(format!("cannot settle: {e}")),
+    };
+    let left = plan(&read, &kept, &PlanOptions::default());
+    if left.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "written elsewhere from its DDL, it differs: {:?}",
+            left.steps.iter().map(|s| &s.description).collect::<Vec<_>>()
+        ))
+    }
+}
+
 /// Runs one case; its problems, and the golden text of its two plans.
 async fn run(c: &Case) -> (Vec<String>, String) {
     let server = scratch().await;
@@ -175,6 +214,11 @@ async fn run(c: &Case) -> (Vec<String>, String) {
     let mut problems = Vec::new();
     if digest(&from) == digest(&to) {
         problems.push("FROM and TO are the same schema".to_string());
+    }
+    for (side, ddl, kept) in [("FROM", &c.from, &from), ("TO", &c.to, &to)] {
+        if let Err(e) = written_elsewhere(ddl, kept).await {
+            problems.push(format!("{side}: {e}"));
+        }
     }
     let mut golden = String::new();
     for (direction, a, b, declared) in [

@@ -236,3 +236,46 @@ pub enum Change {
         to: Option<String>,
     },
 }
+
+/// The name under which a change drops or creates an object that a change of the other kind
+/// may create or drop again (a constraint, index, policy, trigger or view redefined).
+fn dropped_or_created(change: &Change) -> Option<(bool, String)> {
+    let on = |table: &QualifiedName, kind: &str, name: &str| format!("{kind} {table}.{name}");
+    let view = |schema: &str, name: &str| format!("view {schema}.{name}");
+    Some(match change {
+        Change::DropConstraint { table, constraint } => (false, on(table, "constraint", constraint.name())),
+        Change::AddConstraint { table, constraint, .. } => (true, on(table, "constraint", constraint.name())),
+        Change::DropIndex { table, index } => (false, on(table, "index", &index.name)),
+        Change::CreateIndex { table, index, .. } => (true, on(table, "index", &index.name)),
+        Change::DropPolicy { table, policy } => (false, on(table, "policy", &policy.name)),
+        Change::CreatePolicy { table, policy } => (true, on(table, "policy", &policy.name)),
+        Change::DropTrigger { table, trigger } => (false, on(table, "trigger", &trigger.name)),
+        Change::CreateTrigger { table, trigger } => (true, on(table, "trigger", &trigger.name)),
+        Change::DropView(v) => (false, view(&v.schema, &v.name)),
+        Change::CreateView(v) => (true, view(&v.schema, &v.name)),
+        Change::DropMaterializedView(v) => (false, view(&v.schema, &v.name)),
+        Change::CreateMaterializedView(v) => (true, view(&v.schema, &v.name)),
+        _ => return None,
+    })
+}
+
+/// Which changes only redefine an object both sides have: a column altered, a domain altered,
+/// a function replaced, or a constraint, index, policy, trigger or view dropped and created
+/// again under its name. Only these can come from PostgreSQL printing one expression in two
+/// ways (its deparser is not idempotent: see the adapters' `settle`).
+pub fn redefinitions(changes: &[Change]) -> Vec<bool> {
+    let mut dropped = std::collections::BTreeSet::new();
+    let mut created = std::collections::BTreeSet::new();
+    for c in changes {
+        if let Some((create, key)) = dropped_or_created(c) {
+            if create { &mut created } else { &mut dropped }.insert(key);
+        }
+    }
+    changes
+        .iter()
+        .map(|c| match c {
+            Change::AlterColumn { .. } | Change::AlterDomain { .. } | Change::ReplaceFunction { .. } => true,
+            _ => dropped_or_created(c).is_some_and(|(_, key)| dropped.contains(&key) && created.contains(&key)),
+        })
+        .collect()
+}

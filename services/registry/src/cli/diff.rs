@@ -5,7 +5,7 @@ use std::io::Write;
 
 use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script, valid_duration};
 
-use crate::source::{ScratchProvider, Source, load, sizes};
+use crate::source::{ScratchProvider, Source, comparable, load, sizes};
 
 use super::ScopeArgs;
 
@@ -68,6 +68,7 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
         sizes(&from_source),
     );
     let (from, to, sizes) = (from?, to?, sizes?);
+    let (from, to) = comparable(&scope, &scratch, from, to).await;
     let options = PlanOptions {
         concurrently: args.concurrently,
         sizes,

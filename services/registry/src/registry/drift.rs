@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 /// What a drift check found.
 pub struct Checked {
-    /// The live database as read.
+    /// The live database as read (its snapshot settled for the comparison).
     pub live: Live,
     /// The version, scoped as the live database is.
     pub wanted: Snapshot,
@@ -23,10 +23,13 @@ pub struct Checked {
 
 /// Reads the bound database, compares it with `version` and records the outcome.
 pub async fn check(state: &AppState, service: &Service, binding: &Binding, version: i64) -> Result<Checked, ApiError> {
-    let live = super::live::read(state, service, binding).await?;
+    let mut live = super::live::read(state, service, binding).await?;
     let wanted = live
         .scope
         .apply(super::snapshot_of(state, &service.name, version).await?);
+    let read = std::mem::take(&mut live.snapshot);
+    let (read, wanted) = super::comparable(state, &live.scope, read, wanted).await;
+    live.snapshot = read;
     let changes = schemareg_engine::diff::diff(&live.snapshot, &wanted);
     let outcome = DriftState::of(changes.len());
     record(state, binding, version, outcome, &live.read_at, &live.fingerprint).await?;

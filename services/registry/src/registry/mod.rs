@@ -38,6 +38,21 @@ pub async fn snapshot_of(state: &AppState, service: &str, number: i64) -> Result
     parsed(&kept)
 }
 
+/// A live schema and a version made ready to compare: settled (see `verify::settle`) when
+/// their differences include redefinitions. When settling fails (the scratch server is down,
+/// the live schema cannot be rebuilt) they are compared as read: verification, which rebuilds
+/// the live schema too, then says what is wrong.
+pub async fn comparable(state: &AppState, scope: &Scope, live: Snapshot, wanted: Snapshot) -> (Snapshot, Snapshot) {
+    match schemareg_adapters::verify::settle_pair(&state.scratch, scope, &live, &wanted).await {
+        Ok(Some(settled)) => settled,
+        Ok(None) => (live, wanted),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot settle the schemas' printing: compared as read");
+            (live, wanted)
+        }
+    }
+}
+
 /// The snapshot of a version as kept.
 pub fn parsed(kept: &versions::Kept) -> Result<Snapshot, ApiError> {
     schemareg_engine::from_json(&kept.snapshot).map_err(|e| {

@@ -75,7 +75,8 @@ pub async fn push(
                 .snapshot
         }
     };
-    let snapshot = scope.apply(snapshot);
+    // As a plan would write it: printed by PostgreSQL until the printing no longer changes.
+    let snapshot = schemareg_adapters::verify::settle(&state.scratch, &scope, scope.apply(snapshot)).await?;
     // Stored as the model orders it (columns in table order, as PostgreSQL has them); the
     // digest is of the canonical form, where such order does not count.
     let stored = serde_json::to_string(&snapshot).map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -143,3 +143,29 @@ async fn every_script_shape_applies_from_push_to_verified() {
     assert_eq!(sql.matches("CREATE INDEX CONCURRENTLY \"").count(), 2, "{sql}");
     assert_eq!(sql.matches("BEGIN;").count(), 2, "{sql}");
 }
+
+/// A live database written from DDL by another tool holds PostgreSQL's first printing of a
+/// check (`(ARRAY['a'::character varying, …])::text[]`); the version pushed from the same DDL
+/// is kept as PostgreSQL prints it back (`ARRAY[('a'::character varying)::text, …]`). They are
+/// the same constraint: the plan only adds the new column, and once it is applied the drift
+/// is empty.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_written_elsewhere_is_no_difference_and_the_drift_clears() {
+    let served = Served::start(&[]).await;
+    let base = format!("http://127.0.0.1:{}", served.port);
+    let table = "CREATE TABLE t (id int PRIMARY KEY, status varchar(20) NOT NULL DEFAULT 'a' \
+                 CHECK (status IN ('a', 'b')), kind varchar CHECK (kind = ANY (ARRAY['x', 'y']))";
+    let (plan, _) = through_the_registry(
+        &base,
+        "elsewhere",
+        &format!("{table}); INSERT INTO t VALUES (1, 'b', 'x');"),
+        &format!("{table}, note text);"),
+        json!({}),
+    )
+    .await;
+    let shown: Vec<&str> = steps(&plan)
+        .iter()
+        .map(|s| s["description"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown, ["add column public.t.note"]);
+}
