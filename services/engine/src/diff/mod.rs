@@ -5,6 +5,7 @@
 
 mod change;
 mod column;
+mod dependents;
 mod enums;
 mod function;
 mod table;
@@ -63,6 +64,6 @@ pub fn diff(from: &Snapshot, to: &Snapshot) -> Vec<Change> {
     function::diff(&mut out, from, to);
     table::diff(&mut out, from, to);
     view::diff(&mut out, from, to);
-    view::recreate_dependents(&mut out, from, to);
+    dependents::recreate(&mut out, from, to);
     out
 }

@@ -1,10 +1,7 @@
 //! Views and materialized views: changed ones are dropped and created again, and so are the
 //! unchanged ones that depend on a column whose type changes or that is dropped.
 
-use std::collections::BTreeSet;
-
 use super::*;
-use crate::render::refs::qualified_names;
 
 pub(super) fn diff(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot) {
     let m = match_by(&from.views, &to.views, |v| (v.schema.clone(), v.name.clone()));
@@ -110,7 +107,7 @@ fn view_comments(out: &mut Vec<Change>, name: &QualifiedName, a: &View, b: &View
     }
 }
 
-fn create_view(out: &mut Vec<Change>, v: &View) {
+pub(super) fn create_view(out: &mut Vec<Change>, v: &View) {
     out.push(Change::CreateView(v.clone()));
     let name = QualifiedName::new(&v.schema, &v.name);
     let empty = View {
@@ -123,7 +120,7 @@ fn create_view(out: &mut Vec<Change>, v: &View) {
     super::table::triggers(out, &name, &[], &v.triggers);
 }
 
-fn create_materialized(out: &mut Vec<Change>, v: &MaterializedView) {
+pub(super) fn create_materialized(out: &mut Vec<Change>, v: &MaterializedView) {
     out.push(Change::CreateMaterializedView(v.clone()));
     let name = QualifiedName::new(&v.schema, &v.name);
     comment_change(
@@ -153,78 +150,5 @@ fn create_materialized(out: &mut Vec<Change>, v: &MaterializedView) {
             &None,
             &ix.comment,
         );
-    }
-}
-
-/// Views (and materialized views) that read a table whose columns change type or are
-/// dropped, or another view that is dropped, must be dropped before and created after.
-pub(super) fn recreate_dependents(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot) {
-    let mut touched: BTreeSet<QualifiedName> = BTreeSet::new();
-    for c in out.iter() {
-        match c {
-            Change::AlterColumn { table, from, to }
-                if from.data_type != to.data_type || from.collation != to.collation =>
-            {
-                touched.insert(table.clone());
-            }
-            Change::DropColumn { table, .. } => {
-                touched.insert(table.clone());
-            }
-            Change::DropView(v) => {
-                touched.insert(QualifiedName::new(&v.schema, &v.name));
-            }
-            Change::DropMaterializedView(v) => {
-                touched.insert(QualifiedName::new(&v.schema, &v.name));
-            }
-            Change::ReplaceEnum { from, .. } => {
-                touched.insert(QualifiedName::new(&from.schema, &from.name));
-            }
-            _ => {}
-        }
-    }
-    let mut dropped: BTreeSet<QualifiedName> = out
-        .iter()
-        .filter_map(|c| match c {
-            Change::DropView(v) => Some(QualifiedName::new(&v.schema, &v.name)),
-            Change::DropMaterializedView(v) => Some(QualifiedName::new(&v.schema, &v.name)),
-            _ => None,
-        })
-        .collect();
-    // Until nothing more is added: a recreated view touches the views that read it.
-    loop {
-        let mut more = false;
-        for v in &from.views {
-            let name = QualifiedName::new(&v.schema, &v.name);
-            if dropped.contains(&name) || !qualified_names(&v.definition).iter().any(|r| touched.contains(r)) {
-                continue;
-            }
-            out.push(Change::DropView(v.clone()));
-            if let Some(n) = to.views.iter().find(|x| x.schema == v.schema && x.name == v.name) {
-                create_view(out, n);
-            }
-            dropped.insert(name.clone());
-            touched.insert(name);
-            more = true;
-        }
-        for v in &from.materialized_views {
-            let name = QualifiedName::new(&v.schema, &v.name);
-            if dropped.contains(&name) || !qualified_names(&v.definition).iter().any(|r| touched.contains(r)) {
-                continue;
-            }
-            out.push(Change::DropMaterializedView(v.clone()));
-            if let Some(n) = to
-                .materialized_views
-                .iter()
-                .find(|x| x.schema == v.schema && x.name == v.name)
-            {
-                create_materialized(out, n);
-            }
-            dropped.insert(name.clone());
-            touched.insert(name);
-            more = true;
-        }
-        if !more {
-            break;
-        }
     }
 }

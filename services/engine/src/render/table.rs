@@ -169,8 +169,10 @@ pub fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Column
     }
     match (&from.identity, &to.identity) {
         (None, Some(id)) => {
+            // Identity needs the column NOT NULL first.
             if !from.not_null {
                 out.sets_not_null = true;
+                out.statements.push(alter("SET NOT NULL".into()));
             }
             out.statements.push(alter(format!(
                 "ADD {} ({})",

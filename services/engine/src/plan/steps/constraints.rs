@@ -74,7 +74,7 @@ pub(super) fn add_constraint(ctx: &Context, table: &QualifiedName, c: &Constrain
     vec![b.done()]
 }
 
-pub(super) fn drop_constraint(table: &QualifiedName, constraint: &Constraint) -> Step {
+pub(super) fn drop_constraint(ctx: &Context, table: &QualifiedName, constraint: &Constraint) -> Step {
     let mut b = Builder::new(
         if matches!(constraint, Constraint::ForeignKey(_)) {
             Rank::DROP_FOREIGN_KEY
@@ -94,6 +94,8 @@ pub(super) fn drop_constraint(table: &QualifiedName, constraint: &Constraint) ->
                 ObjectKey::rel(&f.references),
             ])
         }
+        // Dropped before the functions and types its expression uses.
+        Constraint::Check(ch) => b = b.needs_old(ctx.refs(&ch.expression, false)),
         _ => {}
     }
     b.done()

@@ -6,13 +6,15 @@ use crate::render;
 /// On an existing table, built `CONCURRENTLY` when the options say so.
 pub(super) fn create_index(ctx: &Context, table: &QualifiedName, index: &Index, new_table: bool) -> Step {
     let concurrently = ctx.options.concurrently && !new_table;
+    let sql = render::create_index(table, index, concurrently);
     let mut b = Builder::new(
         Rank::CREATE_INDEX,
         format!("create index {} on {table}", index.name),
-        vec![render::create_index(table, index, concurrently)],
+        vec![sql.clone()],
     )
     .rollback(vec![render::drop_index(&table.schema, index, false)])
     .needs_new([ObjectKey::rel(table)])
+    .needs_new(ctx.refs(&sql, true))
     .lock(if concurrently {
         Lock::ShareUpdateExclusive
     } else {
@@ -45,12 +47,21 @@ pub(super) fn create_index(ctx: &Context, table: &QualifiedName, index: &Index, 
     b.done()
 }
 
-pub(super) fn drop_index(table: &QualifiedName, index: &Index) -> Step {
-    Builder::new(
+/// Dropped before what its expressions use; a unique index after the foreign keys that use it.
+pub(super) fn drop_index(ctx: &Context, table: &QualifiedName, index: &Index) -> Step {
+    let sql = render::create_index(table, index, false);
+    let mut b = Builder::new(
         Rank::DROP_CONSTRAINT_OR_INDEX,
         format!("drop index {}.{}", table.schema, index.name),
         vec![render::drop_index(&table.schema, index, false)],
     )
-    .rollback(vec![render::create_index(table, index, false)])
-    .done()
+    .needs_old(ctx.refs(&sql, false))
+    .rollback(vec![sql]);
+    if index.unique {
+        b = b.removes([ObjectKey::key(
+            table,
+            &index.keys.iter().map(|k| k.expression.clone()).collect::<Vec<_>>(),
+        )]);
+    }
+    b.done()
 }

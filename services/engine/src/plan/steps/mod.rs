@@ -255,7 +255,7 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
         Change::AddEnumLabel { name, .. } => vec![enums::enum_labels(ctx, name, std::slice::from_ref(change))],
         Change::ReplaceEnum { from, to } => vec![enums::replace_enum(ctx, from, to)],
         Change::CreateDomain(d) => vec![types::create_domain(ctx, d)],
-        Change::DropDomain(d) => vec![types::drop_domain(d)],
+        Change::DropDomain(d) => vec![types::drop_domain(ctx, d)],
         Change::AlterDomain { from, to } => vec![types::alter_domain(from, to)],
         Change::CreateCompositeType(c) => vec![types::create_composite_type(ctx, c)],
         Change::DropCompositeType(c) => vec![types::drop_composite_type(c)],
@@ -272,19 +272,19 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
             constraint,
             new_table,
         } => constraints::add_constraint(ctx, table, constraint, *new_table),
-        Change::DropConstraint { table, constraint } => vec![constraints::drop_constraint(table, constraint)],
+        Change::DropConstraint { table, constraint } => vec![constraints::drop_constraint(ctx, table, constraint)],
         Change::CreateIndex {
             table,
             index,
             new_table,
         } => vec![indexes::create_index(ctx, table, index, *new_table)],
-        Change::DropIndex { table, index } => vec![indexes::drop_index(table, index)],
+        Change::DropIndex { table, index } => vec![indexes::drop_index(ctx, table, index)],
         Change::SetRowSecurity { table, from, to } => vec![table::set_row_security(table, *from, *to)],
         Change::SetTableOptions { table, from, to } => vec![table::set_table_options(table, from, to)],
         Change::CreatePolicy { table, policy } => vec![policies::create_policy(ctx, table, policy)],
         Change::DropPolicy { table, policy } => vec![policies::drop_policy(ctx, table, policy)],
         Change::CreateTrigger { table, trigger } => vec![triggers::create_trigger(ctx, table, trigger)],
-        Change::DropTrigger { table, trigger } => vec![triggers::drop_trigger(table, trigger)],
+        Change::DropTrigger { table, trigger } => vec![triggers::drop_trigger(ctx, table, trigger)],
         Change::SetTriggerEnabled { table, name, from, to } => {
             vec![triggers::set_trigger_enabled(table, name, *from, *to)]
         }

@@ -17,12 +17,13 @@ pub(super) fn create_trigger(ctx: &Context, table: &QualifiedName, trigger: &Tri
     .done()
 }
 
-pub(super) fn drop_trigger(table: &QualifiedName, trigger: &Trigger) -> Step {
+pub(super) fn drop_trigger(ctx: &Context, table: &QualifiedName, trigger: &Trigger) -> Step {
     Builder::new(
         Rank::DROP_POLICY_OR_TRIGGER,
         format!("drop trigger {} on {table}", trigger.name),
         vec![render::drop_trigger(table, trigger)],
     )
+    .needs_old(ctx.refs(&trigger.definition, false))
     .rollback(vec![render::create_trigger(trigger)])
     .lock(Lock::ShareRowExclusive)
     .done()

@@ -12,16 +12,28 @@ pub(super) fn create_domain(ctx: &Context, d: &Domain) -> Step {
     .rollback(vec![render::drop_type(&d.schema, &d.name)])
     .provides([ObjectKey::type_of(&d.schema, &d.name)])
     .needs_new(ctx.refs(&d.base_type, true))
+    .needs_new(domain_refs(ctx, d, true))
     .lock(Lock::None)
     .done()
 }
 
-pub(super) fn drop_domain(d: &Domain) -> Step {
+/// What a domain's default and checks use (functions, other types).
+fn domain_refs(ctx: &Context, d: &Domain, new: bool) -> BTreeSet<ObjectKey> {
+    let mut r = BTreeSet::new();
+    for text in d.default.iter().chain(d.checks.iter().map(|c| &c.definition)) {
+        r.extend(ctx.refs(text, new));
+    }
+    r.remove(&ObjectKey::type_of(&d.schema, &d.name));
+    r
+}
+
+pub(super) fn drop_domain(ctx: &Context, d: &Domain) -> Step {
     Builder::new(
         Rank::DROP_TYPE,
         format!("drop domain {}.{}", d.schema, d.name),
         vec![render::drop_domain(d)],
     )
+    .needs_old(domain_refs(ctx, d, false))
     .rollback(vec![render::create_domain(d)])
     .removes([ObjectKey::type_of(&d.schema, &d.name)])
     .done()
