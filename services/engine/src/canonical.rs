@@ -68,6 +68,10 @@ pub fn normalize(s: &mut Snapshot) {
     }
     s.functions
         .sort_by(|a, b| (&a.schema, &a.name, &a.arguments).cmp(&(&b.schema, &b.name, &b.arguments)));
+    s.grants.sort_by_key(Grant::key);
+    for g in &mut s.grants {
+        order_grant(g);
+    }
     s.external_tables
         .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
     for e in &mut s.external_tables {
@@ -88,6 +92,17 @@ fn normalize_default(default: &mut Option<String>) {
 
 fn is_other_spelling(default: &str) -> bool {
     default == "CURRENT_TIMESTAMP" || default == "transaction_timestamp()"
+}
+
+fn grant_is_ordered(g: &Grant) -> bool {
+    g.privileges.is_sorted() && g.grantable.is_sorted() && g.revoked.is_sorted()
+}
+
+fn order_grant(g: &mut Grant) {
+    for list in [&mut g.privileges, &mut g.grantable, &mut g.revoked] {
+        list.sort();
+        list.dedup();
+    }
 }
 
 /// A snapshot seen in canonical form without copying it: lists in key order, table columns
@@ -198,6 +213,14 @@ impl Serialize for Canonical<'_> {
             "functions",
             &sorted(&s.functions, |x| (&x.schema, &x.name, &x.arguments)),
         )?;
+        // Only when there are some: snapshots without grants keep the digests they had.
+        if !s.grants.is_empty() {
+            let grants: Vec<Cow<Grant>> = sorted(&s.grants, Grant::key)
+                .into_iter()
+                .map(|g| ordered(g, grant_is_ordered, order_grant))
+                .collect();
+            st.serialize_field("grants", &grants)?;
+        }
         let mut external: Vec<ExternalTable> = sorted(&s.external_tables, |x| (&x.schema, &x.name))
             .into_iter()
             .cloned()

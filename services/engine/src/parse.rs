@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use crate::canonical::normalize;
-use crate::model::{FORMAT, Snapshot};
+use crate::model::{FORMAT, GrantKind, Privilege, Snapshot};
 
 /// Why a document is not a usable snapshot.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +62,63 @@ pub fn from_json(bytes: &[u8]) -> Result<Snapshot, ParseError> {
     })?;
     normalize(&mut snapshot);
     check_unique(&snapshot)?;
+    check_grants(&snapshot)?;
     Ok(snapshot)
+}
+
+/// The privileges an object of each kind can have.
+fn allowed(kind: GrantKind) -> &'static [Privilege] {
+    use Privilege::*;
+    match kind {
+        GrantKind::Schema => &[Usage, Create],
+        GrantKind::Table => &[Select, Insert, Update, Delete, Truncate, References, Trigger, Maintain],
+        GrantKind::Column => &[Select, Insert, Update, References],
+        GrantKind::Sequence => &[Usage, Select, Update],
+        GrantKind::Function | GrantKind::Procedure => &[Execute],
+        GrantKind::Type => &[Usage],
+    }
+}
+
+/// Each grant names its object the way its kind needs, and grants what that kind has.
+fn check_grants(s: &Snapshot) -> Result<(), ParseError> {
+    for (i, g) in s.grants.iter().enumerate() {
+        let bad = |message: String| ParseError::Invalid {
+            path: format!("grants[{i}]"),
+            message,
+        };
+        let routine = matches!(g.kind, GrantKind::Function | GrantKind::Procedure);
+        if (g.kind == GrantKind::Schema) != g.schema.is_none() {
+            return Err(bad(
+                "a grant on a schema has no \"schema\"; a grant on anything else needs one".into(),
+            ));
+        }
+        if (g.kind == GrantKind::Column) != g.column.is_some() {
+            return Err(bad(
+                "\"column\" is given for grants on columns, and only for them".into()
+            ));
+        }
+        if routine != g.arguments.is_some() {
+            return Err(bad(
+                "\"arguments\" is given for grants on functions and procedures, and only for them".into(),
+            ));
+        }
+        if g.grantee.is_empty() {
+            return Err(bad("\"grantee\" is empty: name a role, or PUBLIC".into()));
+        }
+        let kind = g.kind.keyword().to_ascii_lowercase();
+        for p in g.privileges.iter().chain(&g.revoked) {
+            if !allowed(g.kind).contains(p) {
+                return Err(bad(format!("{} is not a privilege of a {kind}", p.keyword())));
+            }
+        }
+        if let Some(p) = g.grantable.iter().find(|p| !g.privileges.contains(p)) {
+            return Err(bad(format!("{} is grantable but not granted", p.keyword())));
+        }
+        if !g.revoked.is_empty() && g.grantee != "PUBLIC" {
+            return Err(bad("only PUBLIC's default privileges can be listed as revoked".into()));
+        }
+    }
+    Ok(())
 }
 
 fn check_unique(s: &Snapshot) -> Result<(), ParseError> {
@@ -101,6 +157,10 @@ fn check_unique(s: &Snapshot) -> Result<(), ParseError> {
             .iter()
             .map(|x| format!("{}.{}({})", x.schema, x.name, x.arguments)),
     )?;
+    dup(
+        "grant",
+        s.grants.iter().map(|g| format!("on {} to {}", g.object(), g.grantee)),
+    )?;
     for t in &s.tables {
         dup(
             "column",
@@ -121,6 +181,51 @@ fn check_unique(s: &Snapshot) -> Result<(), ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grants_are_checked_against_their_kind() {
+        let with = |grant: serde_json::Value| {
+            from_json(
+                serde_json::json!({"format": 1, "grants": [grant]})
+                    .to_string()
+                    .as_bytes(),
+            )
+        };
+        let ok = with(
+            serde_json::json!({"kind": "table", "schema": "public", "name": "t", "grantee": "anon",
+            "privileges": ["SELECT", "INSERT"], "grantable": ["SELECT"]}),
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+        for (bad, says) in [
+            (
+                serde_json::json!({"kind": "table", "schema": "public", "name": "t", "grantee": "anon", "privileges": ["EXECUTE"]}),
+                "EXECUTE is not a privilege of a table",
+            ),
+            (
+                serde_json::json!({"kind": "table", "schema": "public", "name": "t", "grantee": "anon", "privileges": ["SELECT"], "grantable": ["INSERT"]}),
+                "grantable but not granted",
+            ),
+            (
+                serde_json::json!({"kind": "function", "schema": "public", "name": "f", "grantee": "anon", "privileges": ["EXECUTE"]}),
+                "\"arguments\"",
+            ),
+            (
+                serde_json::json!({"kind": "schema", "schema": "public", "name": "app", "grantee": "anon", "privileges": ["USAGE"]}),
+                "no \"schema\"",
+            ),
+            (
+                serde_json::json!({"kind": "type", "schema": "public", "name": "mood", "grantee": "anon", "revoked": ["USAGE"]}),
+                "only PUBLIC",
+            ),
+            (
+                serde_json::json!({"kind": "table", "schema": "public", "name": "t", "grantee": "anon", "privileges": ["SELECT; DROP TABLE t"]}),
+                "grants[0].privileges[0]",
+            ),
+        ] {
+            let e = with(bad.clone()).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn rejects_documents_that_are_not_snapshots() {

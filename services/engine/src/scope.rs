@@ -3,13 +3,13 @@
 //! A scope is a list of patterns (`--scope`): `public` selects a schema, `public.users` a
 //! table, and a leading `-` excludes instead. `*` and `?` are wildcards. With no include
 //! pattern every schema that is not PostgreSQL's own is in scope. Presets add exclusions:
-//! `migration-tools` (always on) and `supabase`.
+//! `migration-tools` (always on) and `supabase`; `no-privileges` leaves grants out.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use glob::Pattern;
 
-use crate::model::{ExternalColumn, ExternalTable, QualifiedName, Snapshot};
+use crate::model::{ExternalColumn, ExternalTable, GrantKind, QualifiedName, Snapshot};
 
 /// A built-in set of exclusions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -18,15 +18,18 @@ pub enum Preset {
     MigrationTools,
     /// Supabase's own schemas.
     Supabase,
+    /// No grants: privileges are not compared.
+    NoPrivileges,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 2] = [Preset::MigrationTools, Preset::Supabase];
+    pub const ALL: [Preset; 3] = [Preset::MigrationTools, Preset::Supabase, Preset::NoPrivileges];
 
     pub fn name(self) -> &'static str {
         match self {
             Preset::MigrationTools => "migration-tools",
             Preset::Supabase => "supabase",
+            Preset::NoPrivileges => "no-privileges",
         }
     }
 
@@ -62,6 +65,7 @@ impl Preset {
                 "_analytics",
                 "_supavisor",
             ],
+            Preset::NoPrivileges => &[],
         }
     }
 
@@ -97,7 +101,7 @@ impl Preset {
                 "pgmigrations",               // node-pg-migrate
                 "migrations_lock",            // various
             ],
-            Preset::Supabase => &[],
+            Preset::Supabase | Preset::NoPrivileges => &[],
         }
     }
 }
@@ -115,7 +119,7 @@ impl std::str::FromStr for Preset {
 /// A scope pattern that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ScopeError {
-    #[error("unknown preset {0:?}: the presets are migration-tools and supabase")]
+    #[error("unknown preset {0:?}: the presets are migration-tools, supabase and no-privileges")]
     UnknownPreset(String),
     #[error(
         "invalid scope pattern {pattern:?}: {message}; write SCHEMA or SCHEMA.TABLE, with * and ? \
@@ -287,6 +291,18 @@ impl Scope {
                     .is_none_or(|o| self.relation_in_scope(&o.schema, &o.table))
         });
 
+        if self.presets.contains(&Preset::NoPrivileges) {
+            s.grants.clear();
+        }
+        s.grants.retain(|g| match (g.kind, &g.schema) {
+            (GrantKind::Schema, _) => self.schema_in_scope(&g.name),
+            (GrantKind::Table | GrantKind::Column | GrantKind::Sequence, Some(schema)) => {
+                self.relation_in_scope(schema, &g.name)
+            }
+            (_, Some(schema)) => self.schema_in_scope(schema),
+            (_, None) => false,
+        });
+
         let kept: BTreeSet<QualifiedName> = s.tables.iter().map(|t| t.qualified()).collect();
         let mut external: BTreeMap<QualifiedName, ExternalTable> = BTreeMap::new();
         for fk in s.tables.iter().flat_map(|t| &t.foreign_keys) {
@@ -402,6 +418,25 @@ mod tests {
         assert!(Scope::new(&["public."], &[] as &[&str]).is_err());
         assert!(Scope::new(&["[x"], &[] as &[&str]).is_err());
         let e = Scope::new::<&str, &str>(&[], &["nope"]).unwrap_err().to_string();
-        assert!(e.contains("migration-tools and supabase"), "{e}");
+        assert!(e.contains("migration-tools, supabase and no-privileges"), "{e}");
+    }
+
+    #[test]
+    fn grants_follow_their_objects_into_scope_and_no_privileges_leaves_them_out() {
+        let doc = serde_json::json!({"format": 1, "grants": [
+            {"kind": "table", "schema": "public", "name": "t", "grantee": "anon", "privileges": ["SELECT"]},
+            {"kind": "table", "schema": "public", "name": "alembic_version", "grantee": "anon", "privileges": ["SELECT"]},
+            {"kind": "table", "schema": "auth", "name": "users", "grantee": "anon", "privileges": ["SELECT"]},
+            {"kind": "schema", "name": "auth", "grantee": "anon", "privileges": ["USAGE"]},
+            {"kind": "function", "schema": "public", "name": "f", "arguments": "", "grantee": "PUBLIC", "revoked": ["EXECUTE"]}
+        ]});
+        let s = crate::from_json(doc.to_string().as_bytes()).unwrap();
+        let supabase = Scope::new::<&str, &str>(&[], &["supabase"]).unwrap().apply(s.clone());
+        let kept: Vec<String> = supabase.grants.iter().map(|g| g.object()).collect();
+        assert_eq!(kept, ["table public.t", "function public.f()"]);
+        let none = Scope::new::<&str, &str>(&[], &["supabase", "no-privileges"])
+            .unwrap()
+            .apply(s);
+        assert!(none.grants.is_empty());
     }
 }

@@ -6,8 +6,9 @@
 //! meta-commands are not SQL: `\restrict` and `\unrestrict` (which `pg_dump` writes) are
 //! passed over, any other is refused.
 //!
-//! Statements about ownership and privileges (`ALTER … OWNER TO`, `GRANT`, `REVOKE`),
-//! transaction control and role switches are marked to be skipped: snapshots do not model
+//! Statements about ownership (`ALTER … OWNER TO`), role memberships, default privileges and
+//! privileges outside the schema (databases, tablespaces, …), transaction control and role
+//! switches are marked to be skipped: snapshots do not model
 //! them, and the script runs as an unprivileged role in one transaction of our own.
 
 /// A statement of a script.
@@ -300,19 +301,33 @@ fn creates_routine(words: &[String]) -> bool {
             || (w(1) == Some("OR") && w(2) == Some("REPLACE") && matches!(w(3), Some("FUNCTION" | "PROCEDURE"))))
 }
 
+/// `GRANT`/`REVOKE` on the objects snapshots model run; role memberships (no `ON`) and
+/// privileges on databases, tablespaces, languages, foreign servers, large objects and
+/// parameters are passed over: they are the server's, not the schema's.
+fn privileges(words: &[String]) -> Option<&'static str> {
+    let Some(on) = words.iter().position(|w| w == "ON") else {
+        return Some("role memberships");
+    };
+    let outside = ["DATABASE", "TABLESPACE", "LANGUAGE", "FOREIGN", "LARGE", "PARAMETER"];
+    match words.get(on + 1) {
+        Some(w) if outside.contains(&w.as_str()) => Some("privileges outside the schema"),
+        _ => None,
+    }
+}
+
 fn classify(words: &[String]) -> Option<&'static str> {
     let w = |k: usize| words.get(k).map(String::as_str);
     match w(0)? {
         "BEGIN" | "COMMIT" | "END" | "ROLLBACK" | "ABORT" | "SAVEPOINT" | "RELEASE" => Some("transaction control"),
         "START" if w(1) == Some("TRANSACTION") => Some("transaction control"),
-        "GRANT" | "REVOKE" => Some("privileges"),
+        "GRANT" | "REVOKE" => privileges(words),
         "SECURITY" if w(1) == Some("LABEL") => Some("security labels"),
         "SET" | "RESET"
             if matches!(w(1), Some("ROLE")) || (w(1) == Some("SESSION") && w(2) == Some("AUTHORIZATION")) =>
         {
             Some("role switches")
         }
-        "ALTER" if w(1) == Some("DEFAULT") && w(2) == Some("PRIVILEGES") => Some("privileges"),
+        "ALTER" if w(1) == Some("DEFAULT") && w(2) == Some("PRIVILEGES") => Some("default privileges"),
         "ALTER" => {
             let k = words.len();
             let owner_to = k >= 4 && words[k - 3] == "OWNER" && words[k - 2] == "TO";
@@ -370,14 +385,17 @@ mod tests {
     #[test]
     fn marks_what_is_not_modelled() {
         let got = texts(
-            "ALTER TABLE public.t OWNER TO app;\nGRANT SELECT ON t TO x;\nALTER TABLE t RENAME COLUMN owner TO x;\nBEGIN;\nSET ROLE admin;\nCREATE TABLE t ();",
+            "ALTER TABLE public.t OWNER TO app;\nGRANT SELECT ON t TO x;\nGRANT app TO x;\nGRANT CONNECT ON DATABASE d TO x;\nALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO x;\nALTER TABLE t RENAME COLUMN owner TO x;\nBEGIN;\nSET ROLE admin;\nCREATE TABLE t ();",
         );
         let skips: Vec<_> = got.iter().map(|(_, s)| *s).collect();
         assert_eq!(
             skips,
             vec![
                 Some("ownership"),
-                Some("privileges"),
+                None,
+                Some("role memberships"),
+                Some("privileges outside the schema"),
+                Some("default privileges"),
                 None,
                 Some("transaction control"),
                 Some("role switches"),

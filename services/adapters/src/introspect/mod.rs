@@ -46,6 +46,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("functions", include_str!("queries/functions.sql")),
     ("triggers", include_str!("queries/triggers.sql")),
     ("policies", include_str!("queries/policies.sql")),
+    ("grants", include_str!("queries/grants.sql")),
 ];
 
 /// A query's text for a server version: catalog columns that older versions lack are
@@ -204,4 +205,22 @@ pub async fn applier(client: &Client) -> Result<schemareg_engine::plan::Applier,
         role: row.get(0),
         superuser: row.get(1),
     })
+}
+
+/// Of some roles, those the server the client is connected to does not have.
+pub async fn missing_roles(client: &Client, roles: &[String]) -> Result<Vec<String>, IntrospectError> {
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .query(
+            "SELECT r FROM unnest($1::text[]) r WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) ORDER BY 1",
+            &[&roles],
+        )
+        .await
+        .map_err(|e| IntrospectError::Query {
+            query: "roles",
+            message: crate::pg::error_text(&e),
+        })?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
 }

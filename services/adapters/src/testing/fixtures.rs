@@ -61,7 +61,7 @@ pub async fn ingested(sql: &str, name: &str) -> Snapshot {
 
 /// `pg_dump --schema-only` of a test database, with the binaries matching the server.
 pub fn pg_dump(db: &TestDb) -> String {
-    dump(db, &["--schema-only", "--no-owner", "--no-privileges"])
+    dump(db, &["--schema-only", "--no-owner"])
 }
 
 /// `pg_dump --schema-only` with owners and privileges, as people usually run it.

@@ -117,18 +117,12 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
     result
 }
 
-/// The roles the policies of some snapshots name (`public` is no role to create).
+/// The roles some snapshots name (their policies' and grants' roles; `PUBLIC` is none).
 pub fn roles_named<'a>(snapshots: impl IntoIterator<Item = &'a Snapshot>) -> BTreeSet<String> {
-    snapshots
-        .into_iter()
-        .flat_map(|s| &s.tables)
-        .flat_map(|t| t.policies.iter().flat_map(|p| p.roles.iter()))
-        .filter(|r| *r != "public")
-        .cloned()
-        .collect()
+    snapshots.into_iter().flat_map(Snapshot::roles).collect()
 }
 
-/// Makes the roles a snapshot's policies name exist while `db` lives.
+/// Makes the roles a snapshot names exist while `db` lives.
 async fn ensure_roles(db: &ScratchDatabase, snapshot: &Snapshot) -> Result<(), VerifyError> {
     // Collected first: no borrowing iterator lives across an await (keeps the future Send).
     for role in &roles_named([snapshot]) {

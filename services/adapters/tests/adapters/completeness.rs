@@ -92,6 +92,29 @@ async fn catalog_counts(db: &schemareg_adapters::testing::TestDb) -> ObjectCount
             ),
         ),
         ("policies", "SELECT count(*) FROM pg_policy".to_string()),
+        (
+            "grants",
+            // (object, grantee) pairs beyond the defaults: a non-owner's entry, or PUBLIC's
+            // default EXECUTE or USAGE missing from a function's or type's list.
+            format!(
+                "SELECT count(*) FROM ( \
+                 SELECT c.oid, 0 AS sub, e.grantee FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) e \
+                   WHERE e.grantee <> c.relowner AND {USER} AND {rel_ext} \
+                 UNION SELECT c.oid, a.attnum, e.grantee FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+                   JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(a.attacl) e WHERE e.grantee <> c.relowner AND {USER} \
+                 UNION SELECT n.oid, -1, e.grantee FROM pg_namespace n, aclexplode(n.nspacl) e \
+                   WHERE e.grantee <> n.nspowner AND n.nspname <> 'public' AND {USER} \
+                 UNION SELECT p.oid, -2, e.grantee FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, aclexplode(p.proacl) e \
+                   WHERE e.grantee NOT IN (0, p.proowner) AND {USER} \
+                 UNION SELECT p.oid, -2, 0 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+                   WHERE p.proacl IS NOT NULL AND {USER} AND NOT EXISTS (SELECT 1 FROM aclexplode(p.proacl) e WHERE e.grantee = 0) \
+                 UNION SELECT t.oid, -3, e.grantee FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace, aclexplode(t.typacl) e \
+                   WHERE e.grantee NOT IN (0, t.typowner) AND {USER} \
+                 UNION SELECT t.oid, -3, 0 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+                   WHERE t.typacl IS NOT NULL AND {USER} AND NOT EXISTS (SELECT 1 FROM aclexplode(t.typacl) e WHERE e.grantee = 0)) x",
+                rel_ext = not_ext("pg_class", "c.oid")
+            ),
+        ),
     ];
     let mut counts = serde_json::Map::new();
     for (kind, sql) in queries {

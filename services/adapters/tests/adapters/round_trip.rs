@@ -108,3 +108,65 @@ async fn log158_snapshot_is_what_the_catalog_says() {
     assert_eq!(seq.owned_by.as_ref().unwrap().column, "id");
     assert_eq!(seq.options.data_type, "integer");
 }
+
+/// What Supabase grants in `public`: everything to its three API roles, with a function kept
+/// from PUBLIC and a column readable on its own.
+const SUPABASE_GRANTS: &str = "
+GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
+GRANT ALL ON ALL TABLES IN SCHEMA public TO anon, authenticated, service_role;
+GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO anon, authenticated, service_role;
+CREATE FUNCTION public.is_admin(uid uuid) RETURNS boolean LANGUAGE sql STABLE AS $$SELECT false$$;
+REVOKE EXECUTE ON FUNCTION public.is_admin(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.is_admin(uuid) TO authenticated, service_role WITH GRANT OPTION;
+REVOKE ALL ON TABLE public.user_preferences FROM anon;
+GRANT SELECT (id, user_id) ON TABLE public.user_preferences TO anon;
+";
+
+/// A Supabase-like database (LOG-158's live schema and Supabase's grants) equals itself read
+/// every way: its JSON, its JSON rebuilt, its pg_dump (with and without owners) and its DDL.
+#[tokio::test(flavor = "multi_thread")]
+async fn log158_live_before_with_supabase_grants() {
+    let leases = schemareg_adapters::testing::scratch()
+        .await
+        .create_database()
+        .await
+        .unwrap();
+    for role in ["anon", "authenticated", "service_role"] {
+        leases.ensure_role(role).await.unwrap();
+    }
+    let sql = format!("{}\n{SUPABASE_GRANTS}", read(&live_before()));
+    let db = loaded(&sql).await;
+    let scope = schemareg_engine::Scope::new::<&str, &str>(&[], &["supabase"]).unwrap();
+    let live = scope.apply(
+        schemareg_adapters::introspect::introspect(&db.client().await)
+            .await
+            .unwrap()
+            .0,
+    );
+    // The grants in public are compared; Supabase's own schemas stay out.
+    let anon: Vec<String> = live
+        .grants
+        .iter()
+        .filter(|g| g.grantee == "anon")
+        .map(|g| g.object())
+        .collect();
+    assert!(anon.contains(&"table public.users".to_string()), "{anon:?}");
+    assert!(
+        anon.contains(&"column public.user_preferences.user_id".to_string()),
+        "{anon:?}"
+    );
+    assert!(!anon.contains(&"table public.user_preferences".to_string()), "{anon:?}");
+    assert!(
+        live.grants
+            .iter()
+            .all(|g| g.schema.as_deref().unwrap_or(&g.name) == "public")
+    );
+    assert!(
+        live.grants
+            .iter()
+            .any(|g| g.grantee == "PUBLIC" && g.object() == "function public.is_admin(uid uuid)")
+    );
+    drop(db);
+    round_trip("live_before.sql with Supabase's grants", &sql).await;
+    leases.drop_now().await.unwrap();
+}

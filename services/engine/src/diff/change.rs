@@ -235,6 +235,12 @@ pub enum Change {
         from: Option<String>,
         to: Option<String>,
     },
+    /// What one role may do with one object: from FROM's grants (none: the object is new, or
+    /// created again) to TO's (none: all taken away).
+    SetGrants {
+        from: Option<Grant>,
+        to: Option<Grant>,
+    },
 }
 
 /// The name under which a change drops or creates an object that a change of the other kind

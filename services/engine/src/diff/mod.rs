@@ -8,6 +8,7 @@ mod column;
 mod dependents;
 mod enums;
 mod function;
+pub(crate) mod grants;
 mod table;
 mod types;
 mod view;
@@ -65,5 +66,6 @@ pub fn diff(from: &Snapshot, to: &Snapshot) -> Vec<Change> {
     table::diff(&mut out, from, to);
     view::diff(&mut out, from, to);
     dependents::recreate(&mut out, from, to);
+    grants::diff(&mut out, from, to);
     out
 }

@@ -6,6 +6,7 @@
 
 mod constraint;
 mod function;
+mod grant;
 mod index;
 mod namespace;
 mod policy;
@@ -17,6 +18,7 @@ mod view;
 
 pub use constraint::*;
 pub use function::*;
+pub use grant::*;
 pub use index::*;
 pub use namespace::*;
 pub use policy::*;
@@ -97,6 +99,10 @@ pub struct Snapshot {
     /// Functions and procedures (aggregates are not modelled).
     #[serde(default)]
     pub functions: Vec<Function>,
+    /// Privileges granted on the objects above beyond PostgreSQL's defaults, and defaults
+    /// revoked (left out by the `no-privileges` preset).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
     /// Out-of-scope tables that in-scope foreign keys point to. They are references only: a
     /// plan never changes them.
     #[serde(default)]
@@ -117,12 +123,27 @@ impl Default for Snapshot {
             views: Vec::new(),
             materialized_views: Vec::new(),
             functions: Vec::new(),
+            grants: Vec::new(),
             external_tables: Vec::new(),
         }
     }
 }
 
 impl Snapshot {
+    /// The roles the snapshot names (its policies' and its grants' roles; `PUBLIC` is none):
+    /// they must exist wherever it is built.
+    pub fn roles(&self) -> std::collections::BTreeSet<String> {
+        let policies = self
+            .tables
+            .iter()
+            .flat_map(|t| t.policies.iter().flat_map(|p| p.roles.iter()));
+        policies
+            .chain(self.grants.iter().map(|g| &g.grantee))
+            .filter(|r| !r.eq_ignore_ascii_case("public"))
+            .cloned()
+            .collect()
+    }
+
     /// Counts the objects of each kind, nested ones included (for reports and tests).
     pub fn counts(&self) -> ObjectCounts {
         let mut c = ObjectCounts {
@@ -136,6 +157,7 @@ impl Snapshot {
             views: self.views.len(),
             materialized_views: self.materialized_views.len(),
             functions: self.functions.len(),
+            grants: self.grants.len(),
             ..ObjectCounts::default()
         };
         for t in &self.tables {
@@ -179,6 +201,7 @@ pub struct ObjectCounts {
     pub functions: usize,
     pub triggers: usize,
     pub policies: usize,
+    pub grants: usize,
 }
 
 pub(crate) fn is_false(b: &bool) -> bool {

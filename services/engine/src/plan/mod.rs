@@ -71,6 +71,10 @@ pub struct Plan {
     pub from_digest: String,
     pub to_digest: String,
     pub steps: Vec<Step>,
+    /// The roles the plan grants to, revokes from or names in policies: they must exist in
+    /// the database it is applied to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
 }
 
 impl Plan {
@@ -128,12 +132,27 @@ pub fn plan_changes(from: &Snapshot, to: &Snapshot, changes: &[Change], options:
             s.id = i + 1;
         }
         Plan {
+            roles: roles_of(changes),
             format: 1,
             from_digest: from_digest.join().expect("hashing a snapshot does not panic"),
             to_digest: to_digest.join().expect("hashing a snapshot does not panic"),
             steps: ordered,
         }
     })
+}
+
+/// The roles changes grant to, revoke from or name in policies they create (not `PUBLIC`).
+fn roles_of(changes: &[Change]) -> Vec<String> {
+    let mut roles = std::collections::BTreeSet::new();
+    for c in changes {
+        match c {
+            Change::SetGrants { from, to } => roles.extend(to.iter().chain(from.iter()).map(|g| g.grantee.clone())),
+            Change::CreatePolicy { policy, .. } => roles.extend(policy.roles.iter().cloned()),
+            _ => {}
+        }
+    }
+    roles.retain(|r| !r.eq_ignore_ascii_case("public"));
+    roles.into_iter().collect()
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod refs;
 mod comment;
 mod constraint;
 mod function;
+mod grant;
 mod index;
 mod table;
 mod trigger;
@@ -20,6 +21,7 @@ pub use constraint::{
     validate_constraint,
 };
 pub use function::{create_function, drop_function};
+pub use grant::change_grants;
 pub use index::{create_index, drop_index};
 pub use table::{
     ColumnAlteration, add_column, alter_column, create_table, drop_column, drop_identity, drop_table, set_not_null,

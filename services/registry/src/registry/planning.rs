@@ -201,6 +201,18 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
         .await?;
         return Ok(outcome);
     }
+    // The roles the plan grants to (or names in policies) must exist where it is applied.
+    let missing = missing_roles(state, &r.binding, &computed.roles).await?;
+    if !missing.is_empty() {
+        outcome.state = PlanState::Failed;
+        outcome.error = Some(format!(
+            "the plan needs roles (it grants to them or names them in policies) that the database of {} in {} does not have: {}; create them there (CREATE ROLE …) and plan again",
+            r.service.name,
+            r.binding.environment,
+            missing.join(", ")
+        ));
+        return Ok(outcome);
+    }
     let report = schemareg_adapters::verify::verify(&state.scratch, &scope, &from, &to, &computed).await?;
     outcome.verification = Some(report.summary());
     if !report.passed() {
@@ -216,4 +228,24 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
         }
     }
     Ok(outcome)
+}
+
+/// Of the roles a plan needs, those the bound database's server does not have.
+async fn missing_roles(state: &AppState, binding: &Binding, roles: &[String]) -> Result<Vec<String>, ApiError> {
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let target = super::live::target(state, binding)?;
+    let unavailable = |e: String| {
+        ApiError::Unavailable(format!(
+            "the database of {} in {} ({}) cannot be read: {e}",
+            binding.service,
+            binding.environment,
+            target.host()
+        ))
+    };
+    let client = target.connect().await.map_err(|e| unavailable(e.to_string()))?;
+    schemareg_adapters::introspect::missing_roles(&client, roles)
+        .await
+        .map_err(|e| unavailable(e.to_string()))
 }

@@ -11,6 +11,7 @@ mod domains;
 mod enums;
 mod extensions;
 mod functions;
+mod grants;
 mod indexes;
 mod policies;
 mod relations;
@@ -133,6 +134,7 @@ pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectErr
     functions::add(&mut b, rows.take(functions::QUERY))?;
     triggers::add(&mut b, rows.take(triggers::QUERY))?;
     policies::add(&mut b, rows.take(policies::QUERY))?;
+    grants::add(&mut b, rows.take(grants::QUERY))?;
 
     if let Some(((i, column), _)) = b.identities.iter().next() {
         return Err(IntrospectError::Decode {
@@ -178,6 +180,7 @@ mod tests {
             functions::QUERY,
             triggers::QUERY,
             policies::QUERY,
+            grants::QUERY,
         ];
         let mut run: Vec<&str> = crate::introspect::QUERIES.iter().map(|(name, _)| *name).collect();
         read.sort();

@@ -18,7 +18,7 @@ pub(super) fn create_function(ctx: &Context, f: &Function) -> Step {
         vec![render::create_function(f)],
     )
     .rollback(vec![render::drop_function(f)])
-    .hazards(privileges::function_hazards(ctx, f, None))
+    .hazards(escalation::function_hazards(ctx, f, None))
     .provides([ObjectKey::func(&f.schema, &f.name)])
     .needs_new(
         ctx.refs(f.result.as_deref().unwrap_or(""), true)
@@ -36,7 +36,7 @@ pub(super) fn replace_function(ctx: &Context, from: &Function, to: &Function) ->
         vec![render::create_function(to)],
     )
     .rollback(vec![render::create_function(from)])
-    .hazards(privileges::function_hazards(ctx, to, Some(from)))
+    .hazards(escalation::function_hazards(ctx, to, Some(from)))
     .provides([ObjectKey::func(&to.schema, &to.name)])
     .lock(Lock::None)
     .done()

@@ -135,10 +135,12 @@ impl Rank {
     /// Row-level security, storage parameters and policies of tables.
     pub const TABLE_SETTINGS: Rank = Rank(19);
     pub const COMMENT: Rank = Rank(20);
-    pub const DROP_FUNCTION: Rank = Rank(21);
-    pub const DROP_SEQUENCE: Rank = Rank(22);
+    /// Grants given and taken away, once their objects exist.
+    pub const GRANTS: Rank = Rank(21);
+    pub const DROP_FUNCTION: Rank = Rank(22);
+    pub const DROP_SEQUENCE: Rank = Rank(23);
     /// Enums, domains and composite types.
-    pub const DROP_TYPE: Rank = Rank(23);
-    pub const DROP_EXTENSION: Rank = Rank(24);
-    pub const DROP_SCHEMA: Rank = Rank(25);
+    pub const DROP_TYPE: Rank = Rank(24);
+    pub const DROP_EXTENSION: Rank = Rank(25);
+    pub const DROP_SCHEMA: Rank = Rank(26);
 }

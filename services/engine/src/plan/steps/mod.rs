@@ -12,12 +12,13 @@ mod columns;
 mod comments;
 mod constraints;
 mod enums;
+mod escalation;
 mod functions;
+mod grants;
 mod indexes;
 mod keys;
 mod namespaces;
 mod policies;
-mod privileges;
 mod sequences;
 mod table;
 mod triggers;
@@ -230,7 +231,9 @@ pub(crate) fn steps(ctx: &Context, changes: &[Change]) -> Vec<Step> {
             continue;
         }
         let mut made = step(ctx, &changes[i]);
-        let extra = comments::restore_extras(&changes[i]);
+        // The rollback of a drop brings back the comments and grants the object had.
+        let mut extra = comments::restore_extras(&changes[i]);
+        extra.extend(grants::restore(ctx, &changes[i]));
         if let (Some(last), false) = (made.first_mut(), extra.is_empty()) {
             let mut back = last.rollback_sql.take().unwrap_or_default();
             back.push('\n');
@@ -296,5 +299,6 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
         Change::ReplaceFunction { from, to } => vec![functions::replace_function(ctx, from, to)],
         Change::DropFunction(f) => vec![functions::drop_function(f)],
         Change::SetComment { target, from, to } => vec![comments::set_comment(target, from, to)],
+        Change::SetGrants { from, to } => grants::set_grants(from.as_ref(), to.as_ref()).into_iter().collect(),
     }
 }

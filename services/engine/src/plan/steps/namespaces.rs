@@ -35,7 +35,7 @@ pub(super) fn create_extension(e: &Extension) -> Step {
         vec![render::create_extension(e)],
     )
     .rollback(vec![render::drop_extension(e)])
-    .hazards(privileges::extension_hazards(e))
+    .hazards(escalation::extension_hazards(e))
     .provides([ObjectKey::extension(&e.name)])
     .needs_new([ObjectKey::schema(&e.schema)])
     .lock(Lock::None)

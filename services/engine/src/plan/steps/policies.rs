@@ -25,7 +25,7 @@ pub(super) fn drop_policy(ctx: &Context, table: &QualifiedName, policy: &Policy)
         vec![render::drop_policy(table, policy)],
     )
     .rollback(vec![render::create_policy(table, policy)])
-    .hazards(privileges::policy_drop_hazards(
+    .hazards(escalation::policy_drop_hazards(
         table,
         policy,
         ctx.to

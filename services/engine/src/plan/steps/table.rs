@@ -171,7 +171,7 @@ pub(super) fn set_row_security(table: &QualifiedName, from: RowSecurity, to: Row
         render::set_row_security(table, from, to),
     )
     .rollback(render::set_row_security(table, to, from))
-    .hazards(privileges::row_security_hazards(table, from, to))
+    .hazards(escalation::row_security_hazards(table, from, to))
     .needs_new([ObjectKey::rel(table)])
     .done()
 }

@@ -1,5 +1,6 @@
-//! Roles that pushed SQL or a verified plan names are created on the scratch server for the run
-//! and dropped after it, whether the run succeeds or fails; roles the server had are kept.
+//! Roles that pushed SQL names are created on the scratch server for the run and dropped after
+//! it, whether the run succeeds or fails; roles the server had are kept. A plan that names roles
+//! the target lacks fails and says which to create.
 
 use axum::http::StatusCode;
 use schemareg_adapters::testing::{TestDb, roles_like, server_url};
@@ -79,14 +80,26 @@ async fn verification_leaves_no_role_behind(backend: Backend) {
         .push("shop", &admin, "application/sql", with_policy(&format!("{p}verified")))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let plan = api.plan_in_dev("shop", &live.url()).await;
-    assert_eq!(plan.status, StatusCode::CREATED, "{}", plan.text);
-    let plan = plan.json();
+    // The target lacks the role the policy names: the plan fails and says which to create.
+    let plan = api.plan_in_dev("shop", &live.url()).await.json();
+    assert_eq!(plan["state"], "failed", "{plan}");
+    let error = plan["error"].as_str().unwrap_or_default();
+    assert!(error.contains(&format!("does not have: {p}verified")), "{error}");
+    assert_eq!(plan["plan"]["roles"], json!([format!("{p}verified")]));
+    assert_eq!(roles_like(&p).await, Vec::<String>::new());
+    // Once the role exists there, the plan verifies, and verification keeps the role.
+    let admin_db = schemareg_adapters::pg::Target::parse(&server_url()).unwrap();
+    let c = admin_db.connect().await.unwrap();
+    c.batch_execute(&format!("CREATE ROLE {p}verified NOLOGIN"))
+        .await
+        .unwrap();
+    let plan = api.plan_in_dev("shop", &live.url()).await.json();
     assert!(
         plan["verification"].as_str().unwrap_or("").starts_with("verified"),
         "{plan}"
     );
-    assert_eq!(roles_like(&p).await, Vec::<String>::new());
+    assert_eq!(roles_like(&p).await, vec![format!("{p}verified")]);
+    c.batch_execute(&format!("DROP ROLE {p}verified")).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
