@@ -274,7 +274,7 @@ fn main() {
     // The cases wait on PostgreSQL more than on the CPU.
     args.test_threads.get_or_insert(4);
     let cases = cases();
-    assert!(cases.len() >= 100, "{} cases", cases.len());
+    assert!(cases.len() >= 230, "{} cases", cases.len());
     let trials = cases
         .into_iter()
         .map(|c| {
