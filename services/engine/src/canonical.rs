@@ -33,6 +33,8 @@ pub fn normalize(s: &mut Snapshot) {
     }
     s.composite_types
         .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+    s.collations
+        .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
     s.sequences
         .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
     s.tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
@@ -68,6 +70,8 @@ pub fn normalize(s: &mut Snapshot) {
     }
     s.functions
         .sort_by(|a, b| (&a.schema, &a.name, &a.arguments).cmp(&(&b.schema, &b.name, &b.arguments)));
+    s.unmodelled.sort();
+    s.unmodelled.dedup();
     s.grants.sort_by_key(Grant::key);
     for g in &mut s.grants {
         order_grant(g);
@@ -135,6 +139,9 @@ impl Serialize for CanonicalTable<'_> {
         let mut st = ser.serialize_struct("Table", 18)?;
         st.serialize_field("schema", &t.schema)?;
         st.serialize_field("name", &t.name)?;
+        if t.renamed_from.is_some() {
+            st.serialize_field("renamed_from", &t.renamed_from)?;
+        }
         st.serialize_field("columns", &sorted(&t.columns, |c| &c.name))?;
         st.serialize_field("primary_key", &t.primary_key)?;
         st.serialize_field("unique_constraints", &sorted(&t.unique_constraints, |c| &c.name))?;
@@ -157,6 +164,10 @@ impl Serialize for CanonicalTable<'_> {
         st.serialize_field("partition_of", &t.partition_of)?;
         st.serialize_field("inherits", &t.inherits)?;
         st.serialize_field("unlogged", &t.unlogged)?;
+        // Only when set: tables with the default keep the digests they had.
+        if t.replica_identity.is_some() {
+            st.serialize_field("replica_identity", &t.replica_identity)?;
+        }
         st.serialize_field("options", &ordered(&t.options, |o| o.is_sorted(), |o| o.sort()))?;
         st.serialize_field("comment", &t.comment)?;
         st.end()
@@ -182,6 +193,10 @@ impl Serialize for Canonical<'_> {
         }
         st.serialize_field("domains", &domains)?;
         st.serialize_field("composite_types", &sorted(&s.composite_types, |x| (&x.schema, &x.name)))?;
+        // Only when there are some: snapshots without collations keep the digests they had.
+        if !s.collations.is_empty() {
+            st.serialize_field("collations", &sorted(&s.collations, |x| (&x.schema, &x.name)))?;
+        }
         st.serialize_field("sequences", &sorted(&s.sequences, |x| (&x.schema, &x.name)))?;
         let tables: Vec<CanonicalTable> = sorted(&s.tables, |x| (&x.schema, &x.name))
             .into_iter()
@@ -220,6 +235,9 @@ impl Serialize for Canonical<'_> {
                 .map(|g| ordered(g, grant_is_ordered, order_grant))
                 .collect();
             st.serialize_field("grants", &grants)?;
+        }
+        if !s.unmodelled.is_empty() {
+            st.serialize_field("unmodelled", &sorted(&s.unmodelled, |x| x))?;
         }
         let mut external: Vec<ExternalTable> = sorted(&s.external_tables, |x| (&x.schema, &x.name))
             .into_iter()
@@ -300,12 +318,16 @@ mod tests {
     fn column(name: &str, ty: &str) -> Column {
         Column {
             name: name.into(),
+            renamed_from: None,
             data_type: ty.into(),
             not_null: false,
             default: None,
             identity: None,
             generated: None,
             collation: None,
+            statistics: None,
+            storage: None,
+            compression: None,
             comment: None,
         }
     }

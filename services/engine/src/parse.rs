@@ -143,6 +143,10 @@ fn check_unique(s: &Snapshot) -> Result<(), ParseError> {
             .chain(s.composite_types.iter().map(|x| format!("{}.{}", x.schema, x.name))),
     )?;
     dup(
+        "collation",
+        s.collations.iter().map(|x| format!("{}.{}", x.schema, x.name)),
+    )?;
+    dup(
         "relation",
         s.tables
             .iter()

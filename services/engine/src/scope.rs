@@ -274,6 +274,7 @@ impl Scope {
         s.enums.retain(|x| self.schema_in_scope(&x.schema));
         s.domains.retain(|x| self.schema_in_scope(&x.schema));
         s.composite_types.retain(|x| self.schema_in_scope(&x.schema));
+        s.collations.retain(|x| self.schema_in_scope(&x.schema));
         s.functions.retain(|x| self.schema_in_scope(&x.schema));
         // Tables left out stay at hand (not cloned) for the foreign keys that point to them.
         let (tables, left_out): (Vec<_>, Vec<_>) = std::mem::take(&mut s.tables)
@@ -291,6 +292,8 @@ impl Scope {
                     .is_none_or(|o| self.relation_in_scope(&o.schema, &o.table))
         });
 
+        s.unmodelled
+            .retain(|u| u.schema.as_deref().is_none_or(|x| self.schema_in_scope(x)));
         if self.presets.contains(&Preset::NoPrivileges) {
             s.grants.clear();
         }

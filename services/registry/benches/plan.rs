@@ -12,12 +12,16 @@ use schemareg_engine::*;
 fn column(name: &str, ty: &str, not_null: bool, default: Option<&str>) -> Column {
     Column {
         name: name.into(),
+        renamed_from: None,
         data_type: ty.into(),
         not_null,
         default: default.map(str::to_string),
         identity: None,
         generated: None,
         collation: None,
+        statistics: None,
+        storage: None,
+        compression: None,
         comment: None,
     }
 }

@@ -51,10 +51,14 @@ impl Policy {
             // Privilege-raising DDL needs an admin's eye wherever anyone approves.
             admin_approval_hazards: match (environment, production) {
                 ("dev", _) => Vec::new(),
-                (_, true) => [HazardKind::DataLoss, HazardKind::DropsObject]
-                    .into_iter()
-                    .chain(HazardKind::PRIVILEGE)
-                    .collect(),
+                (_, true) => [
+                    HazardKind::DataLoss,
+                    HazardKind::DropsObject,
+                    HazardKind::PossibleRename,
+                ]
+                .into_iter()
+                .chain(HazardKind::PRIVILEGE)
+                .collect(),
                 (_, false) => HazardKind::PRIVILEGE.to_vec(),
             },
             concurrently: production,

@@ -5,6 +5,7 @@
 //! An error comes back with PostgreSQL's message, the file's line and column, and the
 //! statement's text. The scratch database is dropped whatever happens.
 
+pub mod renames;
 pub mod split;
 
 use schemareg_engine::Snapshot;
@@ -93,7 +94,8 @@ pub async fn ingest(scratch: &ScratchServer, sql: &str, source_name: &str) -> Re
     let result = async {
         let client = db.connect().await?;
         run(scratch, &db, &client, &script, sql, &body, source_name).await?;
-        let (snapshot, _) = introspect(&client).await?;
+        let (mut snapshot, _) = introspect(&client).await?;
+        renames::apply(&mut snapshot, &renames::declared(sql, &script));
         Ok::<_, IngestError>(snapshot)
     }
     .await;

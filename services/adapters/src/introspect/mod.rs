@@ -37,6 +37,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("extensions", include_str!("queries/extensions.sql")),
     ("enums", include_str!("queries/enums.sql")),
     ("domains", include_str!("queries/domains.sql")),
+    ("collations", include_str!("queries/collations.sql")),
     ("relations", include_str!("queries/relations.sql")),
     ("columns", include_str!("queries/columns.sql")),
     ("sequences", include_str!("queries/sequences.sql")),
@@ -47,6 +48,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("triggers", include_str!("queries/triggers.sql")),
     ("policies", include_str!("queries/policies.sql")),
     ("grants", include_str!("queries/grants.sql")),
+    ("unmodelled", include_str!("queries/unmodelled.sql")),
 ];
 
 /// A query's text for a server version: catalog columns that older versions lack are
@@ -67,6 +69,32 @@ pub fn query_for_version(sql: &str, server_version: u32) -> String {
         if pg15 { "i.indnullsnotdistinct" } else { "NULL::boolean" },
     )
     .replace("{trigger_is_local}", if pg13 { "t.tgparentid = 0" } else { "true" })
+    .replace(
+        "{statistics}",
+        if server_version >= 170000 {
+            "a.attstattarget::int"
+        } else {
+            "NULLIF(a.attstattarget, -1)::int"
+        },
+    )
+    .replace(
+        "{compression}",
+        if server_version >= 140000 {
+            "NULLIF(a.attcompression::text, '')"
+        } else {
+            "NULL::text"
+        },
+    )
+    .replace(
+        "{icu_locale}",
+        if server_version >= 170000 {
+            "co.colllocale"
+        } else if pg15 {
+            "co.colliculocale"
+        } else {
+            "co.collcollate"
+        },
+    )
 }
 
 /// The rows of every catalog query, by name.

@@ -106,10 +106,13 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
             .await
             .map_err(VerifyError::Rebuild)?;
         let mut got = read(&client, &scope).await?;
-        // What could not be read back (external tables' types) stays as written.
+        // What could not be read back (external tables' types, objects of kinds not modelled)
+        // stays as written.
         if got.external_tables.is_empty() {
             got.external_tables = wanted.external_tables.clone();
         }
+        got.unmodelled = wanted.unmodelled.clone();
+        got.carry_renames(wanted);
         Ok(got)
     }
     .await;

@@ -47,6 +47,14 @@ async fn catalog_counts(db: &schemareg_adapters::testing::TestDb) -> ObjectCount
         ("domains", typ("d")),
         ("composite_types", typ("c")),
         (
+            "collations",
+            format!(
+                "SELECT count(*) FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace \
+                 WHERE co.collprovider IN ('c', 'i') AND {USER} AND {}",
+                not_ext("pg_collation", "co.oid")
+            ),
+        ),
+        (
             "sequences",
             format!(
                 "{} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i')",
@@ -80,7 +88,8 @@ async fn catalog_counts(db: &schemareg_adapters::testing::TestDb) -> ObjectCount
         (
             "functions",
             format!(
-                "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f', 'p', 'w') AND {USER} AND {}",
+                "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f', 'p', 'w', 'a') AND {USER} AND {} \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')",
                 not_ext("pg_proc", "p.oid")
             ),
         ),

@@ -81,6 +81,9 @@ pub enum CommentTarget {
         name: QualifiedName,
         domain: bool,
     },
+    Collation {
+        name: QualifiedName,
+    },
     Sequence {
         name: QualifiedName,
     },
@@ -148,6 +151,14 @@ pub enum Change {
     },
     CreateCompositeType(CompositeType),
     DropCompositeType(CompositeType),
+    CreateCollation(Collation),
+    DropCollation(Collation),
+    /// Attributes added at the end, dropped from the end, or given another type (when no table
+    /// column uses the type): `ALTER TYPE … ADD/DROP/ALTER ATTRIBUTE … CASCADE`.
+    AlterCompositeType {
+        from: CompositeType,
+        to: CompositeType,
+    },
     CreateSequence(Sequence),
     DropSequence(Sequence),
     AlterSequence {
@@ -156,6 +167,16 @@ pub enum Change {
     },
     CreateTable(Box<Table>),
     DropTable(Box<Table>),
+    /// A rename TO declares (`renamed_from`).
+    RenameTable {
+        from: QualifiedName,
+        to: QualifiedName,
+    },
+    RenameColumn {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
     AddColumn {
         table: QualifiedName,
         column: Column,
@@ -197,6 +218,11 @@ pub enum Change {
         table: QualifiedName,
         from: RowSecurity,
         to: RowSecurity,
+    },
+    SetReplicaIdentity {
+        table: QualifiedName,
+        from: Option<ReplicaIdentity>,
+        to: Option<ReplicaIdentity>,
     },
     CreatePolicy {
         table: QualifiedName,
@@ -280,8 +306,22 @@ pub fn redefinitions(changes: &[Change]) -> Vec<bool> {
     changes
         .iter()
         .map(|c| match c {
-            Change::AlterColumn { .. } | Change::AlterDomain { .. } | Change::ReplaceFunction { .. } => true,
+            Change::AlterColumn { from, to, .. } => reprinted(from, to),
+            Change::AlterDomain { .. } | Change::ReplaceFunction { .. } => true,
             _ => dropped_or_created(c).is_some_and(|(_, key)| dropped.contains(&key) && created.contains(&key)),
         })
         .collect()
+}
+
+/// Whether two columns differ only in how their default or generation expression is printed
+/// (both have one): anything else is a real difference.
+fn reprinted(a: &Column, b: &Column) -> bool {
+    let both = |x: &Option<String>, y: &Option<String>| x.is_some() == y.is_some();
+    both(&a.default, &b.default)
+        && both(&a.generated, &b.generated)
+        && Column {
+            default: b.default.clone(),
+            generated: b.generated.clone(),
+            ..a.clone()
+        } == *b
 }

@@ -41,13 +41,25 @@ pub(super) fn diff(out: &mut Vec<Change>, table: &QualifiedName, a: &Table, b: &
         comment_change(out, target, &None, &c.comment);
     }
     for (x, y) in m.both {
-        if (Column {
+        // An inherited column's type is its parent's: it changes with the parent (the child's
+        // own default and NOT NULL are its own).
+        let own = if inherited(&x.name) {
+            Column {
+                data_type: y.data_type.clone(),
+                collation: y.collation.clone(),
+                ..x.clone()
+            }
+        } else {
+            x.clone()
+        };
+        let x = &own;
+        // A comment is a change of its own; a declared rename is no property of the column.
+        let bare = |c: &Column| Column {
             comment: None,
-            ..x.clone()
-        }) != (Column {
-            comment: None,
-            ..y.clone()
-        }) {
+            renamed_from: None,
+            ..c.clone()
+        };
+        if bare(x) != bare(y) {
             out.push(Change::AlterColumn {
                 table: table.clone(),
                 from: x.clone(),
@@ -60,5 +72,23 @@ pub(super) fn diff(out: &mut Vec<Change>, table: &QualifiedName, a: &Table, b: &
             relation: "table",
         };
         comment_change(out, target, &x.comment, &y.comment);
+    }
+}
+
+/// A partition's columns are its parent's, but for their own defaults
+/// (`PARTITION OF parent (status DEFAULT 'eu')`).
+pub(super) fn partition_defaults(out: &mut Vec<Change>, table: &QualifiedName, a: &Table, b: &Table) {
+    for x in &a.columns {
+        let Some(y) = b.column(&x.name) else { continue };
+        if x.default != y.default {
+            out.push(Change::AlterColumn {
+                table: table.clone(),
+                from: x.clone(),
+                to: Column {
+                    default: y.default.clone(),
+                    ..x.clone()
+                },
+            });
+        }
     }
 }

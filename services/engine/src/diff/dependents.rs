@@ -13,10 +13,156 @@ use crate::render::refs::qualified_names;
 
 /// Adds the changes that take the dependents of dropped objects down and up again.
 pub(super) fn recreate(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot) {
+    swapped_enum_defaults(out);
+    domain_columns(out, from, to);
     let mut gone = dropped_names(out);
     gone.extend(views(out, from, to, &gone));
+    sql_functions(out, from, to, &gone);
     table_dependents(out, from, to, &gone);
     foreign_keys(out, from, to);
+}
+
+/// An enum swapped for one with other labels sets the defaults of its columns itself (it has
+/// to: a default of the old type blocks the cast): what else changes of such a column stays.
+fn swapped_enum_defaults(out: &mut Vec<Change>) {
+    let swapped: BTreeSet<QualifiedName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::ReplaceEnum { to, .. } => Some(QualifiedName::new(&to.schema, &to.name)),
+            _ => None,
+        })
+        .collect();
+    if swapped.is_empty() {
+        return;
+    }
+    out.retain_mut(|c| match c {
+        Change::AlterColumn { from, to, .. } if from.data_type == to.data_type && uses(&to.data_type, &swapped) => {
+            from.default = to.default.clone();
+            let quiet = |c: &Column| Column {
+                comment: None,
+                ..c.clone()
+            };
+            quiet(from) != quiet(to)
+        }
+        _ => true,
+    });
+}
+
+/// Columns of a domain or composite type dropped to be created again (a domain's base type or
+/// collation changes, a composite type's attributes change where `ALTER TYPE` cannot) are given
+/// the domain's base type (a composite's text) before and the type again after.
+fn domain_columns(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot) {
+    let created: BTreeSet<QualifiedName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateDomain(d) => Some(QualifiedName::new(&d.schema, &d.name)),
+            Change::CreateCompositeType(d) => Some(QualifiedName::new(&d.schema, &d.name)),
+            _ => None,
+        })
+        .collect();
+    let recreated: Vec<(QualifiedName, String)> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropDomain(d) => Some((QualifiedName::new(&d.schema, &d.name), d.base_type.clone())),
+            Change::DropCompositeType(d) => Some((QualifiedName::new(&d.schema, &d.name), "text".to_string())),
+            _ => None,
+        })
+        .filter(|(name, _)| created.contains(name))
+        .collect();
+    let dropped_tables = Dropped::of(out).tables;
+    collation_columns(out, from, to, &dropped_tables);
+    for (name, base_type) in &recreated {
+        let domain = BTreeSet::from([name.clone()]);
+        for a in &from.tables {
+            let table = a.qualified();
+            let Some(b) = to.tables.iter().find(|t| t.qualified() == table) else {
+                continue;
+            };
+            if dropped_tables.contains(&table) {
+                continue;
+            }
+            for x in &a.columns {
+                let Some(y) = b.column(&x.name) else { continue };
+                if !uses(&x.data_type, &domain) {
+                    continue;
+                }
+                let array = if x.data_type.ends_with("[]") { "[]" } else { "" };
+                let bare = Column {
+                    data_type: format!("{base_type}{array}"),
+                    default: None,
+                    ..x.clone()
+                };
+                out.retain(
+                    |c| !matches!(c, Change::AlterColumn { table: t, from, .. } if *t == table && from.name == x.name),
+                );
+                out.push(Change::AlterColumn {
+                    table: table.clone(),
+                    from: x.clone(),
+                    to: bare.clone(),
+                });
+                out.push(Change::AlterColumn {
+                    table: table.clone(),
+                    from: bare,
+                    to: y.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// Columns of a collation dropped to be created again (its locale changes) use the default
+/// collation meanwhile.
+fn collation_columns(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot, dropped_tables: &BTreeSet<QualifiedName>) {
+    let created: BTreeSet<QualifiedName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateCollation(x) => Some(QualifiedName::new(&x.schema, &x.name)),
+            _ => None,
+        })
+        .collect();
+    let recreated: BTreeSet<QualifiedName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropCollation(x) => Some(QualifiedName::new(&x.schema, &x.name)),
+            _ => None,
+        })
+        .filter(|n| created.contains(n))
+        .collect();
+    if recreated.is_empty() {
+        return;
+    }
+    for a in &from.tables {
+        let table = a.qualified();
+        let Some(b) = to.tables.iter().find(|t| t.qualified() == table) else {
+            continue;
+        };
+        if dropped_tables.contains(&table) {
+            continue;
+        }
+        for x in &a.columns {
+            let Some(y) = b.column(&x.name) else { continue };
+            if !x.collation.as_deref().is_some_and(|c| uses(c, &recreated)) {
+                continue;
+            }
+            let bare = Column {
+                collation: None,
+                ..x.clone()
+            };
+            out.retain(
+                |c| !matches!(c, Change::AlterColumn { table: t, from, .. } if *t == table && from.name == x.name),
+            );
+            out.push(Change::AlterColumn {
+                table: table.clone(),
+                from: x.clone(),
+                to: bare.clone(),
+            });
+            out.push(Change::AlterColumn {
+                table: table.clone(),
+                from: bare,
+                to: y.clone(),
+            });
+        }
+    }
 }
 
 /// The relations, types and functions the changes drop (or drop to create again).
@@ -51,19 +197,8 @@ fn views(
     gone: &BTreeSet<QualifiedName>,
 ) -> BTreeSet<QualifiedName> {
     let mut touched = gone.clone();
-    for c in out.iter() {
-        match c {
-            Change::AlterColumn { table, from, to }
-                if from.data_type != to.data_type || from.collation != to.collation =>
-            {
-                touched.insert(table.clone());
-            }
-            Change::DropColumn { table, .. } => {
-                touched.insert(table.clone());
-            }
-            _ => {}
-        }
-    }
+    touched.extend(retyped_tables(out));
+    touched.extend(swapped_enum_tables(out, from));
     let mut dropped: BTreeSet<QualifiedName> = out
         .iter()
         .filter_map(|c| match c {
@@ -113,6 +248,75 @@ fn views(
         }
     }
     recreated
+}
+
+/// Functions whose SQL-standard body reads something dropped, or a table whose columns change
+/// type or are dropped (PostgreSQL parsed the body when it was created and depends on what it
+/// read), or whose arguments or result are of a type dropped, are dropped before and created
+/// again after.
+fn sql_functions(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot, gone: &BTreeSet<QualifiedName>) {
+    let mut touched = gone.clone();
+    touched.extend(retyped_tables(out));
+    let handled: BTreeSet<(String, String, String)> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropFunction(f) | Change::CreateFunction(f) | Change::ReplaceFunction { to: f, .. } => {
+                Some((f.schema.clone(), f.name.clone(), f.arguments.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    for f in &from.functions {
+        let key = (f.schema.clone(), f.name.clone(), f.arguments.clone());
+        let signature = format!("{} {}", f.arguments, f.result.as_deref().unwrap_or(""));
+        let depends = f.sql_body().is_some_and(|b| uses(b, &touched)) || uses(&signature, gone);
+        if handled.contains(&key) || !depends {
+            continue;
+        }
+        let Some(n) = to
+            .functions
+            .iter()
+            .find(|x| (&x.schema, &x.name, &x.arguments) == (&f.schema, &f.name, &f.arguments))
+        else {
+            continue;
+        };
+        out.push(Change::DropFunction(f.clone()));
+        out.push(Change::CreateFunction(n.clone()));
+    }
+}
+
+/// Tables with columns of an enum swapped for one with other labels (the swap casts them).
+fn swapped_enum_tables(out: &[Change], from: &Snapshot) -> BTreeSet<QualifiedName> {
+    let swapped: BTreeSet<QualifiedName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::ReplaceEnum { from, .. } => Some(QualifiedName::new(&from.schema, &from.name)),
+            _ => None,
+        })
+        .collect();
+    if swapped.is_empty() {
+        return BTreeSet::new();
+    }
+    from.tables
+        .iter()
+        .filter(|t| t.columns.iter().any(|c| uses(&c.data_type, &swapped)))
+        .map(|t| t.qualified())
+        .collect()
+}
+
+/// Tables whose columns change type or are dropped.
+fn retyped_tables(out: &[Change]) -> BTreeSet<QualifiedName> {
+    out.iter()
+        .filter_map(|c| match c {
+            Change::AlterColumn { table, from, to }
+                if from.data_type != to.data_type || from.collation != to.collation =>
+            {
+                Some(table.clone())
+            }
+            Change::DropColumn { table, .. } => Some(table.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// What the changes already drop of a table's constraints, indexes, triggers and policies.
@@ -172,6 +376,9 @@ fn table_dependents(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot, gone:
             let Some(y) = b.column(&x.name) else { continue };
             if x.default.as_deref().is_some_and(|d| uses(d, gone)) {
                 reset_default(out, &name, x, y, gone);
+            }
+            if x.generated.as_deref().is_some_and(|g| uses(g, gone)) {
+                rebuild_generated(out, &name, x, y);
             }
         }
         for (x, y) in pairs(&a.check_constraints, &b.check_constraints, |c| &c.name) {
@@ -271,6 +478,20 @@ fn reset_default(out: &mut Vec<Change>, table: &QualifiedName, x: &Column, y: &C
             out.push(second);
         }
     }
+}
+
+/// A generated column whose expression uses something dropped: dropped before it and added
+/// again after (its values are computed again), in place of any change of the column.
+fn rebuild_generated(out: &mut Vec<Change>, table: &QualifiedName, x: &Column, y: &Column) {
+    out.retain(|c| !matches!(c, Change::AlterColumn { table: t, from, .. } if t == table && from.name == x.name));
+    out.push(Change::DropColumn {
+        table: table.clone(),
+        column: x.clone(),
+    });
+    out.push(Change::AddColumn {
+        table: table.clone(),
+        column: y.clone(),
+    });
 }
 
 /// Foreign keys that stay while the key they use is dropped (a unique constraint becoming a

@@ -9,6 +9,7 @@ mod dependents;
 mod enums;
 mod function;
 pub(crate) mod grants;
+pub(crate) mod renames;
 mod table;
 mod types;
 mod view;
@@ -55,11 +56,13 @@ pub(crate) fn comment_change(out: &mut Vec<Change>, target: CommentTarget, from:
 
 /// The changes that take FROM to TO.
 pub fn diff(from: &Snapshot, to: &Snapshot) -> Vec<Change> {
-    let mut out = Vec::new();
+    let (mut out, from) = renames::apply(from, to);
+    let from = from.as_ref();
     types::schemas(&mut out, from, to);
     types::extensions(&mut out, from, to);
     enums::diff(&mut out, from, to);
     types::domains(&mut out, from, to);
+    types::collations(&mut out, from, to);
     types::composites(&mut out, from, to);
     types::sequences(&mut out, from, to);
     function::diff(&mut out, from, to);

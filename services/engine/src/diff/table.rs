@@ -94,6 +94,7 @@ fn create(out: &mut Vec<Change>, t: &Table) {
             triggers: vec![],
             policies: vec![],
             row_security: RowSecurity::default(),
+            replica_identity: None,
             comment: None,
             columns: vec![],
             ..t.clone()
@@ -105,9 +106,11 @@ fn create(out: &mut Vec<Change>, t: &Table) {
 
 fn alter(out: &mut Vec<Change>, a: &Table, b: &Table, to: &Snapshot) {
     let name = a.qualified();
-    // A partition's columns are its parent's: they change with the parent.
+    // A partition's columns are its parent's: they change with the parent, but for defaults.
     if b.partition_of.is_none() {
         super::column::diff(out, &name, a, b, to);
+    } else {
+        super::column::partition_defaults(out, &name, a, b);
     }
     if a.options != b.options {
         out.push(Change::SetTableOptions {
@@ -229,6 +232,13 @@ fn alter(out: &mut Vec<Change>, a: &Table, b: &Table, to: &Snapshot) {
 fn rest(out: &mut Vec<Change>, a: &Table, b: &Table, _new: bool) {
     let name = b.qualified();
     triggers(out, &name, &a.triggers, &b.triggers);
+    if a.replica_identity != b.replica_identity {
+        out.push(Change::SetReplicaIdentity {
+            table: name.clone(),
+            from: a.replica_identity.clone(),
+            to: b.replica_identity.clone(),
+        });
+    }
     if a.row_security != b.row_security {
         out.push(Change::SetRowSecurity {
             table: name.clone(),

@@ -66,11 +66,72 @@ pub(super) fn composites(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot) 
     }
     for (a, b) in m.both {
         if a.attributes != b.attributes {
-            out.push(Change::DropCompositeType(a.clone()));
-            out.push(Change::CreateCompositeType(b.clone()));
+            if alterable(a, b, from) {
+                out.push(Change::AlterCompositeType {
+                    from: a.clone(),
+                    to: b.clone(),
+                });
+            } else {
+                out.push(Change::DropCompositeType(a.clone()));
+                out.push(Change::CreateCompositeType(b.clone()));
+            }
         }
         let name = QualifiedName::new(&a.schema, &a.name);
         comment_change(out, CommentTarget::Type { name, domain: false }, &a.comment, &b.comment);
+    }
+}
+
+/// Whether a composite type can be altered in place, forward and back: FROM's attributes are
+/// the kept ones then the dropped ones, TO's the kept ones (same order) then the added ones
+/// (`ADD ATTRIBUTE` appends); kept ones may change type only when no table column uses the type
+/// (`ALTER ATTRIBUTE … TYPE` refuses then).
+fn alterable(a: &CompositeType, b: &CompositeType, from: &Snapshot) -> bool {
+    let in_b = |n: &str| b.attributes.iter().any(|x| x.name == n);
+    let kept = a.attributes.iter().take_while(|x| in_b(&x.name)).count();
+    if a.attributes[kept..].iter().any(|x| in_b(&x.name)) || b.attributes.len() < kept {
+        return false;
+    }
+    let same_names = a.attributes[..kept]
+        .iter()
+        .zip(&b.attributes[..kept])
+        .all(|(x, y)| x.name == y.name);
+    let retyped = a.attributes[..kept]
+        .iter()
+        .zip(&b.attributes[..kept])
+        .any(|(x, y)| x != y);
+    let name = QualifiedName::new(&a.schema, &a.name);
+    let used = from
+        .tables
+        .iter()
+        .flat_map(|t| &t.columns)
+        .any(|c| crate::render::refs::qualified_names(&c.data_type).contains(&name));
+    same_names && !(retyped && used)
+}
+
+pub(super) fn collations(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot) {
+    let m = match_by(&from.collations, &to.collations, |c| (c.schema.clone(), c.name.clone()));
+    let target = |c: &Collation| CommentTarget::Collation {
+        name: QualifiedName::new(&c.schema, &c.name),
+    };
+    out.extend(m.removed.into_iter().cloned().map(Change::DropCollation));
+    for c in m.added {
+        out.push(Change::CreateCollation(c.clone()));
+        comment_change(out, target(c), &None, &c.comment);
+    }
+    for (a, b) in m.both {
+        let bare = |c: &Collation| Collation {
+            comment: None,
+            ..c.clone()
+        };
+        if bare(a) != bare(b) {
+            // A collation cannot be altered: dropped and created again (its columns meanwhile
+            // use the default collation, see dependents).
+            out.push(Change::DropCollation(a.clone()));
+            out.push(Change::CreateCollation(b.clone()));
+            comment_change(out, target(b), &None, &b.comment);
+        } else {
+            comment_change(out, target(a), &a.comment, &b.comment);
+        }
     }
 }
 

@@ -33,6 +33,23 @@ impl Function {
             .map(str::trim)
     }
 
+    /// The body when it is SQL-standard (`BEGIN ATOMIC … END` or `RETURN …`): PostgreSQL parses
+    /// it when the function is created, so the tables, types and functions it names must exist
+    /// (and cannot be dropped while it does). None for a body given as a string.
+    pub fn sql_body(&self) -> Option<&str> {
+        // An aggregate names its functions and types in its definition, parsed likewise.
+        if self.kind == FunctionKind::Aggregate {
+            return Some(&self.definition);
+        }
+        let mut lines = self.definition.lines().skip(1).skip_while(|l| l.starts_with(' '));
+        let first = lines.next()?;
+        if first.starts_with("AS ") {
+            return None;
+        }
+        let start = self.definition.find(first)?;
+        Some(&self.definition[start..])
+    }
+
     /// Whether it runs with its owner's privileges (`SECURITY DEFINER`).
     pub fn security_definer(&self) -> bool {
         self.attributes().any(|a| a.eq_ignore_ascii_case("SECURITY DEFINER"))
@@ -50,7 +67,7 @@ impl Function {
 /// server's files and processes.
 pub const TRUSTED_LANGUAGES: [&str; 5] = ["sql", "plpgsql", "plperl", "pltcl", "plv8"];
 
-/// Function or procedure.
+/// Function, procedure, window function or aggregate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -58,4 +75,6 @@ pub enum FunctionKind {
     Function,
     Procedure,
     Window,
+    /// An aggregate: its definition is the `CREATE AGGREGATE` statement.
+    Aggregate,
 }

@@ -84,6 +84,9 @@ pub struct Snapshot {
     /// Composite types created with `CREATE TYPE … AS (…)`.
     #[serde(default)]
     pub composite_types: Vec<CompositeType>,
+    /// Collations created with `CREATE COLLATION`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collations: Vec<Collation>,
     /// Sequences, except those that implement identity columns (those belong to their column).
     #[serde(default)]
     pub sequences: Vec<Sequence>,
@@ -103,6 +106,9 @@ pub struct Snapshot {
     /// revoked (left out by the `no-privileges` preset).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<Grant>,
+    /// Objects of kinds the snapshot does not model (plans list them as not compared).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmodelled: Vec<Unmodelled>,
     /// Out-of-scope tables that in-scope foreign keys point to. They are references only: a
     /// plan never changes them.
     #[serde(default)]
@@ -118,12 +124,14 @@ impl Default for Snapshot {
             enums: Vec::new(),
             domains: Vec::new(),
             composite_types: Vec::new(),
+            collations: Vec::new(),
             sequences: Vec::new(),
             tables: Vec::new(),
             views: Vec::new(),
             materialized_views: Vec::new(),
             functions: Vec::new(),
             grants: Vec::new(),
+            unmodelled: Vec::new(),
             external_tables: Vec::new(),
         }
     }
@@ -144,6 +152,26 @@ impl Snapshot {
             .collect()
     }
 
+    /// Gives this snapshot (read back from a database) the renames `declared` declares: they
+    /// are not in any catalog.
+    pub fn carry_renames(&mut self, declared: &Snapshot) {
+        for d in &declared.tables {
+            let Some(t) = self
+                .tables
+                .iter_mut()
+                .find(|t| t.schema == d.schema && t.name == d.name)
+            else {
+                continue;
+            };
+            t.renamed_from = d.renamed_from.clone();
+            for dc in &d.columns {
+                if let Some(c) = t.columns.iter_mut().find(|c| c.name == dc.name) {
+                    c.renamed_from = dc.renamed_from.clone();
+                }
+            }
+        }
+    }
+
     /// Counts the objects of each kind, nested ones included (for reports and tests).
     pub fn counts(&self) -> ObjectCounts {
         let mut c = ObjectCounts {
@@ -152,6 +180,7 @@ impl Snapshot {
             enums: self.enums.len(),
             domains: self.domains.len(),
             composite_types: self.composite_types.len(),
+            collations: self.collations.len(),
             sequences: self.sequences.len(),
             tables: self.tables.len(),
             views: self.views.len(),
@@ -187,6 +216,7 @@ pub struct ObjectCounts {
     pub enums: usize,
     pub domains: usize,
     pub composite_types: usize,
+    pub collations: usize,
     pub sequences: usize,
     pub tables: usize,
     pub columns: usize,

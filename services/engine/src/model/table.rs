@@ -12,6 +12,10 @@ use super::{
 pub struct Table {
     pub schema: String,
     pub name: String,
+    /// The name it had (in the same schema): a version declares a rename, so that a plan
+    /// renames instead of dropping and adding (a declaration, not read from a database).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
     /// The columns in their physical order. The order is kept for rendering but takes no part
     /// in the digest or the diff: PostgreSQL cannot reorder columns without a rebuild.
     pub columns: Vec<Column>,
@@ -49,11 +53,25 @@ pub struct Table {
     /// `UNLOGGED` table.
     #[serde(default, skip_serializing_if = "is_false")]
     pub unlogged: bool,
+    /// `REPLICA IDENTITY`, when it is not the default (the primary key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica_identity: Option<ReplicaIdentity>,
     /// Storage parameters (`WITH (fillfactor=70)`), as `name=value`, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// Which old values logical replication sends for updated and deleted rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReplicaIdentity {
+    Nothing,
+    Full,
+    /// `USING INDEX`: a unique index of the table.
+    Index(String),
 }
 
 /// A table column.
@@ -62,6 +80,9 @@ pub struct Table {
 #[serde(deny_unknown_fields)]
 pub struct Column {
     pub name: String,
+    /// The name it had in its table: a declared rename (see `Table::renamed_from`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
     /// The type, as `format_type` prints it (`character varying(255)`, `public.user_role`).
     #[serde(rename = "type")]
     pub data_type: String,
@@ -79,8 +100,84 @@ pub struct Column {
     /// A collation other than the type's default, schema-qualified (`pg_catalog."C"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
+    /// `SET STATISTICS`: the column's statistics target, when one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<i32>,
+    /// `SET STORAGE`, when it is not the type's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<ColumnStorage>,
+    /// `COMPRESSION`, when one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<Compression>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// How a column's values are stored (`SET STORAGE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnStorage {
+    Plain,
+    External,
+    Extended,
+    Main,
+}
+
+impl ColumnStorage {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ColumnStorage::Plain => "PLAIN",
+            ColumnStorage::External => "EXTERNAL",
+            ColumnStorage::Extended => "EXTENDED",
+            ColumnStorage::Main => "MAIN",
+        }
+    }
+
+    /// From `pg_attribute.attstorage` / `pg_type.typstorage`.
+    pub fn from_catalog(c: &str) -> Option<Self> {
+        Some(match c {
+            "p" => ColumnStorage::Plain,
+            "e" => ColumnStorage::External,
+            "x" => ColumnStorage::Extended,
+            "m" => ColumnStorage::Main,
+            _ => return None,
+        })
+    }
+
+    /// The storage PostgreSQL gives a type's columns, for the types whose default is not
+    /// `EXTENDED` (what a column goes back to when its own storage is taken away).
+    pub fn default_for(data_type: &str) -> Self {
+        if data_type.ends_with("[]") {
+            return ColumnStorage::Extended;
+        }
+        let base = data_type.split('(').next().unwrap_or(data_type).trim();
+        match base {
+            "numeric" | "inet" | "cidr" => ColumnStorage::Main,
+            "text" | "character varying" | "character" | "bytea" | "json" | "jsonb" | "xml" | "tsvector"
+            | "tsquery" | "bit varying" | "bit" | "path" | "polygon" => ColumnStorage::Extended,
+            b if b.contains('.') => ColumnStorage::Extended,
+            _ => ColumnStorage::Plain,
+        }
+    }
+}
+
+/// A column's compression method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Compression {
+    Pglz,
+    Lz4,
+}
+
+impl Compression {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Compression::Pglz => "pglz",
+            Compression::Lz4 => "lz4",
+        }
+    }
 }
 
 /// An identity column's generation and sequence.
@@ -90,6 +187,9 @@ pub struct Column {
 pub struct Identity {
     pub generation: IdentityGeneration,
     pub sequence: SequenceOptions,
+    /// The sequence's name when it is not PostgreSQL's `table_column_seq` (`SEQUENCE NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence_name: Option<String>,
 }
 
 /// `GENERATED ALWAYS` or `GENERATED BY DEFAULT`.

@@ -73,3 +73,44 @@ pub struct CompositeAttribute {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
 }
+
+/// A collation created with `CREATE COLLATION`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Collation {
+    pub schema: String,
+    pub name: String,
+    /// `libc` or `icu`.
+    pub provider: CollationProvider,
+    /// The ICU locale (`und-u-ks-level2`), for the `icu` provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// `LC_COLLATE` and `LC_CTYPE`, for the `libc` provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lc_collate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lc_ctype: Option<String>,
+    /// Whether equal means byte-equal (`deterministic = false` compares as the locale says).
+    #[serde(default = "deterministic", skip_serializing_if = "is_deterministic")]
+    pub deterministic: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+fn deterministic() -> bool {
+    true
+}
+
+fn is_deterministic(b: &bool) -> bool {
+    *b
+}
+
+/// Who implements a collation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CollationProvider {
+    Libc,
+    Icu,
+}

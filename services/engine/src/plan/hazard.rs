@@ -33,11 +33,14 @@ pub enum HazardKind {
     /// Row-level security is turned off or no longer forced, or a restrictive policy is
     /// dropped: rows become visible that were not.
     WeakensRowSecurity,
+    /// A table or column is dropped and one of the same shape added: if it is a rename, the
+    /// version should say so (`renamed_from`), else the values are lost.
+    PossibleRename,
 }
 
 impl HazardKind {
     /// Every kind.
-    pub const ALL: [HazardKind; 11] = [
+    pub const ALL: [HazardKind; 12] = [
         HazardKind::DataLoss,
         HazardKind::TableRewrite,
         HazardKind::AccessExclusiveLock,
@@ -49,6 +52,7 @@ impl HazardKind {
         HazardKind::SecurityDefiner,
         HazardKind::UntrustedLanguage,
         HazardKind::WeakensRowSecurity,
+        HazardKind::PossibleRename,
     ];
 
     /// The kinds that raise privileges or widen access: the default policies of staging and
@@ -73,6 +77,7 @@ impl HazardKind {
             HazardKind::SecurityDefiner => "security_definer",
             HazardKind::UntrustedLanguage => "untrusted_language",
             HazardKind::WeakensRowSecurity => "weakens_row_security",
+            HazardKind::PossibleRename => "possible_rename",
         }
     }
 }

@@ -75,6 +75,10 @@ pub struct Plan {
     /// the database it is applied to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+    /// Objects of kinds schemareg does not model, on either side: the plan does not compare
+    /// them (`rule public.r on t (only in TO)`); migrate them by hand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_compared: Vec<String>,
 }
 
 impl Plan {
@@ -115,7 +119,14 @@ pub struct Applier {
 
 /// Diffs FROM and TO and plans the changes.
 pub fn plan(from: &Snapshot, to: &Snapshot, options: &PlanOptions) -> Plan {
-    plan_changes(from, to, &diff(from, to), options)
+    // Steps are planned against FROM with TO's declared renames made (its tables and columns
+    // under the names they will have); the plan still names FROM's digest.
+    let (_, renamed) = crate::diff::renames::apply(from, to);
+    let mut p = plan_changes(&renamed, to, &diff(from, to), options);
+    if matches!(renamed, std::borrow::Cow::Owned(_)) {
+        p.from_digest = crate::digest(from);
+    }
+    p
 }
 
 /// Plans given changes.
@@ -125,7 +136,7 @@ pub fn plan_changes(from: &Snapshot, to: &Snapshot, changes: &[Change], options:
     std::thread::scope(|scope| {
         let from_digest = scope.spawn(|| crate::digest(from));
         let to_digest = scope.spawn(|| crate::digest(to));
-        let ctx = steps::Context::new(from, to, options);
+        let ctx = steps::Context::new(from, to, options, changes);
         let unordered = steps::steps(&ctx, changes);
         let mut ordered = order::order(unordered);
         for (i, s) in ordered.iter_mut().enumerate() {
@@ -133,12 +144,30 @@ pub fn plan_changes(from: &Snapshot, to: &Snapshot, changes: &[Change], options:
         }
         Plan {
             roles: roles_of(changes),
+            not_compared: not_compared(from, to),
             format: 1,
             from_digest: from_digest.join().expect("hashing a snapshot does not panic"),
             to_digest: to_digest.join().expect("hashing a snapshot does not panic"),
             steps: ordered,
         }
     })
+}
+
+/// The objects of unmodelled kinds of both sides, and where each is.
+fn not_compared(from: &Snapshot, to: &Snapshot) -> Vec<String> {
+    let mut all: Vec<&crate::model::Unmodelled> = from.unmodelled.iter().chain(&to.unmodelled).collect();
+    all.sort();
+    all.dedup();
+    all.into_iter()
+        .map(|u| {
+            let where_ = match (from.unmodelled.contains(u), to.unmodelled.contains(u)) {
+                (true, true) => "on both sides",
+                (true, false) => "only in FROM",
+                _ => "only in TO",
+            };
+            format!("{u} ({where_})")
+        })
+        .collect()
 }
 
 /// The roles changes grant to, revoke from or name in policies they create (not `PUBLIC`).
@@ -201,5 +230,40 @@ mod tests {
         // The add and the validation each commit on their own.
         let refs: Vec<&Step> = p.steps.iter().collect();
         assert_eq!(groups(&refs).len(), 3);
+    }
+}
+
+#[cfg(test)]
+mod renames {
+    use super::*;
+
+    fn snapshot(doc: serde_json::Value) -> Snapshot {
+        crate::from_json(doc.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn declared_renames_rename_and_undeclared_ones_are_possible_renames() {
+        let from = snapshot(serde_json::json!({"format": 1, "tables": [
+            {"schema": "public", "name": "customers", "columns": [{"name": "id", "type": "integer"}, {"name": "full_name", "type": "text"}]}
+        ]}));
+        let declared = snapshot(serde_json::json!({"format": 1, "tables": [
+            {"schema": "public", "name": "clients", "renamed_from": "customers", "columns": [
+                {"name": "id", "type": "integer"}, {"name": "name", "type": "text", "renamed_from": "full_name"}]}
+        ]}));
+        let p = plan(&from, &declared, &PlanOptions::default());
+        let sql: Vec<&str> = p.steps.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            sql,
+            [
+                "ALTER TABLE \"public\".\"customers\" RENAME TO \"clients\";",
+                "ALTER TABLE \"public\".\"clients\" RENAME COLUMN \"full_name\" TO \"name\";"
+            ]
+        );
+        assert!(p.hazard_kinds().is_empty(), "{:?}", p.hazard_kinds());
+        let undeclared = snapshot(serde_json::json!({"format": 1, "tables": [
+            {"schema": "public", "name": "customers", "columns": [{"name": "id", "type": "integer"}, {"name": "name", "type": "text"}]}
+        ]}));
+        let p = plan(&from, &undeclared, &PlanOptions::default());
+        assert_eq!(p.hazard_kinds(), [HazardKind::DataLoss, HazardKind::PossibleRename]);
     }
 }

@@ -87,6 +87,12 @@ fn header(plan: &Plan, options: &ScriptOptions, what: &str) -> String {
         let names: Vec<String> = kinds.iter().map(|k| k.as_str().to_string()).collect();
         out.push_str(&format!("-- hazards: {}\n", names.join(", ")));
     }
+    if !plan.not_compared.is_empty() {
+        out.push_str("-- not compared (schemareg does not model these kinds; migrate them by hand):\n");
+        for u in &plan.not_compared {
+            out.push_str(&format!("--   {u}\n"));
+        }
+    }
     out.push('\n');
     for setting in session_settings(plan, options) {
         out.push_str(&setting);

@@ -7,6 +7,7 @@ pub fn comment(target: &CommentTarget, text: Option<&str>) -> String {
     let on = match target {
         CommentTarget::Schema { name } => format!("SCHEMA {}", ident(name)),
         CommentTarget::Type { name, domain } => format!("{} {}", if *domain { "DOMAIN" } else { "TYPE" }, qn(name)),
+        CommentTarget::Collation { name } => format!("COLLATION {}", qn(name)),
         CommentTarget::Sequence { name } => format!("SEQUENCE {}", qn(name)),
         CommentTarget::Table { name } => format!("TABLE {}", qn(name)),
         CommentTarget::Column { table, column, .. } => format!("COLUMN {}.{}", qn(table), ident(column)),

@@ -1,4 +1,5 @@
-//! Functions and procedures: `pg_get_functiondef` is already a `CREATE OR REPLACE` statement.
+//! Functions, procedures and aggregates: their definition is already a `CREATE OR REPLACE`
+//! statement (`pg_get_functiondef`, or the aggregate's as the catalog query spells it).
 
 use super::ident::qualified;
 use crate::model::{Function, FunctionKind};
@@ -8,10 +9,12 @@ pub fn create_function(f: &Function) -> String {
 }
 
 pub fn drop_function(f: &Function) -> String {
-    let kind = if f.kind == FunctionKind::Procedure {
-        "PROCEDURE"
-    } else {
-        "FUNCTION"
+    let (kind, arguments) = match f.kind {
+        FunctionKind::Procedure => ("PROCEDURE", f.arguments.as_str()),
+        // An aggregate without arguments is `name(*)`.
+        FunctionKind::Aggregate if f.arguments.is_empty() => ("AGGREGATE", "*"),
+        FunctionKind::Aggregate => ("AGGREGATE", f.arguments.as_str()),
+        _ => ("FUNCTION", f.arguments.as_str()),
     };
-    format!("DROP {kind} {}({})", qualified(&f.schema, &f.name), f.arguments)
+    format!("DROP {kind} {}({arguments})", qualified(&f.schema, &f.name))
 }

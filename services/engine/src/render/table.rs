@@ -4,8 +4,11 @@ use super::ident::{ident, qn, qualified};
 use super::types::identity_options;
 use crate::model::*;
 
-fn column_definition(c: &Column) -> String {
+fn column_definition(schema: &str, c: &Column) -> String {
     let mut sql = format!("{} {}", ident(&c.name), c.data_type);
+    if let Some(m) = c.compression {
+        sql.push_str(&format!(" COMPRESSION {}", m.keyword()));
+    }
     if let Some(coll) = &c.collation {
         sql.push_str(&format!(" COLLATE {coll}"));
     }
@@ -14,8 +17,9 @@ fn column_definition(c: &Column) -> String {
     }
     if let Some(id) = &c.identity {
         sql.push_str(&format!(
-            " {} ({})",
+            " {} ({}{})",
             generated_clause(id.generation),
+            sequence_name(schema, id),
             identity_options(&id.sequence)
         ));
     }
@@ -26,6 +30,39 @@ fn column_definition(c: &Column) -> String {
         sql.push_str(" NOT NULL");
     }
     sql
+}
+
+/// `SEQUENCE NAME "schema"."name" ` when an identity's sequence has a name of its own.
+fn sequence_name(schema: &str, id: &Identity) -> String {
+    id.sequence_name
+        .as_ref()
+        .map(|n| format!("SEQUENCE NAME {} ", qualified(schema, n)))
+        .unwrap_or_default()
+}
+
+/// What a column has that `CREATE TABLE` and `ADD COLUMN` cannot say: its statistics target
+/// and storage, set after.
+pub fn column_settings(table: &QualifiedName, c: &Column) -> Vec<String> {
+    let alter = |what: String| format!("ALTER TABLE {} ALTER COLUMN {} {what}", qn(table), ident(&c.name));
+    let mut out = Vec::new();
+    if let Some(n) = c.statistics {
+        out.push(alter(format!("SET STATISTICS {n}")));
+    }
+    if let Some(s) = c.storage {
+        out.push(alter(format!("SET STORAGE {}", s.keyword())));
+    }
+    out
+}
+
+/// `ALTER TABLE … REPLICA IDENTITY …` (none: back to the default).
+pub fn replica_identity(table: &QualifiedName, r: Option<&ReplicaIdentity>) -> String {
+    let what = match r {
+        None => "DEFAULT".to_string(),
+        Some(ReplicaIdentity::Nothing) => "NOTHING".to_string(),
+        Some(ReplicaIdentity::Full) => "FULL".to_string(),
+        Some(ReplicaIdentity::Index(i)) => format!("USING INDEX {}", ident(i)),
+    };
+    format!("ALTER TABLE {} REPLICA IDENTITY {what}", qn(table))
 }
 
 fn generated_clause(g: IdentityGeneration) -> &'static str {
@@ -40,16 +77,29 @@ pub fn create_table(t: &Table) -> String {
     let name = qualified(&t.schema, &t.name);
     let unlogged = if t.unlogged { "UNLOGGED " } else { "" };
     let mut sql = match &t.partition_of {
-        Some(p) => format!(
-            "CREATE {unlogged}TABLE {name} PARTITION OF {} {}",
-            qn(&p.parent),
-            p.bound
-        ),
+        Some(p) => {
+            // A partition's columns are its parent's; its own defaults are column options.
+            let own: Vec<String> = t
+                .columns
+                .iter()
+                .filter_map(|c| c.default.as_ref().map(|d| format!("{} DEFAULT {d}", ident(&c.name))))
+                .collect();
+            let options = if own.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", own.join(", "))
+            };
+            format!(
+                "CREATE {unlogged}TABLE {name} PARTITION OF {}{options} {}",
+                qn(&p.parent),
+                p.bound
+            )
+        }
         None => {
             let cols: Vec<String> = t
                 .columns
                 .iter()
-                .map(|c| format!("    {}", column_definition(c)))
+                .map(|c| format!("    {}", column_definition(&t.schema, c)))
                 .collect();
             if cols.is_empty() {
                 format!("CREATE {unlogged}TABLE {name} ()")
@@ -76,7 +126,11 @@ pub fn drop_table(t: &Table) -> String {
 }
 
 pub fn add_column(table: &QualifiedName, c: &Column) -> String {
-    format!("ALTER TABLE {} ADD COLUMN {}", qn(table), column_definition(c))
+    format!(
+        "ALTER TABLE {} ADD COLUMN {}",
+        qn(table),
+        column_definition(&table.schema, c)
+    )
 }
 
 pub fn drop_column(table: &QualifiedName, c: &Column) -> String {
@@ -105,6 +159,8 @@ pub struct ColumnAlteration {
     pub sets_not_null: bool,
     /// The generation expression changes: the column must be dropped and added again.
     pub needs_rebuild: bool,
+    /// The identity's sequence restarts (its new range leaves out its old start).
+    pub restarts: bool,
 }
 
 fn is_user_type(t: &str) -> bool {
@@ -175,28 +231,51 @@ pub fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Column
                 out.statements.push(alter("SET NOT NULL".into()));
             }
             out.statements.push(alter(format!(
-                "ADD {} ({})",
+                "ADD {} ({}{})",
                 generated_clause(id.generation),
+                sequence_name(&table.schema, id),
                 identity_options(&id.sequence)
             )));
         }
         (Some(a), Some(b)) if a != b => {
+            if a.sequence_name != b.sequence_name {
+                let default = format!("{}_{}_seq", table.name, to.name);
+                out.statements.push(format!(
+                    "ALTER SEQUENCE {} RENAME TO {}",
+                    qualified(&table.schema, a.sequence_name.as_deref().unwrap_or(&default)),
+                    ident(b.sequence_name.as_deref().unwrap_or(&default))
+                ));
+            }
             let s = &b.sequence;
             let generation = match b.generation {
                 IdentityGeneration::Always => "ALWAYS",
                 IdentityGeneration::ByDefault => "BY DEFAULT",
             };
+            out.restarts = super::types::needs_restart(&a.sequence, s);
             out.statements.push(alter(format!(
-                "SET GENERATED {generation} SET INCREMENT BY {} SET MINVALUE {} SET MAXVALUE {} SET START WITH {} SET CACHE {} SET {}",
+                "SET GENERATED {generation} SET INCREMENT BY {} SET MINVALUE {} SET MAXVALUE {} SET START WITH {} SET CACHE {} SET {}{}",
                 s.increment,
                 s.min_value,
                 s.max_value,
                 s.start,
                 s.cache,
-                if s.cycle { "CYCLE" } else { "NO CYCLE" }
+                if s.cycle { "CYCLE" } else { "NO CYCLE" },
+                super::types::restart(&a.sequence, s)
             )));
         }
         _ => {}
+    }
+    if from.statistics != to.statistics {
+        out.statements
+            .push(alter(format!("SET STATISTICS {}", to.statistics.unwrap_or(-1))));
+    }
+    if from.storage != to.storage {
+        let storage = to.storage.unwrap_or_else(|| ColumnStorage::default_for(&to.data_type));
+        out.statements.push(alter(format!("SET STORAGE {}", storage.keyword())));
+    }
+    if from.compression != to.compression {
+        let method = to.compression.map_or("default", |m| m.keyword());
+        out.statements.push(alter(format!("SET COMPRESSION {method}")));
     }
     out
 }
@@ -222,4 +301,17 @@ pub fn set_table_options(table: &QualifiedName, from: &[String], to: &[String]) 
         ));
     }
     out
+}
+
+pub fn rename_table(from: &QualifiedName, to: &str) -> String {
+    format!("ALTER TABLE {} RENAME TO {}", qn(from), ident(to))
+}
+
+pub fn rename_column(table: &QualifiedName, from: &str, to: &str) -> String {
+    format!(
+        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+        qn(table),
+        ident(from),
+        ident(to)
+    )
 }

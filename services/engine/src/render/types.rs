@@ -85,8 +85,44 @@ pub fn swap_enum(
     sql
 }
 
-pub fn create_domain(d: &Domain) -> String {
-    let mut sql = format!("CREATE DOMAIN {} AS {}", qualified(&d.schema, &d.name), d.base_type);
+pub fn create_collation(c: &Collation) -> String {
+    let mut options = Vec::new();
+    match c.provider {
+        CollationProvider::Icu => {
+            options.push("provider = icu".to_string());
+            if let Some(l) = &c.locale {
+                options.push(format!("locale = {}", literal(l)));
+            }
+        }
+        CollationProvider::Libc => {
+            options.push("provider = libc".to_string());
+            if let Some(l) = &c.lc_collate {
+                options.push(format!("lc_collate = {}", literal(l)));
+            }
+            if let Some(l) = &c.lc_ctype {
+                options.push(format!("lc_ctype = {}", literal(l)));
+            }
+        }
+    }
+    if !c.deterministic {
+        options.push("deterministic = false".to_string());
+    }
+    format!(
+        "CREATE COLLATION {} ({})",
+        qualified(&c.schema, &c.name),
+        options.join(", ")
+    )
+}
+
+pub fn drop_collation(c: &Collation) -> String {
+    format!("DROP COLLATION {}", qualified(&c.schema, &c.name))
+}
+
+/// `CREATE DOMAIN` with its validated checks; checks `NOT VALID` are added after it (a
+/// `CREATE DOMAIN` cannot say `NOT VALID`).
+pub fn create_domain(d: &Domain) -> Vec<String> {
+    let name = qualified(&d.schema, &d.name);
+    let mut sql = format!("CREATE DOMAIN {name} AS {}", d.base_type);
     if let Some(c) = &d.collation {
         sql.push_str(&format!(" COLLATE {c}"));
     }
@@ -96,10 +132,19 @@ pub fn create_domain(d: &Domain) -> String {
     if d.not_null {
         sql.push_str(" NOT NULL");
     }
+    let mut later = Vec::new();
     for c in &d.checks {
-        sql.push_str(&format!(" CONSTRAINT {} {}", ident(&c.name), c.definition));
+        if c.definition.ends_with(" NOT VALID") {
+            later.push(format!(
+                "ALTER DOMAIN {name} ADD CONSTRAINT {} {}",
+                ident(&c.name),
+                c.definition
+            ));
+        } else {
+            sql.push_str(&format!(" CONSTRAINT {} {}", ident(&c.name), c.definition));
+        }
     }
-    sql
+    std::iter::once(sql).chain(later).collect()
 }
 
 pub fn drop_domain(d: &Domain) -> String {
@@ -141,19 +186,50 @@ pub fn alter_domain(from: &Domain, to: &Domain) -> Vec<String> {
 }
 
 pub fn create_composite(c: &CompositeType) -> String {
-    let attrs: Vec<String> = c
-        .attributes
-        .iter()
-        .map(|a| match &a.collation {
-            Some(coll) => format!("{} {} COLLATE {coll}", ident(&a.name), a.data_type),
-            None => format!("{} {}", ident(&a.name), a.data_type),
-        })
-        .collect();
+    let attrs: Vec<String> = c.attributes.iter().map(attribute).collect();
     format!(
         "CREATE TYPE {} AS ({})",
         qualified(&c.schema, &c.name),
         attrs.join(", ")
     )
+}
+
+fn attribute(a: &CompositeAttribute) -> String {
+    match &a.collation {
+        Some(coll) => format!("{} {} COLLATE {coll}", ident(&a.name), a.data_type),
+        None => format!("{} {}", ident(&a.name), a.data_type),
+    }
+}
+
+/// `ALTER TYPE … DROP / ALTER / ADD ATTRIBUTE … CASCADE` from one composite type to another
+/// (see the diff for when that is possible).
+pub fn alter_composite(from: &CompositeType, to: &CompositeType) -> Vec<String> {
+    let name = qualified(&to.schema, &to.name);
+    let mut out = Vec::new();
+    for a in &from.attributes {
+        match to.attributes.iter().find(|b| b.name == a.name) {
+            None => out.push(format!("ALTER TYPE {name} DROP ATTRIBUTE {} CASCADE", ident(&a.name))),
+            Some(b) if b != a => {
+                let collate = b
+                    .collation
+                    .as_ref()
+                    .map(|c| format!(" COLLATE {c}"))
+                    .unwrap_or_default();
+                out.push(format!(
+                    "ALTER TYPE {name} ALTER ATTRIBUTE {} TYPE {}{collate} CASCADE",
+                    ident(&b.name),
+                    b.data_type
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for b in &to.attributes {
+        if !from.attributes.iter().any(|a| a.name == b.name) {
+            out.push(format!("ALTER TYPE {name} ADD ATTRIBUTE {} CASCADE", attribute(b)));
+        }
+    }
+    out
 }
 
 fn sequence_options(o: &SequenceOptions) -> String {
@@ -190,12 +266,28 @@ pub fn drop_sequence_if_exists(s: &Sequence) -> String {
     format!("DROP SEQUENCE IF EXISTS {}", qualified(&s.schema, &s.name))
 }
 
-pub fn alter_sequence_options(s: &Sequence) -> String {
+/// `ALTER SEQUENCE` to new options; `RESTART WITH` the new start when the old start lies
+/// outside the new range (PostgreSQL refuses a range that leaves the current value out).
+pub fn alter_sequence_options(from: &SequenceOptions, s: &Sequence) -> String {
     format!(
-        "ALTER SEQUENCE {} {}",
+        "ALTER SEQUENCE {} {}{}",
         qualified(&s.schema, &s.name),
-        sequence_options(&s.options)
+        sequence_options(&s.options),
+        restart(from, &s.options)
     )
+}
+
+/// ` RESTART WITH n` when the range of `to` leaves out the start of `from`.
+pub fn restart(from: &SequenceOptions, to: &SequenceOptions) -> String {
+    if needs_restart(from, to) {
+        format!(" RESTART WITH {}", to.start)
+    } else {
+        String::new()
+    }
+}
+
+pub fn needs_restart(from: &SequenceOptions, to: &SequenceOptions) -> bool {
+    from.start < to.min_value || from.start > to.max_value
 }
 
 pub fn sequence_owned_by(s: &Sequence) -> String {

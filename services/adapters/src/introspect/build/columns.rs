@@ -3,7 +3,7 @@
 //! an identity column, its generation and its sequence's options; views and materialized
 //! views get name, type and comment; composite types get attributes.
 
-use schemareg_engine::{Column, CompositeAttribute, IdentityGeneration, ViewColumn};
+use schemareg_engine::{Column, ColumnStorage, CompositeAttribute, Compression, IdentityGeneration, ViewColumn};
 use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, Relation, get};
@@ -56,14 +56,24 @@ fn add_column(b: &mut Builder, i: usize, r: &Row) -> Result<(), IntrospectError>
                 };
                 b.identities.insert((i, name.clone()), generation);
             }
+            let storage: Option<String> = get(r, q, "storage")?;
+            let compression: Option<String> = get(r, q, "compression")?;
             t.columns.push(Column {
                 name,
+                renamed_from: None,
                 data_type,
                 not_null: get(r, q, "not_null")?,
                 default: get(r, q, "default")?,
                 identity: None,
                 generated: get(r, q, "generated")?,
                 collation,
+                statistics: get(r, q, "statistics")?,
+                storage: storage.as_deref().and_then(ColumnStorage::from_catalog),
+                compression: match compression.as_deref() {
+                    Some("l") => Some(Compression::Lz4),
+                    Some("p") => Some(Compression::Pglz),
+                    _ => None,
+                },
                 comment,
             });
         }

@@ -1,6 +1,6 @@
-//! Reads `functions.sql`: functions, procedures and window functions (aggregates are not
-//! modelled; extension members excluded) with their identity arguments, result, language,
-//! full definition and comment.
+//! Reads `functions.sql`: functions, procedures, window functions and aggregates (extension
+//! members excluded) with their identity arguments, result, language, full definition and
+//! comment.
 
 use schemareg_engine::{Function, FunctionKind};
 use tokio_postgres::Row;
@@ -21,6 +21,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
             kind: match kind.as_str() {
                 "p" => FunctionKind::Procedure,
                 "w" => FunctionKind::Window,
+                "a" => FunctionKind::Aggregate,
                 _ => FunctionKind::Function,
             },
             result: get(&r, q, "result")?,

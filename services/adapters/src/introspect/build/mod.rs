@@ -5,6 +5,7 @@
 //! relations found so far by (schema, name), for the queries that hang things off them.
 //! [`snapshot`] calls the builders in the order their data depends on.
 
+mod collations;
 mod columns;
 mod constraints;
 mod domains;
@@ -18,6 +19,7 @@ mod relations;
 mod schemas;
 mod sequences;
 mod triggers;
+mod unmodelled;
 
 use std::collections::HashMap;
 
@@ -124,6 +126,7 @@ pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectErr
     extensions::add(&mut b, rows.take(extensions::QUERY))?;
     enums::add(&mut b, rows.take(enums::QUERY))?;
     domains::add(&mut b, rows.take(domains::QUERY))?;
+    collations::add(&mut b, rows.take(collations::QUERY))?;
 
     // Relations, then everything that hangs off them, found by (schema, name).
     relations::add(&mut b, rows.take(relations::QUERY))?;
@@ -135,6 +138,7 @@ pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectErr
     triggers::add(&mut b, rows.take(triggers::QUERY))?;
     policies::add(&mut b, rows.take(policies::QUERY))?;
     grants::add(&mut b, rows.take(grants::QUERY))?;
+    unmodelled::add(&mut b, rows.take(unmodelled::QUERY))?;
 
     if let Some(((i, column), _)) = b.identities.iter().next() {
         return Err(IntrospectError::Decode {
@@ -171,6 +175,7 @@ mod tests {
             extensions::QUERY,
             enums::QUERY,
             domains::QUERY,
+            collations::QUERY,
             relations::QUERY,
             columns::QUERY,
             sequences::QUERY,
@@ -181,6 +186,7 @@ mod tests {
             triggers::QUERY,
             policies::QUERY,
             grants::QUERY,
+            unmodelled::QUERY,
         ];
         let mut run: Vec<&str> = crate::introspect::QUERIES.iter().map(|(name, _)| *name).collect();
         read.sort();

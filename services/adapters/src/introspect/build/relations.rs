@@ -4,7 +4,9 @@
 //! recorded by (schema, name) so that the later queries (columns, constraints, indexes,
 //! triggers, policies) can add to it.
 
-use schemareg_engine::{CompositeType, MaterializedView, PartitionOf, QualifiedName, RowSecurity, Table, View};
+use schemareg_engine::{
+    CompositeType, MaterializedView, PartitionOf, QualifiedName, ReplicaIdentity, RowSecurity, Table, View,
+};
 use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, Relation, get};
@@ -42,6 +44,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
                 Relation::Table(Box::new(Table {
                     schema: schema.clone(),
                     name: name.clone(),
+                    renamed_from: None,
                     columns: Vec::new(),
                     primary_key: None,
                     unique_constraints: Vec::new(),
@@ -59,6 +62,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
                     partition_of,
                     inherits: parents,
                     unlogged: get(&r, q, "unlogged")?,
+                    replica_identity: replica_identity(&r)?,
                     options,
                     comment,
                 }))
@@ -97,4 +101,16 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
         b.add_relation(schema, name, rel);
     }
     Ok(())
+}
+
+/// A table's replica identity, when it is not the default.
+fn replica_identity(r: &Row) -> Result<Option<ReplicaIdentity>, IntrospectError> {
+    let q = QUERY;
+    let kind: String = get(r, q, "replica_identity")?;
+    Ok(match kind.as_str() {
+        "n" => Some(ReplicaIdentity::Nothing),
+        "f" => Some(ReplicaIdentity::Full),
+        "i" => get::<Option<String>>(r, q, "replica_index")?.map(ReplicaIdentity::Index),
+        _ => None,
+    })
 }

@@ -48,12 +48,16 @@ fn identity(b: &mut Builder, r: &Row) -> Result<(), IntrospectError> {
     let Some(generation) = b.identities.remove(&(i, column.clone())) else {
         return Ok(());
     };
+    let name: String = get(r, q, "name")?;
+    let table: String = get(r, q, "owner_table")?;
+    let default = format!("{table}_{column}_seq");
     if let Relation::Table(t) = &mut b.relations[i]
         && let Some(c) = t.columns.iter_mut().find(|c| c.name == column)
     {
         c.identity = Some(Identity {
             generation,
             sequence: sequence_options(r, q, "data_type")?,
+            sequence_name: (name != default).then_some(name),
         });
     }
     Ok(())

@@ -41,10 +41,10 @@ WITH objects AS (
            pg_get_function_identity_arguments(p.oid), NULL, p.proacl, acldefault('f', p.proowner), p.proowner
     FROM pg_proc p
     JOIN pg_namespace n ON n.oid = p.pronamespace
-    WHERE p.proacl IS NOT NULL AND p.prokind IN ('f', 'p', 'w')
+    WHERE p.proacl IS NOT NULL AND p.prokind IN ('f', 'p', 'w', 'a')
       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+                      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype IN ('e', 'i'))
     UNION ALL
     SELECT 'type', n.nspname::text, t.typname::text, NULL, NULL, t.typacl, acldefault('T', t.typowner), t.typowner
     FROM pg_type t

@@ -6,6 +6,9 @@ SELECT n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS ki
        COALESCE(c.reloptions::text[], '{}') AS options,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
        c.relispartition AS is_partition,
+       c.relreplident::text AS replica_identity,
+       CASE WHEN c.relreplident = 'i' THEN (SELECT ic.relname::text FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                                            WHERE i.indrelid = c.oid AND i.indisreplident) END AS replica_index,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
        ARRAY(SELECT pn.nspname::text FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
              JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid ORDER BY i.inhseqno) AS parent_schemas,

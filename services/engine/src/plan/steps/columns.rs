@@ -8,7 +8,9 @@ pub(super) fn add_column(ctx: &Context, table: &QualifiedName, column: &Column) 
     let mut b = Builder::new(
         Rank::ALTER_COLUMN,
         format!("add column {table}.{}", column.name),
-        vec![render::add_column(table, column)],
+        std::iter::once(render::add_column(table, column))
+            .chain(render::column_settings(table, column))
+            .collect(),
     )
     .rollback(vec![render::drop_column(table, column)])
     .note(format!(
@@ -51,7 +53,26 @@ pub(super) fn add_column(ctx: &Context, table: &QualifiedName, column: &Column) 
 }
 
 pub(super) fn drop_column(ctx: &Context, table: &QualifiedName, column: &Column) -> Step {
-    Builder::new(
+    if column.generated.is_some() {
+        // Its values are computed: adding it back computes them again.
+        return Builder::new(
+            Rank::ALTER_COLUMN,
+            format!("drop generated column {table}.{}", column.name),
+            vec![render::drop_column(table, column)],
+        )
+        .rollback(vec![render::add_column(table, column)])
+        .removes([ObjectKey::shape(table)])
+        .needs_old(column_refs(ctx, column, false))
+        .hazard(
+            H::DropsObject,
+            format!(
+                "drops generated column {table}.{}: queries that read it fail",
+                column.name
+            ),
+        )
+        .done();
+    }
+    let mut b = Builder::new(
         Rank::ALTER_COLUMN,
         format!("drop column {table}.{}", column.name),
         vec![render::drop_column(table, column)],
@@ -73,8 +94,29 @@ pub(super) fn drop_column(ctx: &Context, table: &QualifiedName, column: &Column)
     .hazard(
         H::DataLoss,
         format!("drops column {}.{} and its values", ctx.sized(table), column.name),
-    )
-    .done()
+    );
+    if let Some(new) = same_shape_added(ctx, table, column) {
+        b = b.hazard(
+            H::PossibleRename,
+            format!(
+                "{table}.{} is dropped and {table}.{new} added with the same type: if it was renamed, declare it (\"renamed_from\": \"{}\" on the column in a snapshot, or a line `-- schemareg:renamed_from {}` before it in DDL) and its values stay; otherwise they are lost",
+                column.name, column.name, column.name
+            ),
+        );
+    }
+    b.done()
+}
+
+/// A column TO adds to the table (one FROM's table does not have, with no declared rename) of
+/// the same type as a column it drops.
+fn same_shape_added(ctx: &Context, table: &QualifiedName, dropped: &Column) -> Option<String> {
+    let before = ctx.from.tables.iter().find(|t| &t.qualified() == table)?;
+    let after = ctx.to.tables.iter().find(|t| &t.qualified() == table)?;
+    after
+        .columns
+        .iter()
+        .find(|c| c.renamed_from.is_none() && before.column(&c.name).is_none() && c.data_type == dropped.data_type)
+        .map(|c| c.name.clone())
 }
 
 /// A type change that PostgreSQL makes without rewriting the table, or that cannot fail.
@@ -153,6 +195,29 @@ pub(super) fn alter_column(ctx: &Context, table: &QualifiedName, from: &Column, 
         }
         return steps;
     }
+    // Identity in place of a default (a serial's nextval): the default goes first, then the
+    // serial's sequence (a step of its own, which frees the name `table_column_seq`), then the
+    // identity is added, its sequence taking that name.
+    if from.identity.is_none() && to.identity.is_some() && from.default.is_some() {
+        let bare = Column {
+            default: None,
+            ..from.clone()
+        };
+        let mut steps = alter_column(ctx, table, from, &bare);
+        let mut add = alter_column(ctx, table, &bare, to);
+        let seq = to
+            .identity
+            .as_ref()
+            .and_then(|i| i.sequence_name.clone())
+            .unwrap_or_else(|| format!("{}_{}_seq", table.name, to.name));
+        if let Some(last) = add.last_mut() {
+            last.deps
+                .provides
+                .insert(ObjectKey::Rel(QualifiedName::new(&table.schema, seq)));
+        }
+        steps.extend(add);
+        return steps;
+    }
     let mut a = render::alter_column(table, from, to);
     // On a big table, a new NOT NULL is proven by a CHECK validated without the exclusive lock
     // first: SET NOT NULL then uses it instead of scanning the table under that lock.
@@ -222,8 +287,14 @@ pub(super) fn alter_column(ctx: &Context, table: &QualifiedName, from: &Column, 
         ];
     }
     let back = render::alter_column(table, to, from);
+    // Undoing a dropped expression adds the generated column back.
+    let back = if back.needs_rebuild {
+        vec![render::drop_column(table, to), render::add_column(table, from)]
+    } else {
+        back.statements
+    };
     let mut b = Builder::new(Rank::ALTER_COLUMN, format!("alter column {what}"), a.statements)
-        .rollback(back.statements)
+        .rollback(back)
         .needs_new(column_refs(ctx, to, true))
         .needs_old(column_refs(ctx, from, false))
         .provides([ObjectKey::column(table, &to.name)])
@@ -269,6 +340,13 @@ pub(super) fn alter_column(ctx: &Context, table: &QualifiedName, from: &Column, 
         if ctx.is_big(table) {
             b = b.hazard(H::LongRunning, format!("{sized} is big"));
         }
+    }
+    if a.restarts {
+        let name = format!("the identity sequence of {what}");
+        b = b.hazard(
+            H::MayFailOnExistingData,
+            super::sequences::restart_hazard(&name, to.identity.as_ref().map_or(1, |i| i.sequence.start)),
+        );
     }
     if a.sets_not_null && before.is_empty() {
         b = b.hazard(

@@ -48,6 +48,14 @@ pub(super) fn restore_extras(change: &Change) -> Vec<String> {
         Change::DropDomain(d) => comment_sql(type_target(&d.schema, &d.name, true), &d.comment)
             .into_iter()
             .collect(),
+        Change::DropCollation(c) => comment_sql(
+            CommentTarget::Collation {
+                name: QualifiedName::new(&c.schema, &c.name),
+            },
+            &c.comment,
+        )
+        .into_iter()
+        .collect(),
         Change::DropCompositeType(c) => comment_sql(type_target(&c.schema, &c.name, false), &c.comment)
             .into_iter()
             .collect(),
@@ -171,6 +179,7 @@ pub(super) fn describe_target(t: &CommentTarget) -> String {
     match t {
         CommentTarget::Schema { name } => format!("schema {name}"),
         CommentTarget::Type { name, .. } => format!("type {name}"),
+        CommentTarget::Collation { name } => format!("collation {name}"),
         CommentTarget::Sequence { name } => format!("sequence {name}"),
         CommentTarget::Table { name } => format!("table {name}"),
         CommentTarget::Column { table, column, .. } => format!("column {table}.{column}"),

@@ -143,8 +143,16 @@ pub(super) fn enum_labels(ctx: &Context, name: &QualifiedName, adds: &[Change]) 
     if let (Some(from), Some(to)) = (from, to) {
         let cols = kept_columns(ctx, name);
         let defaults = defaults_in(ctx.from, &cols);
+        // Views reading the type's columns block the swap: they make way around it.
+        let tables: BTreeSet<QualifiedName> = cols.iter().map(|(t, _)| t.clone()).collect();
+        let (drops, creates) = super::views::around(ctx, &tables, &BTreeSet::from([name.clone()]));
+        let undo: Vec<String> = drops
+            .into_iter()
+            .chain(render::swap_enum(&to, &from, &cols, &defaults))
+            .chain(creates)
+            .collect();
         b = b
-            .rollback(render::swap_enum(&to, &from, &cols, &defaults))
+            .rollback(undo)
             .note("PostgreSQL cannot remove an enum label: the rollback swaps the type for one without the new labels, which fails if rows use them");
     }
     let mut s = b.done();

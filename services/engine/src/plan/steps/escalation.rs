@@ -43,7 +43,10 @@ pub(super) fn function_hazards(ctx: &Context, f: &Function, was: Option<&Functio
             ),
         ));
     }
-    if !TRUSTED_LANGUAGES.contains(&f.language.to_ascii_lowercase().as_str()) {
+    // An aggregate is "internal": it runs the functions it names, which are checked themselves.
+    if f.kind != crate::model::FunctionKind::Aggregate
+        && !TRUSTED_LANGUAGES.contains(&f.language.to_ascii_lowercase().as_str())
+    {
         out.push(Hazard::new(
             H::UntrustedLanguage,
             format!(

@@ -4,10 +4,10 @@ use super::*;
 use crate::render;
 
 fn kind(f: &Function) -> &'static str {
-    if f.kind == FunctionKind::Procedure {
-        "procedure"
-    } else {
-        "function"
+    match f.kind {
+        FunctionKind::Procedure => "procedure",
+        FunctionKind::Aggregate => "aggregate",
+        _ => "function",
     }
 }
 
@@ -25,8 +25,17 @@ pub(super) fn create_function(ctx: &Context, f: &Function) -> Step {
             .into_iter()
             .chain(ctx.refs(&f.arguments, true)),
     )
+    .needs_new(body_refs(ctx, f, true))
     .lock(Lock::None)
     .done()
+}
+
+/// What a SQL-standard body or an aggregate's definition names (not the function itself):
+/// created before it, dropped after.
+fn body_refs(ctx: &Context, f: &Function, new: bool) -> BTreeSet<ObjectKey> {
+    let mut r = f.sql_body().map(|b| ctx.refs(b, new)).unwrap_or_default();
+    r.remove(&ObjectKey::func(&f.schema, &f.name));
+    r
 }
 
 pub(super) fn replace_function(ctx: &Context, from: &Function, to: &Function) -> Step {
@@ -38,16 +47,18 @@ pub(super) fn replace_function(ctx: &Context, from: &Function, to: &Function) ->
     .rollback(vec![render::create_function(from)])
     .hazards(escalation::function_hazards(ctx, to, Some(from)))
     .provides([ObjectKey::func(&to.schema, &to.name)])
+    .needs_new(body_refs(ctx, to, true))
     .lock(Lock::None)
     .done()
 }
 
-pub(super) fn drop_function(f: &Function) -> Step {
+pub(super) fn drop_function(ctx: &Context, f: &Function) -> Step {
     Builder::new(
         Rank::DROP_FUNCTION,
         format!("drop {} {}.{}({})", kind(f), f.schema, f.name, f.arguments),
         vec![render::drop_function(f)],
     )
+    .needs_old(body_refs(ctx, f, false))
     .rollback(vec![render::create_function(f)])
     .removes([ObjectKey::func(&f.schema, &f.name)])
     .lock(Lock::None)

@@ -19,6 +19,8 @@ pub(crate) enum ObjectKey {
     /// The columns of a relation, as views and types that read them see them
     /// (`shape:public.users`).
     Shape(QualifiedName),
+    /// A collation (`collation:public.ci`).
+    Collation(QualifiedName),
     /// A function or procedure, all overloads (`func:public.touch`).
     Func(QualifiedName),
     /// A column of a table (`col:public.users.email`).
@@ -85,6 +87,7 @@ impl fmt::Display for ObjectKey {
             Self::Rel(q) => write!(f, "rel:{}.{}", q.schema, q.name),
             Self::Shape(q) => write!(f, "shape:{}.{}", q.schema, q.name),
             Self::Func(q) => write!(f, "func:{}.{}", q.schema, q.name),
+            Self::Collation(q) => write!(f, "collation:{}.{}", q.schema, q.name),
             Self::Column(t, c) => write!(f, "col:{}.{}.{c}", t.schema, t.name),
             Self::Key(t, cols) => write!(f, "key:{}.{}({})", t.schema, t.name, cols.join(",")),
             Self::NotNull(t, c) => write!(f, "notnull:{t}.{c}"),
@@ -100,47 +103,50 @@ impl fmt::Display for ObjectKey {
 pub(crate) struct Rank(u8);
 
 impl Rank {
+    /// Tables and columns renamed as TO declares, first: every other step names them as they
+    /// will be.
+    pub const RENAME: Rank = Rank(0);
     /// Policies and triggers are dropped first: they read tables, columns and functions.
-    pub const DROP_POLICY_OR_TRIGGER: Rank = Rank(0);
+    pub const DROP_POLICY_OR_TRIGGER: Rank = Rank(1);
     /// Views and materialized views, which read tables.
-    pub const DROP_VIEW: Rank = Rank(1);
+    pub const DROP_VIEW: Rank = Rank(2);
     /// Foreign keys, before the keys they reference.
-    pub const DROP_FOREIGN_KEY: Rank = Rank(2);
+    pub const DROP_FOREIGN_KEY: Rank = Rank(3);
     /// Other constraints, and indexes.
-    pub const DROP_CONSTRAINT_OR_INDEX: Rank = Rank(3);
-    pub const DROP_TABLE: Rank = Rank(4);
-    pub const CREATE_SCHEMA: Rank = Rank(5);
-    pub const CREATE_EXTENSION: Rank = Rank(6);
+    pub const DROP_CONSTRAINT_OR_INDEX: Rank = Rank(4);
+    pub const DROP_TABLE: Rank = Rank(5);
+    pub const CREATE_SCHEMA: Rank = Rank(6);
+    pub const CREATE_EXTENSION: Rank = Rank(7);
     /// Enums, domains and composite types created, domains altered, enum labels added.
-    pub const CREATE_TYPE: Rank = Rank(7);
-    pub const CREATE_SEQUENCE: Rank = Rank(8);
+    pub const CREATE_TYPE: Rank = Rank(8);
+    pub const CREATE_SEQUENCE: Rank = Rank(9);
     /// Functions created or replaced.
-    pub const CREATE_FUNCTION: Rank = Rank(9);
-    pub const CREATE_TABLE: Rank = Rank(10);
+    pub const CREATE_FUNCTION: Rank = Rank(10);
+    pub const CREATE_TABLE: Rank = Rank(11);
     /// Columns added, dropped or altered (and the steps that prove a new NOT NULL).
-    pub const ALTER_COLUMN: Rank = Rank(11);
+    pub const ALTER_COLUMN: Rank = Rank(12);
     /// An enum swapped for one with other labels, its columns cast over.
-    pub const REPLACE_ENUM: Rank = Rank(12);
+    pub const REPLACE_ENUM: Rank = Rank(13);
     /// Primary keys, unique, check and exclusion constraints.
-    pub const ADD_CONSTRAINT: Rank = Rank(13);
-    pub const CREATE_INDEX: Rank = Rank(14);
+    pub const ADD_CONSTRAINT: Rank = Rank(14);
+    pub const CREATE_INDEX: Rank = Rank(15);
     /// Foreign keys, after the keys they reference.
-    pub const ADD_FOREIGN_KEY: Rank = Rank(15);
+    pub const ADD_FOREIGN_KEY: Rank = Rank(16);
     /// Sequences altered or made owned by a column (the column exists by then).
-    pub const ALTER_SEQUENCE: Rank = Rank(16);
+    pub const ALTER_SEQUENCE: Rank = Rank(17);
     /// Views and materialized views, after their tables.
-    pub const CREATE_VIEW: Rank = Rank(17);
+    pub const CREATE_VIEW: Rank = Rank(18);
     /// Triggers created, or enabled or disabled.
-    pub const CREATE_TRIGGER: Rank = Rank(18);
+    pub const CREATE_TRIGGER: Rank = Rank(19);
     /// Row-level security, storage parameters and policies of tables.
-    pub const TABLE_SETTINGS: Rank = Rank(19);
-    pub const COMMENT: Rank = Rank(20);
+    pub const TABLE_SETTINGS: Rank = Rank(20);
+    pub const COMMENT: Rank = Rank(21);
     /// Grants given and taken away, once their objects exist.
-    pub const GRANTS: Rank = Rank(21);
-    pub const DROP_FUNCTION: Rank = Rank(22);
-    pub const DROP_SEQUENCE: Rank = Rank(23);
+    pub const GRANTS: Rank = Rank(22);
+    pub const DROP_FUNCTION: Rank = Rank(23);
+    pub const DROP_SEQUENCE: Rank = Rank(24);
     /// Enums, domains and composite types.
-    pub const DROP_TYPE: Rank = Rank(24);
-    pub const DROP_EXTENSION: Rank = Rank(25);
-    pub const DROP_SCHEMA: Rank = Rank(26);
+    pub const DROP_TYPE: Rank = Rank(25);
+    pub const DROP_EXTENSION: Rank = Rank(26);
+    pub const DROP_SCHEMA: Rank = Rank(27);
 }

@@ -49,6 +49,8 @@ pub(crate) struct Context<'a> {
     pub options: &'a PlanOptions,
     from_keys: BTreeMap<QualifiedName, ObjectKey>,
     to_keys: BTreeMap<QualifiedName, ObjectKey>,
+    /// Views and materialized views the changes drop (to create again, or not).
+    dropped_views: BTreeSet<QualifiedName>,
 }
 
 fn keys_of(s: &Snapshot) -> BTreeMap<QualifiedName, ObjectKey> {
@@ -59,6 +61,9 @@ fn keys_of(s: &Snapshot) -> BTreeMap<QualifiedName, ObjectKey> {
     }
     for d in &s.domains {
         m.insert(q(&d.schema, &d.name), ObjectKey::type_of(&d.schema, &d.name));
+    }
+    for c in &s.collations {
+        m.insert(q(&c.schema, &c.name), ObjectKey::Collation(q(&c.schema, &c.name)));
     }
     for c in &s.composite_types {
         m.insert(q(&c.schema, &c.name), ObjectKey::type_of(&c.schema, &c.name));
@@ -82,13 +87,22 @@ fn keys_of(s: &Snapshot) -> BTreeMap<QualifiedName, ObjectKey> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(from: &'a Snapshot, to: &'a Snapshot, options: &'a PlanOptions) -> Self {
+    pub fn new(from: &'a Snapshot, to: &'a Snapshot, options: &'a PlanOptions, changes: &[Change]) -> Self {
+        let dropped_views = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::DropView(v) => Some(QualifiedName::new(&v.schema, &v.name)),
+                Change::DropMaterializedView(v) => Some(QualifiedName::new(&v.schema, &v.name)),
+                _ => None,
+            })
+            .collect();
         Self {
             from,
             to,
             options,
             from_keys: keys_of(from),
             to_keys: keys_of(to),
+            dropped_views,
         }
     }
 
@@ -210,6 +224,9 @@ impl Builder {
 
 fn column_refs(ctx: &Context, c: &Column, new: bool) -> BTreeSet<ObjectKey> {
     let mut r = ctx.refs(&c.data_type, new);
+    if let Some(collation) = &c.collation {
+        r.extend(ctx.refs(collation, new));
+    }
     for e in [&c.default, &c.generated].into_iter().flatten() {
         r.extend(ctx.refs(e, new));
     }
@@ -233,6 +250,7 @@ pub(crate) fn steps(ctx: &Context, changes: &[Change]) -> Vec<Step> {
         let mut made = step(ctx, &changes[i]);
         // The rollback of a drop brings back the comments and grants the object had.
         let mut extra = comments::restore_extras(&changes[i]);
+        extra.extend(sequences::restore_ownership(ctx, &changes[i]));
         extra.extend(grants::restore(ctx, &changes[i]));
         if let (Some(last), false) = (made.first_mut(), extra.is_empty()) {
             let mut back = last.rollback_sql.take().unwrap_or_default();
@@ -260,13 +278,18 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
         Change::CreateDomain(d) => vec![types::create_domain(ctx, d)],
         Change::DropDomain(d) => vec![types::drop_domain(ctx, d)],
         Change::AlterDomain { from, to } => vec![types::alter_domain(from, to)],
+        Change::CreateCollation(c) => vec![types::create_collation(c)],
+        Change::DropCollation(c) => vec![types::drop_collation(c)],
         Change::CreateCompositeType(c) => vec![types::create_composite_type(ctx, c)],
         Change::DropCompositeType(c) => vec![types::drop_composite_type(c)],
+        Change::AlterCompositeType { from, to } => vec![types::alter_composite_type(ctx, from, to)],
         Change::CreateSequence(s) => sequences::create_sequence(s),
-        Change::DropSequence(s) => vec![sequences::drop_sequence(s)],
+        Change::DropSequence(s) => vec![sequences::drop_sequence(ctx, s)],
         Change::AlterSequence { from, to } => vec![sequences::alter_sequence(from, to)],
         Change::CreateTable(t) => table::create_table(ctx, t),
         Change::DropTable(t) => vec![table::drop_table(ctx, t)],
+        Change::RenameTable { from, to } => vec![table::rename_table(from, to)],
+        Change::RenameColumn { table, from, to } => vec![table::rename_column(table, from, to)],
         Change::AddColumn { table, column } => vec![columns::add_column(ctx, table, column)],
         Change::DropColumn { table, column } => vec![columns::drop_column(ctx, table, column)],
         Change::AlterColumn { table, from, to } => columns::alter_column(ctx, table, from, to),
@@ -283,6 +306,9 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
         } => vec![indexes::create_index(ctx, table, index, *new_table)],
         Change::DropIndex { table, index } => vec![indexes::drop_index(ctx, table, index)],
         Change::SetRowSecurity { table, from, to } => vec![table::set_row_security(table, *from, *to)],
+        Change::SetReplicaIdentity { table, from, to } => {
+            vec![table::set_replica_identity(table, from.as_ref(), to.as_ref())]
+        }
         Change::SetTableOptions { table, from, to } => vec![table::set_table_options(table, from, to)],
         Change::CreatePolicy { table, policy } => vec![policies::create_policy(ctx, table, policy)],
         Change::DropPolicy { table, policy } => vec![policies::drop_policy(ctx, table, policy)],
@@ -297,7 +323,7 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
         Change::DropMaterializedView(v) => vec![views::drop_materialized_view(ctx, v)],
         Change::CreateFunction(f) => vec![functions::create_function(ctx, f)],
         Change::ReplaceFunction { from, to } => vec![functions::replace_function(ctx, from, to)],
-        Change::DropFunction(f) => vec![functions::drop_function(f)],
+        Change::DropFunction(f) => vec![functions::drop_function(ctx, f)],
         Change::SetComment { target, from, to } => vec![comments::set_comment(target, from, to)],
         Change::SetGrants { from, to } => grants::set_grants(from.as_ref(), to.as_ref()).into_iter().collect(),
     }

@@ -38,13 +38,24 @@ pub(super) fn create_sequence(s: &Sequence) -> Vec<Step> {
     v
 }
 
-pub(super) fn drop_sequence(s: &Sequence) -> Step {
+/// Whether the column owning a sequence stays: when it goes too, its undo makes the sequence
+/// owned again (see [`restore_ownership`]).
+fn owner_stays(ctx: &Context, s: &Sequence) -> bool {
+    s.owned_by.as_ref().is_some_and(|o| {
+        ctx.to
+            .tables
+            .iter()
+            .any(|t| t.schema == o.schema && t.name == o.table && t.column(&o.column).is_some())
+    })
+}
+
+pub(super) fn drop_sequence(ctx: &Context, s: &Sequence) -> Step {
     let name = QualifiedName::new(&s.schema, &s.name);
     let mut create = vec![render::create_sequence(&Sequence {
         owned_by: None,
         ..s.clone()
     })];
-    if s.owned_by.is_some() {
+    if owner_stays(ctx, s) {
         create.push(render::sequence_owned_by(s));
     }
     Builder::new(
@@ -62,9 +73,11 @@ pub(super) fn alter_sequence(from: &Sequence, to: &Sequence) -> Step {
     let name = QualifiedName::new(&to.schema, &to.name);
     let mut sql = Vec::new();
     let mut back = Vec::new();
+    let mut restarts = false;
     if from.options != to.options {
-        sql.push(render::alter_sequence_options(to));
-        back.push(render::alter_sequence_options(from));
+        sql.push(render::alter_sequence_options(&from.options, to));
+        back.push(render::alter_sequence_options(&to.options, from));
+        restarts = render::needs_restart(&from.options, &to.options);
     }
     if from.owned_by != to.owned_by {
         sql.push(render::sequence_owned_by(to));
@@ -74,10 +87,42 @@ pub(super) fn alter_sequence(from: &Sequence, to: &Sequence) -> Step {
     if let Some(o) = &to.owned_by {
         needs.insert(ObjectKey::rel(&QualifiedName::new(&o.schema, &o.table)));
     }
-    Builder::new(Rank::ALTER_SEQUENCE, format!("alter sequence {name}"), sql)
+    let mut b = Builder::new(Rank::ALTER_SEQUENCE, format!("alter sequence {name}"), sql)
         .rollback(back)
         .provides([ObjectKey::rel(&name)])
         .needs_new(needs)
-        .lock(Lock::None)
-        .done()
+        .lock(Lock::None);
+    if restarts {
+        b = b.hazard(H::MayFailOnExistingData, restart_hazard(&name, to.options.start));
+    }
+    b.done()
+}
+
+/// What restarting a sequence may do to the rows that hold its numbers.
+pub(super) fn restart_hazard(name: &impl std::fmt::Display, start: i64) -> String {
+    format!(
+        "restarts {name} at {start} (its range no longer holds its old start): numbers it gave before may come again, and inserts then fail on unique keys"
+    )
+}
+
+/// The undo of a dropped table or column makes the sequences it owned owned again (they are
+/// created again before it, by the undo of their own drop).
+pub(super) fn restore_ownership(ctx: &Context, change: &Change) -> Vec<String> {
+    let owned = |table: &QualifiedName, column: Option<&str>| -> Vec<String> {
+        ctx.from
+            .sequences
+            .iter()
+            .filter(|s| {
+                s.owned_by.as_ref().is_some_and(|o| {
+                    o.schema == table.schema && o.table == table.name && column.is_none_or(|c| c == o.column)
+                }) && !owner_stays(ctx, s)
+            })
+            .map(render::sequence_owned_by)
+            .collect()
+    };
+    match change {
+        Change::DropTable(t) => owned(&t.qualified(), None),
+        Change::DropColumn { table, column } => owned(table, Some(&column.name)),
+        _ => Vec::new(),
+    }
 }

@@ -20,6 +20,7 @@ fn recreate_table(t: &Table, owned: &[&Sequence]) -> Vec<String> {
         })
         .collect();
     sql.push(render::create_table(t));
+    sql.extend(t.columns.iter().flat_map(|c| render::column_settings(&name, c)));
     sql.extend(owned.iter().map(|s| render::sequence_owned_by(s)));
     let partition = t.partition_of.is_some();
     for c in Constraint::all_of(t) {
@@ -62,6 +63,9 @@ fn recreate_table(t: &Table, owned: &[&Sequence]) -> Vec<String> {
         ));
     }
     sql.extend(render::set_row_security(&name, RowSecurity::default(), t.row_security));
+    if t.replica_identity.is_some() {
+        sql.push(render::replica_identity(&name, t.replica_identity.as_ref()));
+    }
     for p in &t.policies {
         sql.push(render::create_policy(&name, p));
         sql.extend(comments::comment_sql(
@@ -106,7 +110,9 @@ pub(super) fn create_table(ctx: &Context, t: &Table) -> Vec<Step> {
         Builder::new(
             Rank::CREATE_TABLE,
             format!("create table {name}"),
-            vec![render::create_table(t)],
+            std::iter::once(render::create_table(t))
+                .chain(t.columns.iter().flat_map(|c| render::column_settings(&name, c)))
+                .collect(),
         )
         .rollback(vec![render::drop_table(t)])
         .note(format!("the rollback drops {name} with the rows written to it"))
@@ -161,6 +167,32 @@ pub(super) fn drop_table(ctx: &Context, t: &Table) -> Step {
     if t.partition_by.is_some() {
         b = b.hazard(H::DataLoss, "drops every partition of the table");
     }
+    fn shape(x: &Table) -> Vec<(&str, &str)> {
+        let mut cols: Vec<(&str, &str)> = x
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.data_type.as_str()))
+            .collect();
+        cols.sort();
+        cols
+    }
+    let twin = ctx.to.tables.iter().find(|x| {
+        x.schema == t.schema
+            && x.renamed_from.is_none()
+            && !ctx.table_exists_before(&x.qualified())
+            && shape(x) == shape(t)
+    });
+    if let Some(x) = twin {
+        b = b.hazard(
+            H::PossibleRename,
+            format!(
+                "{name} is dropped and {} added with the same columns: if it was renamed, declare it (\"renamed_from\": \"{}\" on the table in a snapshot, or a line `-- schemareg:renamed_from {}` before its CREATE TABLE in DDL) and its rows stay; otherwise they are lost",
+                x.qualified(),
+                t.name,
+                t.name
+            ),
+        );
+    }
     b.done()
 }
 
@@ -176,6 +208,23 @@ pub(super) fn set_row_security(table: &QualifiedName, from: RowSecurity, to: Row
     .done()
 }
 
+/// Which old values logical replication sends (`REPLICA IDENTITY`), after the index it names.
+pub(super) fn set_replica_identity(
+    table: &QualifiedName,
+    from: Option<&ReplicaIdentity>,
+    to: Option<&ReplicaIdentity>,
+) -> Step {
+    Builder::new(
+        Rank::TABLE_SETTINGS,
+        format!("set replica identity of {table}"),
+        vec![render::replica_identity(table, to)],
+    )
+    .rollback(vec![render::replica_identity(table, from)])
+    .needs_new([ObjectKey::rel(table)])
+    .lock(Lock::AccessExclusive)
+    .done()
+}
+
 /// Storage parameters (`fillfactor=70`).
 pub(super) fn set_table_options(table: &QualifiedName, from: &[String], to: &[String]) -> Step {
     Builder::new(
@@ -186,5 +235,32 @@ pub(super) fn set_table_options(table: &QualifiedName, from: &[String], to: &[St
     .rollback(render::set_table_options(table, to, from))
     .needs_new([ObjectKey::rel(table)])
     .lock(Lock::ShareUpdateExclusive)
+    .done()
+}
+
+pub(super) fn rename_table(from: &QualifiedName, to: &QualifiedName) -> Step {
+    Builder::new(
+        Rank::RENAME,
+        format!("rename table {from} to {}", to.name),
+        vec![render::rename_table(from, &to.name)],
+    )
+    .rollback(vec![render::rename_table(to, &from.name)])
+    .note(format!("queries that name {from} fail once it is {to}"))
+    .removes([ObjectKey::rel(from)])
+    .provides([ObjectKey::rel(to), ObjectKey::shape(to)])
+    .done()
+}
+
+pub(super) fn rename_column(table: &QualifiedName, from: &str, to: &str) -> Step {
+    Builder::new(
+        Rank::RENAME,
+        format!("rename column {table}.{from} to {to}"),
+        vec![render::rename_column(table, from, to)],
+    )
+    .rollback(vec![render::rename_column(table, to, from)])
+    .note(format!("queries that name {table}.{from} fail once it is {to}"))
+    .needs_new([ObjectKey::rel(table)])
+    .provides([ObjectKey::column(table, to), ObjectKey::shape(table)])
+    .removes([ObjectKey::shape(table)])
     .done()
 }

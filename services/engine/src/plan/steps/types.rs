@@ -7,7 +7,7 @@ pub(super) fn create_domain(ctx: &Context, d: &Domain) -> Step {
     Builder::new(
         Rank::CREATE_TYPE,
         format!("create domain {}.{}", d.schema, d.name),
-        vec![render::create_domain(d)],
+        render::create_domain(d),
     )
     .rollback(vec![render::drop_type(&d.schema, &d.name)])
     .provides([ObjectKey::type_of(&d.schema, &d.name)])
@@ -34,7 +34,7 @@ pub(super) fn drop_domain(ctx: &Context, d: &Domain) -> Step {
         vec![render::drop_domain(d)],
     )
     .needs_old(domain_refs(ctx, d, false))
-    .rollback(vec![render::create_domain(d)])
+    .rollback(render::create_domain(d))
     .removes([ObjectKey::type_of(&d.schema, &d.name)])
     .done()
 }
@@ -82,5 +82,63 @@ pub(super) fn drop_composite_type(c: &CompositeType) -> Step {
     )
     .rollback(vec![render::create_composite(c)])
     .removes([ObjectKey::type_of(&c.schema, &c.name)])
+    .done()
+}
+
+pub(super) fn alter_composite_type(ctx: &Context, from: &CompositeType, to: &CompositeType) -> Step {
+    let name = QualifiedName::new(&to.schema, &to.name);
+    let dropped: Vec<&str> = from
+        .attributes
+        .iter()
+        .filter(|a| !to.attributes.iter().any(|b| b.name == a.name))
+        .map(|a| a.name.as_str())
+        .collect();
+    let mut b = Builder::new(
+        Rank::CREATE_TYPE,
+        format!("alter type {name}"),
+        render::alter_composite(from, to),
+    )
+    .rollback(render::alter_composite(to, from))
+    .provides([ObjectKey::type_of(&to.schema, &to.name)])
+    .needs_new(
+        to.attributes
+            .iter()
+            .flat_map(|a| ctx.refs(&a.data_type, true))
+            .filter(|k| *k != ObjectKey::type_of(&to.schema, &to.name))
+            .collect::<Vec<_>>(),
+    );
+    if !dropped.is_empty() {
+        b = b.hazard(
+            H::DataLoss,
+            format!("drops attributes {dropped:?} of {name}: their values in columns of the type are lost"),
+        );
+    }
+    b.done()
+}
+
+pub(super) fn create_collation(c: &Collation) -> Step {
+    let name = QualifiedName::new(&c.schema, &c.name);
+    Builder::new(
+        Rank::CREATE_TYPE,
+        format!("create collation {name}"),
+        vec![render::create_collation(c)],
+    )
+    .rollback(vec![render::drop_collation(c)])
+    .provides([ObjectKey::Collation(name)])
+    .needs_new([ObjectKey::schema(&c.schema)])
+    .lock(Lock::None)
+    .done()
+}
+
+pub(super) fn drop_collation(c: &Collation) -> Step {
+    let name = QualifiedName::new(&c.schema, &c.name);
+    Builder::new(
+        Rank::DROP_TYPE,
+        format!("drop collation {name}"),
+        vec![render::drop_collation(c)],
+    )
+    .rollback(vec![render::create_collation(c)])
+    .removes([ObjectKey::Collation(name)])
+    .lock(Lock::None)
     .done()
 }
