@@ -73,40 +73,16 @@ fn domain_columns(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot) {
     collation_columns(out, from, to, &dropped_tables);
     for (name, base_type) in &recreated {
         let domain = BTreeSet::from([name.clone()]);
-        for a in &from.tables {
-            let table = a.qualified();
-            let Some(b) = to.tables.iter().find(|t| t.qualified() == table) else {
-                continue;
-            };
-            if dropped_tables.contains(&table) {
-                continue;
-            }
-            for x in &a.columns {
-                let Some(y) = b.column(&x.name) else { continue };
-                if !uses(&x.data_type, &domain) {
-                    continue;
-                }
+        through(out, from, to, &dropped_tables, |x| {
+            uses(&x.data_type, &domain).then(|| {
                 let array = if x.data_type.ends_with("[]") { "[]" } else { "" };
-                let bare = Column {
+                Column {
                     data_type: format!("{base_type}{array}"),
                     default: None,
                     ..x.clone()
-                };
-                out.retain(
-                    |c| !matches!(c, Change::AlterColumn { table: t, from, .. } if *t == table && from.name == x.name),
-                );
-                out.push(Change::AlterColumn {
-                    table: table.clone(),
-                    from: x.clone(),
-                    to: bare.clone(),
-                });
-                out.push(Change::AlterColumn {
-                    table: table.clone(),
-                    from: bare,
-                    to: y.clone(),
-                });
-            }
-        }
+                }
+            })
+        });
     }
 }
 
@@ -131,6 +107,27 @@ fn collation_columns(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot, drop
     if recreated.is_empty() {
         return;
     }
+    through(out, from, to, dropped_tables, |x| {
+        x.collation
+            .as_deref()
+            .is_some_and(|c| uses(c, &recreated))
+            .then(|| Column {
+                collation: None,
+                ..x.clone()
+            })
+    });
+}
+
+/// Columns of tables that stay, for which `bare` gives a state to pass through (the type they
+/// need while theirs is created again): they change to it first and to TO's column after, in
+/// place of any change of theirs.
+fn through(
+    out: &mut Vec<Change>,
+    from: &Snapshot,
+    to: &Snapshot,
+    dropped_tables: &BTreeSet<QualifiedName>,
+    bare: impl Fn(&Column) -> Option<Column>,
+) {
     for a in &from.tables {
         let table = a.qualified();
         let Some(b) = to.tables.iter().find(|t| t.qualified() == table) else {
@@ -140,13 +137,8 @@ fn collation_columns(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot, drop
             continue;
         }
         for x in &a.columns {
-            let Some(y) = b.column(&x.name) else { continue };
-            if !x.collation.as_deref().is_some_and(|c| uses(c, &recreated)) {
+            let (Some(y), Some(mid)) = (b.column(&x.name), bare(x)) else {
                 continue;
-            }
-            let bare = Column {
-                collation: None,
-                ..x.clone()
             };
             out.retain(
                 |c| !matches!(c, Change::AlterColumn { table: t, from, .. } if *t == table && from.name == x.name),
@@ -154,11 +146,11 @@ fn collation_columns(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot, drop
             out.push(Change::AlterColumn {
                 table: table.clone(),
                 from: x.clone(),
-                to: bare.clone(),
+                to: mid.clone(),
             });
             out.push(Change::AlterColumn {
                 table: table.clone(),
-                from: bare,
+                from: mid,
                 to: y.clone(),
             });
         }

@@ -38,6 +38,7 @@ async fn policies(backend: Backend) {
         json!([
             "data_loss",
             "drops_object",
+            "possible_rename",
             "security_definer",
             "untrusted_language",
             "weakens_row_security"

@@ -176,9 +176,14 @@ pub(super) fn drop_table(ctx: &Context, t: &Table) -> Step {
         cols.sort();
         cols
     }
+    // A table TO adds with the same columns (not one created again under its own name, not a
+    // partition, which takes its parent's columns).
+    let recreated = ctx.to.tables.iter().any(|x| x.qualified() == name);
     let twin = ctx.to.tables.iter().find(|x| {
-        x.schema == t.schema
+        !recreated
+            && x.schema == t.schema
             && x.renamed_from.is_none()
+            && x.partition_of.is_none()
             && !ctx.table_exists_before(&x.qualified())
             && shape(x) == shape(t)
     });
