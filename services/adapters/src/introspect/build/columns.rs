@@ -3,7 +3,9 @@
 //! an identity column, its generation and its sequence's options; views and materialized
 //! views get name, type and comment; composite types get attributes.
 
-use schemareg_engine::{Column, ColumnStorage, CompositeAttribute, Compression, IdentityGeneration, ViewColumn};
+use schemareg_engine::{
+    Column, ColumnStorage, CompositeAttribute, Compression, GrantKind, IdentityGeneration, ViewColumn,
+};
 use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, Relation, get};
@@ -44,6 +46,18 @@ fn add_column(b: &mut Builder, i: usize, r: &Row) -> Result<(), IntrospectError>
     let data_type: String = get(r, q, "type")?;
     let comment: Option<String> = get(r, q, "comment")?;
     let collation: Option<String> = get(r, q, "collation")?;
+    if let Some(acl) = get::<Option<Vec<String>>>(r, q, "acl")? {
+        let (schema, table) = match &b.relations[i] {
+            Relation::Table(t) => (t.schema.clone(), t.name.clone()),
+            Relation::View(v) => (v.schema.clone(), v.name.clone()),
+            Relation::Materialized(m) => (m.schema.clone(), m.name.clone()),
+            Relation::Composite(_) => (String::new(), String::new()),
+        };
+        if !table.is_empty() {
+            let grants = super::acl::grants(GrantKind::Column, &schema, &table, Some(&name), &b.owners[i], &acl);
+            b.snapshot.grants.extend(grants);
+        }
+    }
     match &mut b.relations[i] {
         Relation::Table(t) => {
             let identity: String = get(r, q, "identity")?;

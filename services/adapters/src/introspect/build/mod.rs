@@ -5,6 +5,7 @@
 //! relations found so far by (schema, name), for the queries that hang things off them.
 //! [`snapshot`] calls the builders in the order their data depends on.
 
+mod acl;
 mod collations;
 mod columns;
 mod constraints;
@@ -72,6 +73,8 @@ struct Builder {
     relations: Vec<Relation>,
     /// Relations by schema, then name (looked up by `&str`, without building a key).
     index: HashMap<String, HashMap<String, usize>>,
+    /// Each relation's owner (whose own privileges are no grants).
+    owners: Vec<String>,
     /// Each relation's column numbers (`attnum`), in the order of its columns, for the
     /// queries that name columns by number.
     positions: Vec<Vec<i16>>,
@@ -92,7 +95,8 @@ impl Builder {
     }
 
     /// Records a relation read by `relations.sql`.
-    fn add_relation(&mut self, schema: String, name: String, rel: Relation) {
+    fn add_relation(&mut self, schema: String, name: String, owner: String, rel: Relation) {
+        self.owners.push(owner);
         self.index.entry(schema).or_default().insert(name, self.relations.len());
         self.relations.push(rel);
         self.positions.push(Vec::new());

@@ -5,7 +5,8 @@
 //! triggers, policies) can add to it.
 
 use schemareg_engine::{
-    CompositeType, MaterializedView, PartitionOf, QualifiedName, ReplicaIdentity, RowSecurity, Table, View,
+    CompositeType, GrantKind, MaterializedView, PartitionOf, QualifiedName, ReplicaIdentity, RowSecurity, Table,
+    Unmodelled, View,
 };
 use tokio_postgres::Row;
 
@@ -23,6 +24,19 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
         let comment: Option<String> = get(&r, q, "comment")?;
         let mut options: Vec<String> = get(&r, q, "options")?;
         options.sort();
+        let owner: String = get(&r, q, "owner")?;
+        if kind == "f" {
+            b.snapshot.unmodelled.push(Unmodelled {
+                kind: "foreign table".into(),
+                schema: Some(schema),
+                name,
+            });
+            continue;
+        }
+        if let Some(acl) = get::<Option<Vec<String>>>(&r, q, "acl")? {
+            let grants = super::acl::grants(GrantKind::Table, &schema, &name, None, &owner, &acl);
+            b.snapshot.grants.extend(grants);
+        }
         let rel = match kind.as_str() {
             "r" | "p" => {
                 let is_partition: bool = get(&r, q, "is_partition")?;
@@ -98,7 +112,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
                 });
             }
         };
-        b.add_relation(schema, name, rel);
+        b.add_relation(schema, name, owner, rel);
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! comment and the column owning them. An identity column's sequence is skipped: it is part of
 //! the column (see `columns.rs`).
 
-use schemareg_engine::{ColumnRef, Identity, Sequence};
+use schemareg_engine::{ColumnRef, GrantKind, Identity, Sequence};
 use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, Relation, get, sequence_options};
@@ -13,6 +13,12 @@ pub(super) const QUERY: &str = "sequences";
 pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
     for r in rows {
+        if let Some(acl) = get::<Option<Vec<String>>>(&r, q, "acl")? {
+            let (schema, name, owner): (String, String, String) =
+                (get(&r, q, "schema")?, get(&r, q, "name")?, get(&r, q, "owner")?);
+            let grants = super::acl::grants(GrantKind::Sequence, &schema, &name, None, &owner, &acl);
+            b.snapshot.grants.extend(grants);
+        }
         let deptype: Option<String> = get(&r, q, "deptype")?;
         if deptype.as_deref() == Some("i") {
             // An identity column's sequence: part of the column.

@@ -1,7 +1,7 @@
 -- Grants beyond PostgreSQL's defaults, one row per object and grantee: what is granted on
--- schemas, tables (and views, materialized views, foreign tables), columns, sequences,
--- functions and procedures, and types (enums, domains, composite types), and the defaults
--- revoked (PUBLIC's EXECUTE on functions, USAGE on types). The owner's own privileges are
+-- schemas, functions, procedures and aggregates, and types (enums, domains, composite types),
+-- and the defaults revoked (PUBLIC's EXECUTE on functions, USAGE on types). Tables', views',
+-- columns' and sequences' grants come from the ACLs their own queries read. The owner's own privileges are
 -- never listed; the public schema's defaults are PUBLIC's USAGE (and CREATE before
 -- PostgreSQL 15), as initdb makes it. Extension members are left out.
 WITH objects AS (
@@ -18,24 +18,6 @@ WITH objects AS (
       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d
                       WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
-    UNION ALL
-    SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, n.nspname::text, c.relname::text, NULL, NULL,
-           c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner), c.relowner
-    FROM pg_class c
-    JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
-      AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-    UNION ALL
-    SELECT 'column', n.nspname::text, c.relname::text, NULL, a.attname::text, a.attacl, NULL::aclitem[], c.relowner
-    FROM pg_attribute a
-    JOIN pg_class c ON c.oid = a.attrelid
-    JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
-      AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
     UNION ALL
     SELECT CASE WHEN p.prokind = 'p' THEN 'procedure' ELSE 'function' END, n.nspname::text, p.proname::text,
            pg_get_function_identity_arguments(p.oid), NULL, p.proacl, acldefault('f', p.proowner), p.proowner

@@ -3,7 +3,9 @@ SELECT n.nspname::text AS schema, c.relname::text AS name,
        format_type(s.seqtypid, NULL) AS data_type, s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
        s.seqcache, s.seqcycle,
        own.deptype, own.schema AS owner_schema, own.relation AS owner_table, own.column AS owner_column,
-       dsc.description AS comment
+       dsc.description AS comment,
+       CASE WHEN c.relacl IS NOT NULL THEN c.relacl::text[] END AS acl,
+       pg_get_userbyid(c.relowner)::text AS owner
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
