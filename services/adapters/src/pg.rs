@@ -129,6 +129,11 @@ impl Target {
         t
     }
 
+    /// The user it connects as.
+    pub fn user(&self) -> &str {
+        self.config.get_user().unwrap_or("postgres")
+    }
+
     pub fn dbname(&self) -> &str {
         self.config.get_dbname().unwrap_or("postgres")
     }

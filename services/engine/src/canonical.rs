@@ -76,6 +76,8 @@ pub fn normalize(s: &mut Snapshot) {
     for g in &mut s.grants {
         order_grant(g);
     }
+    s.default_privileges.sort_by_key(DefaultPrivilege::key);
+    s.default_privileges.iter_mut().for_each(DefaultPrivilege::order);
     s.external_tables
         .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
     for e in &mut s.external_tables {
@@ -235,6 +237,13 @@ impl Serialize for Canonical<'_> {
                 .map(|g| ordered(g, grant_is_ordered, order_grant))
                 .collect();
             st.serialize_field("grants", &grants)?;
+        }
+        if !s.default_privileges.is_empty() {
+            let defaults: Vec<Cow<DefaultPrivilege>> = sorted(&s.default_privileges, DefaultPrivilege::key)
+                .into_iter()
+                .map(|d| ordered(d, DefaultPrivilege::is_ordered, DefaultPrivilege::order))
+                .collect();
+            st.serialize_field("default_privileges", &defaults)?;
         }
         if !s.unmodelled.is_empty() {
             st.serialize_field("unmodelled", &sorted(&s.unmodelled, |x| x))?;

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use crate::canonical::normalize;
-use crate::model::{FORMAT, GrantKind, Privilege, Snapshot};
+use crate::model::{DefaultObjects, FORMAT, GrantKind, Privilege, Snapshot};
 
 /// Why a document is not a usable snapshot.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +63,7 @@ pub fn from_json(bytes: &[u8]) -> Result<Snapshot, ParseError> {
     normalize(&mut snapshot);
     check_unique(&snapshot)?;
     check_grants(&snapshot)?;
+    check_default_privileges(&snapshot)?;
     Ok(snapshot)
 }
 
@@ -116,6 +117,47 @@ fn check_grants(s: &Snapshot) -> Result<(), ParseError> {
         }
         if !g.revoked.is_empty() && g.grantee != "PUBLIC" {
             return Err(bad("only PUBLIC's default privileges can be listed as revoked".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Default privileges name what PostgreSQL lets them name, once each.
+fn check_default_privileges(s: &Snapshot) -> Result<(), ParseError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, d) in s.default_privileges.iter().enumerate() {
+        let bad = |message: String| ParseError::Invalid {
+            path: format!("default_privileges[{i}]"),
+            message,
+        };
+        if !seen.insert(d.key()) {
+            return Err(bad(format!("{} to {} is listed twice", d.object(), d.grantee)));
+        }
+        if d.on == DefaultObjects::Schemas && d.schema.is_some() {
+            return Err(bad(
+                "default privileges on schemas cannot be for one schema (no \"schema\")".into(),
+            ));
+        }
+        if d.grantee.is_empty() || d.role.as_deref().is_some_and(str::is_empty) {
+            return Err(bad("\"grantee\" and \"role\" name a role (grantee: or PUBLIC)".into()));
+        }
+        let kind = d.on.keyword().to_ascii_lowercase();
+        if let Some(p) = d.privileges.iter().find(|p| !d.on.privileges().contains(p)) {
+            return Err(bad(format!("{} is not a privilege on {kind}", p.keyword())));
+        }
+        if let Some(p) = d.grantable.iter().find(|p| !d.privileges.contains(p)) {
+            return Err(bad(format!("{} is grantable but not granted", p.keyword())));
+        }
+        if let Some(p) = d.revoked.iter().find(|p| !d.on.public_defaults().contains(p)) {
+            return Err(bad(format!(
+                "{} on {kind} is not one of PostgreSQL's defaults, so it cannot be listed as revoked",
+                p.keyword()
+            )));
+        }
+        if !d.revoked.is_empty() && (d.grantee != "PUBLIC" || d.schema.is_some()) {
+            return Err(bad(
+                "only PUBLIC's defaults can be listed as revoked, and only for every schema (no \"schema\")".into(),
+            ));
         }
     }
     Ok(())

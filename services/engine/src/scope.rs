@@ -3,7 +3,8 @@
 //! A scope is a list of patterns (`--scope`): `public` selects a schema, `public.users` a
 //! table, and a leading `-` excludes instead. `*` and `?` are wildcards. With no include
 //! pattern every schema that is not PostgreSQL's own is in scope. Presets add exclusions:
-//! `migration-tools` (always on) and `supabase`; `no-privileges` leaves grants out.
+//! `migration-tools` (always on) and `supabase`; `no-privileges` leaves grants and default
+//! privileges out.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -66,6 +67,15 @@ impl Preset {
                 "_supavisor",
             ],
             Preset::NoPrivileges => &[],
+        }
+    }
+
+    /// Whether the preset leaves out what a role's new objects get (its default privileges):
+    /// Supabase's own roles (`supabase_admin`, `supabase_auth_admin`, …) set theirs.
+    pub fn excludes_role(self, role: &str) -> bool {
+        match self {
+            Preset::Supabase => role.starts_with("supabase_"),
+            Preset::MigrationTools | Preset::NoPrivileges => false,
         }
     }
 
@@ -227,6 +237,11 @@ impl Scope {
     }
 
     /// Whether objects of this schema (types, functions, …) are in scope.
+    /// Whether a preset leaves out the default privileges of this role's new objects.
+    pub fn excludes_role(&self, role: &str) -> bool {
+        self.presets.iter().any(|p| p.excludes_role(role))
+    }
+
     pub fn schema_in_scope(&self, schema: &str) -> bool {
         if is_system_schema(schema) || self.presets.iter().any(|p| p.schemas().contains(&schema)) {
             return false;
@@ -296,7 +311,14 @@ impl Scope {
             .retain(|u| u.schema.as_deref().is_none_or(|x| self.schema_in_scope(x)));
         if self.presets.contains(&Preset::NoPrivileges) {
             s.grants.clear();
+            s.default_privileges.clear();
         }
+        // Those in a schema follow it; those for every schema follow the scope's roles: the
+        // supabase preset leaves out what its own roles get.
+        s.default_privileges.retain(|d| {
+            d.schema.as_deref().is_none_or(|x| self.schema_in_scope(x))
+                && d.role.as_deref().is_none_or(|r| !self.excludes_role(r))
+        });
         s.grants.retain(|g| match (g.kind, &g.schema) {
             (GrantKind::Schema, _) => self.schema_in_scope(&g.name),
             (GrantKind::Table | GrantKind::Column | GrantKind::Sequence, Some(schema)) => {
@@ -441,5 +463,27 @@ mod tests {
             .unwrap()
             .apply(s);
         assert!(none.grants.is_empty());
+    }
+
+    #[test]
+    fn default_privileges_follow_their_schema_and_supabase_leaves_its_roles_out() {
+        let doc = serde_json::json!({"format": 1, "default_privileges": [
+            {"role": "postgres", "schema": "public", "on": "tables", "grantee": "anon", "privileges": ["SELECT"]},
+            {"role": "supabase_admin", "schema": "public", "on": "tables", "grantee": "anon", "privileges": ["SELECT"]},
+            {"role": "postgres", "schema": "auth", "on": "tables", "grantee": "anon", "privileges": ["SELECT"]},
+            {"on": "functions", "grantee": "PUBLIC", "revoked": ["EXECUTE"]}
+        ]});
+        let s = crate::from_json(doc.to_string().as_bytes()).unwrap();
+        let supabase = Scope::new::<&str, &str>(&[], &["supabase"]).unwrap().apply(s.clone());
+        let kept: Vec<String> = supabase.default_privileges.iter().map(|d| d.object()).collect();
+        assert_eq!(
+            kept,
+            [
+                "default privileges on functions",
+                "default privileges of role postgres on tables in schema public"
+            ]
+        );
+        let none = Scope::new::<&str, &str>(&[], &["no-privileges"]).unwrap().apply(s);
+        assert!(none.default_privileges.is_empty());
     }
 }

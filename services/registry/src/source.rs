@@ -44,6 +44,16 @@ pub enum SourceError {
 }
 
 impl Source {
+    /// The user a database source is read as.
+    pub fn user(&self) -> Option<String> {
+        match self {
+            Source::Database(url) => schemareg_adapters::pg::Target::parse(url)
+                .ok()
+                .map(|t| t.user().to_string()),
+            Source::Sql(_) | Source::Json(_) => None,
+        }
+    }
+
     pub fn parse(arg: &str) -> Result<Self, SourceError> {
         let lower = arg.to_ascii_lowercase();
         if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {

@@ -29,9 +29,35 @@ pub async fn run(client: &Client, plan: &Plan, options: &ScriptOptions, rollback
     run_logged(client, plan, options, rollback, &mut Vec::new()).await
 }
 
+/// As [`run`], in a scratch database: the steps that set another role's default privileges
+/// (`FOR ROLE`), which its unprivileged owner may not, run on `admin` (the server's admin,
+/// connected to the same database; needed only when the plan has such steps), after what ran
+/// before them has committed. They are rendered from the model (names quoted, keywords
+/// fixed), never a user's text.
+pub async fn run_in_scratch(
+    owner: &Client,
+    admin: Option<&Client>,
+    plan: &Plan,
+    options: &ScriptOptions,
+    rollback: bool,
+) -> Result<(), StepFailed> {
+    run_with(owner, admin, plan, options, rollback, &mut Vec::new()).await
+}
+
 /// As [`run`], noting each step that ran in `done`.
 pub async fn run_logged(
     client: &Client,
+    plan: &Plan,
+    options: &ScriptOptions,
+    rollback: bool,
+    done: &mut Vec<StepDone>,
+) -> Result<(), StepFailed> {
+    run_with(client, None, plan, options, rollback, done).await
+}
+
+async fn run_with(
+    client: &Client,
+    admin: Option<&Client>,
     plan: &Plan,
     options: &ScriptOptions,
     rollback: bool,
@@ -68,7 +94,23 @@ pub async fn run_logged(
         let first_of_group = done.len();
         for (step, sql) in group {
             let start = std::time::Instant::now();
-            if let Err(e) = client.batch_execute(sql).await {
+            let outcome = match (admin, &step.for_role) {
+                (Some(admin), Some(_)) => {
+                    let reopen = async {
+                        if transactional {
+                            client.batch_execute("COMMIT").await?;
+                        }
+                        admin.batch_execute(sql).await?;
+                        if transactional {
+                            client.batch_execute("BEGIN").await?;
+                        }
+                        Ok::<(), tokio_postgres::Error>(())
+                    };
+                    reopen.await
+                }
+                _ => client.batch_execute(sql).await,
+            };
+            if let Err(e) = outcome {
                 if transactional {
                     let _ = client.batch_execute("ROLLBACK").await;
                     done[first_of_group..].iter_mut().for_each(|d| d.committed = false);

@@ -5,6 +5,7 @@
 //! An error comes back with PostgreSQL's message, the file's line and column, and the
 //! statement's text. The scratch database is dropped whatever happens.
 
+pub mod default_privileges;
 pub mod renames;
 pub mod split;
 
@@ -94,6 +95,7 @@ pub async fn ingest(scratch: &ScratchServer, sql: &str, source_name: &str) -> Re
     let result = async {
         let client = db.connect().await?;
         run(scratch, &db, &client, &script, sql, &body, source_name).await?;
+        other_roles_defaults(scratch, &db, &script, sql, source_name).await?;
         let (mut snapshot, _) = introspect(&client).await?;
         renames::apply(&mut snapshot, &renames::declared(sql, &script));
         Ok::<_, IngestError>(snapshot)
@@ -151,6 +153,73 @@ async fn run(
         hint: None,
         statement: String::new(),
     })))
+}
+
+/// Runs the script's `ALTER DEFAULT PRIVILEGES FOR ROLE …`, read and written again, as the
+/// server's admin once the script has committed (the owner may not act for other roles), in
+/// the order written. The roles they name are made when missing.
+async fn other_roles_defaults(
+    scratch: &ScratchServer,
+    db: &ScratchDatabase,
+    script: &Script,
+    sql: &str,
+    source_name: &str,
+) -> Result<(), IngestError> {
+    let deferred: Vec<&split::Statement> = script
+        .statements
+        .iter()
+        .filter(|s| s.skip == Some(split::OTHER_ROLES_DEFAULTS))
+        .collect();
+    if deferred.is_empty() {
+        return Ok(());
+    }
+    let at = |st: &split::Statement, code: &str, message: String, hint: Option<String>| {
+        let (line, column) = line_column(sql, st.start);
+        IngestError::Sql(Box::new(SqlError {
+            source_name: source_name.to_string(),
+            line,
+            column,
+            code: code.to_string(),
+            message,
+            detail: None,
+            hint,
+            statement: shorten(&sql[st.start..st.end]),
+        }))
+    };
+    let admin = db.connect_admin().await?;
+    for st in deferred {
+        let rewritten = default_privileges::rewrite(&sql[st.start..st.end]).map_err(|e| {
+            at(
+                st,
+                "42601",
+                format!("schemareg cannot read this ALTER DEFAULT PRIVILEGES: {e}"),
+                Some(
+                    "write it as PostgreSQL documents it: FOR ROLE roles, IN SCHEMA schemas, then one GRANT or REVOKE"
+                        .into(),
+                ),
+            )
+        })?;
+        for role in &rewritten.roles {
+            db.ensure_role(role).await?;
+        }
+        // One statement, by the extended protocol: it can only ever be this statement.
+        if let Err(e) = admin.execute(rewritten.sql.as_str(), &[]).await {
+            return Err(match e.as_db_error() {
+                Some(d) => at(
+                    st,
+                    d.code().code(),
+                    d.message().to_string(),
+                    d.hint().map(str::to_string),
+                ),
+                None => IngestError::Scratch(ScratchError::Refused {
+                    server: scratch.admin().to_string(),
+                    action: "set default privileges",
+                    message: crate::pg::error_text(&e),
+                }),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `role "x" does not exist`: the role's name.

@@ -6,10 +6,15 @@
 //! meta-commands are not SQL: `\restrict` and `\unrestrict` (which `pg_dump` writes) are
 //! passed over, any other is refused.
 //!
-//! Statements about ownership (`ALTER … OWNER TO`), role memberships, default privileges and
-//! privileges outside the schema (databases, tablespaces, …), transaction control and role
-//! switches are marked to be skipped: snapshots do not model
-//! them, and the script runs as an unprivileged role in one transaction of our own.
+//! Statements about ownership (`ALTER … OWNER TO`), role memberships and privileges outside
+//! the schema (databases, tablespaces, …), transaction control and role switches are marked
+//! to be skipped: snapshots do not model them, and the script runs as an unprivileged role in
+//! one transaction of our own. Default privileges of other roles (`ALTER DEFAULT PRIVILEGES
+//! FOR ROLE …`) are marked [`OTHER_ROLES_DEFAULTS`]: they run after the script, read and
+//! written again (see `default_privileges`).
+
+/// The mark of `ALTER DEFAULT PRIVILEGES FOR ROLE …`: not run with the script, but after it.
+pub const OTHER_ROLES_DEFAULTS: &str = "default privileges for other roles";
 
 /// A statement of a script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,12 +95,32 @@ impl Script {
     pub fn skipped(&self) -> std::collections::BTreeMap<&'static str, usize> {
         let mut m = std::collections::BTreeMap::new();
         for s in &self.statements {
-            if let Some(r) = s.skip {
+            if let Some(r) = s.skip.filter(|r| *r != OTHER_ROLES_DEFAULTS) {
                 *m.entry(r).or_default() += 1;
             }
         }
         m
     }
+}
+
+/// Where the (nested) block comment opening at `i` ends, if it does.
+pub(super) fn block_comment_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut depth = 0;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return Some(i);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -147,27 +172,10 @@ pub fn split(text: &str) -> Result<Script, SplitError> {
         }
         if c == b'/' && b.get(i + 1) == Some(&b'*') {
             let open = i;
-            let mut depth = 0;
-            loop {
-                if i >= n {
-                    return Err(SplitError::Unterminated {
-                        offset: open,
-                        what: "a /* comment */",
-                    });
-                }
-                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                    depth += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
+            i = block_comment_end(b, i).ok_or(SplitError::Unterminated {
+                offset: open,
+                what: "a /* comment */",
+            })?;
             continue;
         }
         if c == b'\\' && start.is_none() {
@@ -327,7 +335,16 @@ fn classify(words: &[String]) -> Option<&'static str> {
         {
             Some("role switches")
         }
-        "ALTER" if w(1) == Some("DEFAULT") && w(2) == Some("PRIVILEGES") => Some("default privileges"),
+        "ALTER" if w(1) == Some("DEFAULT") && w(2) == Some("PRIVILEGES") => {
+            let action = words
+                .iter()
+                .position(|x| x == "GRANT" || x == "REVOKE")
+                .unwrap_or(words.len());
+            words[..action]
+                .iter()
+                .any(|x| x == "FOR")
+                .then_some(OTHER_ROLES_DEFAULTS)
+        }
         "ALTER" => {
             let k = words.len();
             let owner_to = k >= 4 && words[k - 3] == "OWNER" && words[k - 2] == "TO";
@@ -385,7 +402,7 @@ mod tests {
     #[test]
     fn marks_what_is_not_modelled() {
         let got = texts(
-            "ALTER TABLE public.t OWNER TO app;\nGRANT SELECT ON t TO x;\nGRANT app TO x;\nGRANT CONNECT ON DATABASE d TO x;\nALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO x;\nALTER TABLE t RENAME COLUMN owner TO x;\nBEGIN;\nSET ROLE admin;\nCREATE TABLE t ();",
+            "ALTER TABLE public.t OWNER TO app;\nGRANT SELECT ON t TO x;\nGRANT app TO x;\nGRANT CONNECT ON DATABASE d TO x;\nALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO x;\nALTER DEFAULT PRIVILEGES FOR ROLE a GRANT SELECT ON TABLES TO x;\nALTER TABLE t RENAME COLUMN owner TO x;\nBEGIN;\nSET ROLE admin;\nCREATE TABLE t ();",
         );
         let skips: Vec<_> = got.iter().map(|(_, s)| *s).collect();
         assert_eq!(
@@ -395,7 +412,8 @@ mod tests {
                 None,
                 Some("role memberships"),
                 Some("privileges outside the schema"),
-                Some("default privileges"),
+                None,
+                Some(OTHER_ROLES_DEFAULTS),
                 None,
                 Some("transaction control"),
                 Some("role switches"),

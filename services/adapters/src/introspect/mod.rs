@@ -48,6 +48,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("triggers", include_str!("queries/triggers.sql")),
     ("policies", include_str!("queries/policies.sql")),
     ("grants", include_str!("queries/grants.sql")),
+    ("default_privileges", include_str!("queries/default_privileges.sql")),
     ("unmodelled", include_str!("queries/unmodelled.sql")),
 ];
 

@@ -59,6 +59,12 @@ pub async fn ingested(sql: &str, name: &str) -> Snapshot {
         .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// A dump of `db` ingested names the role that made it in its default privileges
+/// (`FOR ROLE postgres`) where the database read as that role names none: read as that role.
+pub async fn as_read_by_its_user(db: &TestDb, s: &mut schemareg_engine::Snapshot) {
+    schemareg_engine::default_privileges_acting_as(&mut s.default_privileges, &db.current_user().await);
+}
+
 /// `pg_dump --schema-only` of a test database, with the binaries matching the server.
 pub fn pg_dump(db: &TestDb) -> String {
     dump(db, &["--schema-only", "--no-owner"])

@@ -61,6 +61,16 @@ impl TestDb {
         }
     }
 
+    /// The role its connections are (`current_user`).
+    pub async fn current_user(&self) -> String {
+        self.client()
+            .await
+            .query_one("SELECT current_user::text", &[])
+            .await
+            .unwrap()
+            .get(0)
+    }
+
     /// The URL with a password (test servers ignore it; the registry wants one to keep secret).
     pub fn url_with_password(&self, password: &str) -> String {
         let url = self.url();

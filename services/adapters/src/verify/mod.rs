@@ -12,7 +12,7 @@ use schemareg_engine::plan::{Plan, PlanOptions, ScriptOptions, plan};
 use schemareg_engine::{QualifiedName, Scope, Snapshot};
 use tokio_postgres::Client;
 
-use crate::execute::{StepFailed, run};
+use crate::execute::{StepFailed, run_in_scratch};
 use crate::introspect::{IntrospectError, introspect};
 use crate::scratch::{ScratchDatabase, ScratchError, ScratchServer};
 
@@ -102,9 +102,15 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
         let scope = scope.excluding_tables(&stubs.tables).excluding_schemas(&stubs.schemas);
         let base = read(&client, &scope).await?;
         let build = plan(&base, wanted, &PlanOptions::default());
-        run(&client, &build, &ScriptOptions::default(), false)
-            .await
-            .map_err(VerifyError::Rebuild)?;
+        run_in_scratch(
+            &client,
+            admin_for(&db, &build).await?.as_ref(),
+            &build,
+            &ScriptOptions::default(),
+            false,
+        )
+        .await
+        .map_err(VerifyError::Rebuild)?;
         let mut got = read(&client, &scope).await?;
         // What could not be read back (external tables' types, objects of kinds not modelled)
         // stays as written.
@@ -188,12 +194,13 @@ pub async fn verify(
             rollback_error: None,
             after_rollback: vec![],
         };
-        if let Err(e) = run(&client, p, &options, false).await {
+        let admin = admin_for(&db, p).await?;
+        if let Err(e) = run_in_scratch(&client, admin.as_ref(), p, &options, false).await {
             v.apply_error = Some(e);
             return Ok(v);
         }
         v.after_plan = differences(&read(&client, &scope).await?, to);
-        if let Err(e) = run(&client, p, &options, true).await {
+        if let Err(e) = run_in_scratch(&client, admin.as_ref(), p, &options, true).await {
             v.rollback_error = Some(e);
             return Ok(v);
         }
@@ -213,15 +220,30 @@ async fn build_from(db: &ScratchDatabase, scope: &Scope, from: &Snapshot, stubs:
     stubs.create(&client).await?;
     let base = read(&client, scope).await?;
     let build = plan(&base, from, &PlanOptions::default());
-    run(&client, &build, &ScriptOptions::default(), false)
-        .await
-        .map_err(VerifyError::Rebuild)?;
+    run_in_scratch(
+        &client,
+        admin_for(db, &build).await?.as_ref(),
+        &build,
+        &ScriptOptions::default(),
+        false,
+    )
+    .await
+    .map_err(VerifyError::Rebuild)?;
     let rebuilt = read(&client, scope).await?;
     let off = differences(&rebuilt, from);
     if !off.is_empty() {
         return Err(VerifyError::RebuildDiffers(off.join("; ")));
     }
     Ok(())
+}
+
+/// The admin's connection to `db`, when the plan sets another role's default privileges.
+async fn admin_for(db: &ScratchDatabase, p: &Plan) -> Result<Option<Client>, ScratchError> {
+    if p.steps.iter().any(|s| s.for_role.is_some()) {
+        Ok(Some(db.connect_admin().await?))
+    } else {
+        Ok(None)
+    }
 }
 
 async fn drop_quietly(db: ScratchDatabase) {

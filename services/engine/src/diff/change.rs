@@ -267,6 +267,12 @@ pub enum Change {
         from: Option<Grant>,
         to: Option<Grant>,
     },
+    /// What one role (or `PUBLIC`) gets on objects of one kind created later, by one role, in
+    /// one schema or everywhere: from FROM's (none: nothing beyond the defaults) to TO's.
+    SetDefaultPrivileges {
+        from: Option<DefaultPrivilege>,
+        to: Option<DefaultPrivilege>,
+    },
 }
 
 /// The name under which a change drops or creates an object that a change of the other kind

@@ -5,6 +5,7 @@
 
 mod change;
 mod column;
+mod default_privileges;
 mod dependents;
 mod enums;
 mod function;
@@ -70,5 +71,6 @@ pub fn diff(from: &Snapshot, to: &Snapshot) -> Vec<Change> {
     view::diff(&mut out, from, to);
     dependents::recreate(&mut out, from, to);
     grants::diff(&mut out, from, to);
+    default_privileges::diff(&mut out, from, to);
     out
 }

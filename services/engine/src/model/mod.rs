@@ -5,6 +5,7 @@
 //! `pg_catalog` are always schema-qualified. One file per object kind.
 
 mod constraint;
+mod default_privilege;
 mod function;
 mod grant;
 mod index;
@@ -17,6 +18,7 @@ mod types;
 mod view;
 
 pub use constraint::*;
+pub use default_privilege::*;
 pub use function::*;
 pub use grant::*;
 pub use index::*;
@@ -106,6 +108,10 @@ pub struct Snapshot {
     /// revoked (left out by the `no-privileges` preset).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<Grant>,
+    /// Privileges objects created later get (`ALTER DEFAULT PRIVILEGES`; left out by the
+    /// `no-privileges` preset).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub default_privileges: Vec<DefaultPrivilege>,
     /// Objects of kinds the snapshot does not model (plans list them as not compared).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmodelled: Vec<Unmodelled>,
@@ -131,6 +137,7 @@ impl Default for Snapshot {
             materialized_views: Vec::new(),
             functions: Vec::new(),
             grants: Vec::new(),
+            default_privileges: Vec::new(),
             unmodelled: Vec::new(),
             external_tables: Vec::new(),
         }
@@ -147,6 +154,8 @@ impl Snapshot {
             .flat_map(|t| t.policies.iter().flat_map(|p| p.roles.iter()));
         policies
             .chain(self.grants.iter().map(|g| &g.grantee))
+            .chain(self.default_privileges.iter().map(|d| &d.grantee))
+            .chain(self.default_privileges.iter().filter_map(|d| d.role.as_ref()))
             .filter(|r| !r.eq_ignore_ascii_case("public"))
             .cloned()
             .collect()

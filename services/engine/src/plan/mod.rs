@@ -59,6 +59,10 @@ pub struct Step {
     /// own. Part of the stored plan, so that a plan read back runs in the same transactions.
     #[serde(default, skip_serializing_if = "crate::model::is_false")]
     pub commit_after: bool,
+    /// The role whose default privileges the step sets (`FOR ROLE`): whoever applies it must
+    /// be that role or a member of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_role: Option<String>,
     #[serde(skip)]
     pub(crate) deps: steps::Deps,
 }
@@ -170,12 +174,19 @@ fn not_compared(from: &Snapshot, to: &Snapshot) -> Vec<String> {
         .collect()
 }
 
-/// The roles changes grant to, revoke from or name in policies they create (not `PUBLIC`).
+/// The roles changes grant to, revoke from, set default privileges for or name in policies
+/// they create (not `PUBLIC`).
 fn roles_of(changes: &[Change]) -> Vec<String> {
     let mut roles = std::collections::BTreeSet::new();
     for c in changes {
         match c {
             Change::SetGrants { from, to } => roles.extend(to.iter().chain(from.iter()).map(|g| g.grantee.clone())),
+            Change::SetDefaultPrivileges { from, to } => {
+                for d in to.iter().chain(from.iter()) {
+                    roles.insert(d.grantee.clone());
+                    roles.extend(d.role.clone());
+                }
+            }
             Change::CreatePolicy { policy, .. } => roles.extend(policy.roles.iter().cloned()),
             _ => {}
         }

@@ -17,14 +17,6 @@ fn on(g: &Grant) -> String {
     }
 }
 
-fn grantee(g: &Grant) -> String {
-    if g.grantee == "PUBLIC" {
-        "PUBLIC".into()
-    } else {
-        ident(&g.grantee)
-    }
-}
-
 /// `SELECT, INSERT`, or for a column's privileges `SELECT ("email"), INSERT ("email")`.
 fn list(g: &Grant, privileges: &BTreeSet<Privilege>) -> String {
     privileges
@@ -41,54 +33,94 @@ fn set(v: Option<&Vec<Privilege>>) -> BTreeSet<Privilege> {
     v.into_iter().flatten().copied().collect()
 }
 
+/// One side's privileges for one object (or kind of object) and grantee: granted, granted
+/// with grant option, and defaults taken away.
+pub(super) struct Held {
+    pub privileges: BTreeSet<Privilege>,
+    pub grantable: BTreeSet<Privilege>,
+    pub revoked: BTreeSet<Privilege>,
+}
+
+impl Held {
+    pub fn of(
+        privileges: Option<&Vec<Privilege>>,
+        grantable: Option<&Vec<Privilege>>,
+        revoked: Option<&Vec<Privilege>>,
+    ) -> Self {
+        Held {
+            privileges: set(privileges),
+            grantable: set(grantable),
+            revoked: set(revoked),
+        }
+    }
+}
+
+/// The statements that take `from` to `to`: `{prefix}GRANT … ON {on} TO {who}` and
+/// `{prefix}REVOKE … ON {on} FROM {who}`, the privileges listed by `list`.
+pub(super) fn statements(
+    prefix: &str,
+    on: &str,
+    who: &str,
+    list: &dyn Fn(&BTreeSet<Privilege>) -> String,
+    from: &Held,
+    to: &Held,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let gone: BTreeSet<Privilege> = from.privileges.difference(&to.privileges).copied().collect();
+    if !gone.is_empty() {
+        out.push(format!("{prefix}REVOKE {} ON {on} FROM {who}", list(&gone)));
+    }
+    let option_gone: BTreeSet<Privilege> = from
+        .grantable
+        .intersection(&to.privileges)
+        .filter(|p| !to.grantable.contains(p))
+        .copied()
+        .collect();
+    if !option_gone.is_empty() {
+        out.push(format!(
+            "{prefix}REVOKE GRANT OPTION FOR {} ON {on} FROM {who}",
+            list(&option_gone)
+        ));
+    }
+    let plain: BTreeSet<Privilege> = to
+        .privileges
+        .difference(&to.grantable)
+        .filter(|p| !from.privileges.contains(p))
+        .copied()
+        .collect();
+    if !plain.is_empty() {
+        out.push(format!("{prefix}GRANT {} ON {on} TO {who}", list(&plain)));
+    }
+    let with_option: BTreeSet<Privilege> = to.grantable.difference(&from.grantable).copied().collect();
+    if !with_option.is_empty() {
+        out.push(format!(
+            "{prefix}GRANT {} ON {on} TO {who} WITH GRANT OPTION",
+            list(&with_option)
+        ));
+    }
+    let revoked: BTreeSet<Privilege> = to.revoked.difference(&from.revoked).copied().collect();
+    if !revoked.is_empty() {
+        out.push(format!("{prefix}REVOKE {} ON {on} FROM {who}", list(&revoked)));
+    }
+    let restored: BTreeSet<Privilege> = from.revoked.difference(&to.revoked).copied().collect();
+    if !restored.is_empty() {
+        out.push(format!("{prefix}GRANT {} ON {on} TO {who}", list(&restored)));
+    }
+    out
+}
+
+/// A role as `GRANT … TO` names it (`PUBLIC` as the keyword).
+pub(super) fn role(name: &str) -> String {
+    if name == "PUBLIC" { "PUBLIC".into() } else { ident(name) }
+}
+
 /// The statements that take the grants of `from` (none: the object has none for the grantee,
 /// as a new object) to those of `to` (none: take them all away). Both name the same object and
 /// grantee.
 pub fn change_grants(from: Option<&Grant>, to: Option<&Grant>) -> Vec<String> {
     let Some(g) = to.or(from) else { return Vec::new() };
-    let (fp, fg, fr) = (
-        set(from.map(|x| &x.privileges)),
-        set(from.map(|x| &x.grantable)),
-        set(from.map(|x| &x.revoked)),
-    );
-    let (tp, tg, tr) = (
-        set(to.map(|x| &x.privileges)),
-        set(to.map(|x| &x.grantable)),
-        set(to.map(|x| &x.revoked)),
-    );
-    let (on, who) = (on(g), grantee(g));
-    let mut out = Vec::new();
-    let gone: BTreeSet<Privilege> = fp.difference(&tp).copied().collect();
-    if !gone.is_empty() {
-        out.push(format!("REVOKE {} ON {on} FROM {who}", list(g, &gone)));
-    }
-    let option_gone: BTreeSet<Privilege> = fg.intersection(&tp).filter(|p| !tg.contains(p)).copied().collect();
-    if !option_gone.is_empty() {
-        out.push(format!(
-            "REVOKE GRANT OPTION FOR {} ON {on} FROM {who}",
-            list(g, &option_gone)
-        ));
-    }
-    let plain: BTreeSet<Privilege> = tp.difference(&tg).filter(|p| !fp.contains(p)).copied().collect();
-    if !plain.is_empty() {
-        out.push(format!("GRANT {} ON {on} TO {who}", list(g, &plain)));
-    }
-    let with_option: BTreeSet<Privilege> = tg.difference(&fg).copied().collect();
-    if !with_option.is_empty() {
-        out.push(format!(
-            "GRANT {} ON {on} TO {who} WITH GRANT OPTION",
-            list(g, &with_option)
-        ));
-    }
-    let revoked: BTreeSet<Privilege> = tr.difference(&fr).copied().collect();
-    if !revoked.is_empty() {
-        out.push(format!("REVOKE {} ON {on} FROM {who}", list(g, &revoked)));
-    }
-    let restored: BTreeSet<Privilege> = fr.difference(&tr).copied().collect();
-    if !restored.is_empty() {
-        out.push(format!("GRANT {} ON {on} TO {who}", list(g, &restored)));
-    }
-    out
+    let held = |x: Option<&Grant>| Held::of(x.map(|x| &x.privileges), x.map(|x| &x.grantable), x.map(|x| &x.revoked));
+    statements("", &on(g), &role(&g.grantee), &|p| list(g, p), &held(from), &held(to))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod refs;
 
 mod comment;
 mod constraint;
+mod default_privilege;
 mod function;
 mod grant;
 mod index;
@@ -20,6 +21,7 @@ pub use constraint::{
     add_constraint, add_not_null_check, drop_constraint, drop_constraint_if_exists, drop_constraint_named,
     validate_constraint,
 };
+pub use default_privilege::change_default_privileges;
 pub use function::{create_function, drop_function};
 pub use grant::change_grants;
 pub use index::{create_index, drop_index};

@@ -67,7 +67,14 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
         load(&to_source, &scope, &scratch),
         sizes(&from_source),
     );
-    let (from, to, sizes) = (from?, to?, sizes?);
+    let (mut from, mut to, sizes) = (from?, to?, sizes?);
+    // Default privileges without FOR ROLE are those of the role a database is read as: the
+    // other side's named for that role are the same.
+    for (source, other) in [(&from_source, &mut to), (&to_source, &mut from)] {
+        if let Some(user) = source.user() {
+            schemareg_engine::default_privileges_acting_as(&mut other.default_privileges, &user);
+        }
+    }
     let (from, to) = comparable(&scope, &scratch, from, to).await;
     let options = PlanOptions {
         concurrently: args.concurrently,

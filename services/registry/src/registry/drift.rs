@@ -28,7 +28,7 @@ pub async fn check(state: &AppState, service: &Service, binding: &Binding, versi
         .scope
         .apply(super::snapshot_of(state, &service.name, version).await?);
     let read = std::mem::take(&mut live.snapshot);
-    let (read, wanted) = super::comparable(state, &live.scope, read, wanted).await;
+    let (read, wanted) = super::comparable(state, &live.scope, read, wanted, &live.applier.role).await;
     live.snapshot = read;
     let changes = schemareg_engine::diff::diff(&live.snapshot, &wanted);
     let outcome = DriftState::of(changes.len());

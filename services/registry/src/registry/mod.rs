@@ -42,7 +42,16 @@ pub async fn snapshot_of(state: &AppState, service: &str, number: i64) -> Result
 /// their differences include redefinitions. When settling fails (the scratch server is down,
 /// the live schema cannot be rebuilt) they are compared as read: verification, which rebuilds
 /// the live schema too, then says what is wrong.
-pub async fn comparable(state: &AppState, scope: &Scope, live: Snapshot, wanted: Snapshot) -> (Snapshot, Snapshot) {
+pub async fn comparable(
+    state: &AppState,
+    scope: &Scope,
+    live: Snapshot,
+    mut wanted: Snapshot,
+    applier: &str,
+) -> (Snapshot, Snapshot) {
+    // Default privileges without FOR ROLE are the applier's: the live database reads its own
+    // so, and the version's named for it are the same.
+    schemareg_engine::default_privileges_acting_as(&mut wanted.default_privileges, applier);
     match schemareg_adapters::verify::settle_pair(&state.scratch, scope, &live, &wanted).await {
         Ok(Some(settled)) => settled,
         Ok(None) => (live, wanted),

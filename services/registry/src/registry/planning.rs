@@ -153,7 +153,7 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
         ..
     } = super::live::read(state, &r.service, &r.binding).await?;
     let to = scope.apply(super::snapshot_of(state, &r.service.name, r.version.number).await?);
-    let (from, to) = super::comparable(state, &scope, from, to).await;
+    let (from, to) = super::comparable(state, &scope, from, to, &applier.role).await;
     let options = PlanOptions {
         concurrently: r.concurrently,
         sizes,

@@ -94,3 +94,50 @@ fn concurrent_index_builds_run_outside_transactions() {
     );
     assert!(script.contains("runs outside a transaction"), "{script}");
 }
+
+/// Default privileges a live database set without `FOR ROLE` are those of the user it is read
+/// as: a file naming that user is no different; another role's are planned with `FOR ROLE`
+/// and verified (run by the scratch server's admin).
+#[tokio::test(flavor = "multi_thread")]
+async fn default_privileges_are_read_as_the_databases_user() {
+    const PREFIX: &str = "cli_defaults_";
+    let leases = schemareg_adapters::testing::scratch()
+        .await
+        .create_database()
+        .await
+        .unwrap();
+    for role in ["cli_reader", "cli_owner"] {
+        leases.ensure_role(role).await.unwrap();
+    }
+    let table = "CREATE TABLE t (a int);";
+    let db = schemareg_adapters::testing::fixtures::loaded(&format!(
+        "{table} ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO cli_reader;"
+    ))
+    .await;
+    let named = format!(
+        "{table} ALTER DEFAULT PRIVILEGES FOR ROLE \"{}\" IN SCHEMA public GRANT SELECT ON TABLES TO cli_reader;",
+        db.current_user().await
+    );
+    let (_a, same) = temp_file("same.sql", &named);
+    let out = schemareg_in(PREFIX, &["diff", &db.url(), &same], true);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (_b, other) = temp_file(
+        "other.sql",
+        &format!(
+            "{named}\nALTER DEFAULT PRIVILEGES FOR ROLE cli_owner IN SCHEMA public GRANT INSERT ON TABLES TO cli_reader;"
+        ),
+    );
+    let out = schemareg_in(PREFIX, &["diff", &db.url(), &other, "--verify"], true);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let script = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(script.matches("-- Step ").count(), 1, "{script}");
+    assert!(
+        script.contains(
+            "ALTER DEFAULT PRIVILEGES FOR ROLE \"cli_owner\" IN SCHEMA \"public\" GRANT INSERT ON TABLES TO \"cli_reader\";"
+        ),
+        "{script}"
+    );
+    drop(db);
+    leases.drop_now().await.unwrap();
+    assert_eq!(databases_like(PREFIX).await, Vec::<String>::new());
+}

@@ -169,3 +169,44 @@ async fn a_check_written_elsewhere_is_no_difference_and_the_drift_clears() {
         .collect();
     assert_eq!(shown, ["add column public.t.note"]);
 }
+
+/// Default privileges without `FOR ROLE` are the applying role's: a version that names that
+/// role (as pg_dump writes them) is no different from the live database that set them without
+/// a name; another role's are planned with `FOR ROLE`, applied and verified.
+#[tokio::test(flavor = "multi_thread")]
+async fn default_privileges_of_the_applier_and_of_another_role() {
+    let leases = schemareg_adapters::testing::scratch()
+        .await
+        .create_database()
+        .await
+        .unwrap();
+    for role in ["shape_reader", "shape_owner"] {
+        leases.ensure_role(role).await.unwrap();
+    }
+    let served = Served::start(&[]).await;
+    let base = format!("http://127.0.0.1:{}", served.port);
+    let user = TestDb::new().await.current_user().await;
+    let table = "CREATE TABLE t (id int);";
+    let (plan, sql) = through_the_registry(
+        &base,
+        "defaults",
+        &format!("{table} ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO shape_reader;"),
+        &format!(
+            "{table} ALTER DEFAULT PRIVILEGES FOR ROLE \"{user}\" IN SCHEMA public GRANT SELECT ON TABLES TO shape_reader;
+             ALTER DEFAULT PRIVILEGES FOR ROLE shape_owner IN SCHEMA public GRANT INSERT ON TABLES TO shape_reader;"
+        ),
+        json!({}),
+    )
+    .await;
+    let shown: Vec<&str> = steps(&plan)
+        .iter()
+        .map(|s| s["description"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        shown,
+        ["grant INSERT to role shape_reader in default privileges of role shape_owner on tables in schema public"]
+    );
+    assert_eq!(steps(&plan)[0]["for_role"], "shape_owner", "{plan}");
+    assert!(sql.contains("ALTER DEFAULT PRIVILEGES FOR ROLE \"shape_owner\" IN SCHEMA \"public\" GRANT INSERT ON TABLES TO \"shape_reader\";"), "{sql}");
+    leases.drop_now().await.unwrap();
+}

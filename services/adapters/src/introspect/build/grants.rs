@@ -23,7 +23,7 @@ fn kind(text: &str) -> Option<GrantKind> {
 }
 
 /// Privileges by keyword; one this build does not know (a newer server's) is left out.
-fn privileges(r: &Row, col: &str) -> Result<Vec<Privilege>, IntrospectError> {
+pub(super) fn privileges(r: &Row, col: &str) -> Result<Vec<Privilege>, IntrospectError> {
     let words: Vec<String> = get(r, QUERY, col)?;
     Ok(words
         .iter()

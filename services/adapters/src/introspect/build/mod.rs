@@ -9,6 +9,7 @@ mod acl;
 mod collations;
 mod columns;
 mod constraints;
+mod default_privileges;
 mod domains;
 mod enums;
 mod extensions;
@@ -142,6 +143,7 @@ pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectErr
     triggers::add(&mut b, rows.take(triggers::QUERY))?;
     policies::add(&mut b, rows.take(policies::QUERY))?;
     grants::add(&mut b, rows.take(grants::QUERY))?;
+    default_privileges::add(&mut b, rows.take(default_privileges::QUERY))?;
     unmodelled::add(&mut b, rows.take(unmodelled::QUERY))?;
 
     if let Some(((i, column), _)) = b.identities.iter().next() {
@@ -190,6 +192,7 @@ mod tests {
             triggers::QUERY,
             policies::QUERY,
             grants::QUERY,
+            default_privileges::QUERY,
             unmodelled::QUERY,
         ];
         let mut run: Vec<&str> = crate::introspect::QUERIES.iter().map(|(name, _)| *name).collect();

@@ -45,8 +45,7 @@ UNION ALL
 SELECT 'foreign server', NULL, x.srvname::text FROM pg_foreign_server x
 WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_foreign_server'::regclass AND d.objid = x.oid AND d.deptype = 'e')
 UNION ALL
-SELECT 'default privileges', (SELECT nspname::text FROM pg_namespace WHERE oid = d.defaclnamespace),
-       'for role ' || pg_get_userbyid(d.defaclrole)::text || ' on ' ||
-       CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types' ELSE 'schemas' END
+SELECT 'default privileges', NULL, 'on large objects for role ' || pg_get_userbyid(d.defaclrole)::text
 FROM pg_default_acl d
+WHERE d.defaclobjtype NOT IN ('r', 'S', 'f', 'T', 'n')
 ORDER BY 1, 2, 3

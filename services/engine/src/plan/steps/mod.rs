@@ -11,6 +11,7 @@ use crate::render::refs::qualified_names;
 mod columns;
 mod comments;
 mod constraints;
+mod default_privileges;
 mod enums;
 mod escalation;
 mod functions;
@@ -174,6 +175,7 @@ impl Builder {
                 transactional: true,
                 lock: Lock::AccessExclusive,
                 commit_after: false,
+                for_role: None,
                 deps: Deps {
                     rank,
                     ..Deps::default()
@@ -326,5 +328,8 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
         Change::DropFunction(f) => vec![functions::drop_function(ctx, f)],
         Change::SetComment { target, from, to } => vec![comments::set_comment(target, from, to)],
         Change::SetGrants { from, to } => grants::set_grants(from.as_ref(), to.as_ref()).into_iter().collect(),
+        Change::SetDefaultPrivileges { from, to } => default_privileges::set(from.as_ref(), to.as_ref())
+            .into_iter()
+            .collect(),
     }
 }
