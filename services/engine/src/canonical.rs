@@ -78,6 +78,7 @@ pub fn normalize(s: &mut Snapshot) {
     }
     s.default_privileges.sort_by_key(DefaultPrivilege::key);
     s.default_privileges.iter_mut().for_each(DefaultPrivilege::order);
+    s.owners.sort_by_key(Owner::key);
     s.external_tables
         .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
     for e in &mut s.external_tables {
@@ -244,6 +245,9 @@ impl Serialize for Canonical<'_> {
                 .map(|d| ordered(d, DefaultPrivilege::is_ordered, DefaultPrivilege::order))
                 .collect();
             st.serialize_field("default_privileges", &defaults)?;
+        }
+        if !s.owners.is_empty() {
+            st.serialize_field("owners", &sorted(&s.owners, Owner::key))?;
         }
         if !s.unmodelled.is_empty() {
             st.serialize_field("unmodelled", &sorted(&s.unmodelled, |x| x))?;

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use crate::canonical::normalize;
-use crate::model::{DefaultObjects, FORMAT, GrantKind, Privilege, Snapshot};
+use crate::model::{DefaultObjects, FORMAT, GrantKind, OwnedKind, Privilege, Snapshot};
 
 /// Why a document is not a usable snapshot.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +64,7 @@ pub fn from_json(bytes: &[u8]) -> Result<Snapshot, ParseError> {
     check_unique(&snapshot)?;
     check_grants(&snapshot)?;
     check_default_privileges(&snapshot)?;
+    check_owners(&snapshot)?;
     Ok(snapshot)
 }
 
@@ -158,6 +159,32 @@ fn check_default_privileges(s: &Snapshot) -> Result<(), ParseError> {
             return Err(bad(
                 "only PUBLIC's defaults can be listed as revoked, and only for every schema (no \"schema\")".into(),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Owners name their objects the way their kind needs, once each.
+fn check_owners(s: &Snapshot) -> Result<(), ParseError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, o) in s.owners.iter().enumerate() {
+        let bad = |message: String| ParseError::Invalid {
+            path: format!("owners[{i}]"),
+            message,
+        };
+        if !seen.insert(o.key()) {
+            return Err(bad(format!("{} is listed twice", o.object())));
+        }
+        if (o.kind == OwnedKind::Schema) != o.schema.is_none() {
+            return Err(bad(
+                "a schema's owner has no \"schema\"; anything else's needs one".into()
+            ));
+        }
+        if (o.kind == OwnedKind::Routine) != o.arguments.is_some() {
+            return Err(bad("\"arguments\" is given for routines, and only for them".into()));
+        }
+        if o.owner.is_empty() || o.name.is_empty() {
+            return Err(bad("\"name\" and \"owner\" cannot be empty".into()));
         }
     }
     Ok(())

@@ -4,13 +4,13 @@
 //! table, and a leading `-` excludes instead. `*` and `?` are wildcards. With no include
 //! pattern every schema that is not PostgreSQL's own is in scope. Presets add exclusions:
 //! `migration-tools` (always on) and `supabase`; `no-privileges` leaves grants and default
-//! privileges out.
+//! privileges out; `owners` compares owners (left out otherwise).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use glob::Pattern;
 
-use crate::model::{ExternalColumn, ExternalTable, GrantKind, QualifiedName, Snapshot};
+use crate::model::{ExternalColumn, ExternalTable, GrantKind, OwnedKind, QualifiedName, Snapshot};
 
 /// A built-in set of exclusions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -21,16 +21,24 @@ pub enum Preset {
     Supabase,
     /// No grants: privileges are not compared.
     NoPrivileges,
+    /// Owners compared (most teams do not want them: off unless asked for).
+    Owners,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 3] = [Preset::MigrationTools, Preset::Supabase, Preset::NoPrivileges];
+    pub const ALL: [Preset; 4] = [
+        Preset::MigrationTools,
+        Preset::Supabase,
+        Preset::NoPrivileges,
+        Preset::Owners,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Preset::MigrationTools => "migration-tools",
             Preset::Supabase => "supabase",
             Preset::NoPrivileges => "no-privileges",
+            Preset::Owners => "owners",
         }
     }
 
@@ -66,7 +74,7 @@ impl Preset {
                 "_analytics",
                 "_supavisor",
             ],
-            Preset::NoPrivileges => &[],
+            Preset::NoPrivileges | Preset::Owners => &[],
         }
     }
 
@@ -75,7 +83,7 @@ impl Preset {
     pub fn excludes_role(self, role: &str) -> bool {
         match self {
             Preset::Supabase => role.starts_with("supabase_"),
-            Preset::MigrationTools | Preset::NoPrivileges => false,
+            Preset::MigrationTools | Preset::NoPrivileges | Preset::Owners => false,
         }
     }
 
@@ -111,7 +119,7 @@ impl Preset {
                 "pgmigrations",               // node-pg-migrate
                 "migrations_lock",            // various
             ],
-            Preset::Supabase | Preset::NoPrivileges => &[],
+            Preset::Supabase | Preset::NoPrivileges | Preset::Owners => &[],
         }
     }
 }
@@ -129,7 +137,7 @@ impl std::str::FromStr for Preset {
 /// A scope pattern that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ScopeError {
-    #[error("unknown preset {0:?}: the presets are migration-tools, supabase and no-privileges")]
+    #[error("unknown preset {0:?}: the presets are migration-tools, supabase, no-privileges and owners")]
     UnknownPreset(String),
     #[error(
         "invalid scope pattern {pattern:?}: {message}; write SCHEMA or SCHEMA.TABLE, with * and ? \
@@ -237,6 +245,11 @@ impl Scope {
     }
 
     /// Whether objects of this schema (types, functions, …) are in scope.
+    /// Whether owners are compared (the `owners` preset).
+    pub fn compares_owners(&self) -> bool {
+        self.presets.contains(&Preset::Owners)
+    }
+
     /// Whether a preset leaves out the default privileges of this role's new objects.
     pub fn excludes_role(&self, role: &str) -> bool {
         self.presets.iter().any(|p| p.excludes_role(role))
@@ -313,6 +326,17 @@ impl Scope {
             s.grants.clear();
             s.default_privileges.clear();
         }
+        if !self.presets.contains(&Preset::Owners) {
+            s.owners.clear();
+        }
+        s.owners.retain(|o| match (o.kind, &o.schema) {
+            (OwnedKind::Schema, _) => self.schema_in_scope(&o.name),
+            (OwnedKind::Table | OwnedKind::View | OwnedKind::MaterializedView | OwnedKind::Sequence, Some(x)) => {
+                self.relation_in_scope(x, &o.name)
+            }
+            (_, Some(x)) => self.schema_in_scope(x),
+            (_, None) => false,
+        });
         // Those in a schema follow it; those for every schema follow the scope's roles: the
         // supabase preset leaves out what its own roles get.
         s.default_privileges.retain(|d| {
@@ -443,7 +467,7 @@ mod tests {
         assert!(Scope::new(&["public."], &[] as &[&str]).is_err());
         assert!(Scope::new(&["[x"], &[] as &[&str]).is_err());
         let e = Scope::new::<&str, &str>(&[], &["nope"]).unwrap_err().to_string();
-        assert!(e.contains("migration-tools, supabase and no-privileges"), "{e}");
+        assert!(e.contains("migration-tools, supabase, no-privileges and owners"), "{e}");
     }
 
     #[test]
@@ -485,5 +509,19 @@ mod tests {
         );
         let none = Scope::new::<&str, &str>(&[], &["no-privileges"]).unwrap().apply(s);
         assert!(none.default_privileges.is_empty());
+    }
+
+    #[test]
+    fn owners_are_compared_only_when_asked_for() {
+        let doc = serde_json::json!({"format": 1, "owners": [
+            {"kind": "table", "schema": "public", "name": "t", "owner": "app"},
+            {"kind": "table", "schema": "auth", "name": "users", "owner": "supabase_auth_admin"},
+            {"kind": "routine", "schema": "public", "name": "f", "arguments": "a integer", "owner": "definer"}
+        ]});
+        let s = crate::from_json(doc.to_string().as_bytes()).unwrap();
+        assert!(Scope::default().apply(s.clone()).owners.is_empty());
+        let owners = Scope::new::<&str, &str>(&[], &["owners", "supabase"]).unwrap().apply(s);
+        let kept: Vec<String> = owners.owners.iter().map(|o| o.object()).collect();
+        assert_eq!(kept, ["table public.t", "routine public.f(a integer)"]);
     }
 }

@@ -29,11 +29,11 @@ pub async fn run(client: &Client, plan: &Plan, options: &ScriptOptions, rollback
     run_logged(client, plan, options, rollback, &mut Vec::new()).await
 }
 
-/// As [`run`], in a scratch database: the steps that set another role's default privileges
-/// (`FOR ROLE`), which its unprivileged owner may not, run on `admin` (the server's admin,
-/// connected to the same database; needed only when the plan has such steps), after what ran
-/// before them has committed. They are rendered from the model (names quoted, keywords
-/// fixed), never a user's text.
+/// As [`run`], in a scratch database: the steps that act for another role (its default
+/// privileges, an object given to it), which the database's unprivileged owner may not do,
+/// run on `admin` (the server's admin, connected to the same database; needed only when the
+/// plan has such steps), after what ran before them has committed. They are rendered from
+/// the model (names quoted, keywords fixed), never a user's text.
 pub async fn run_in_scratch(
     owner: &Client,
     admin: Option<&Client>,
@@ -94,7 +94,7 @@ async fn run_with(
         let first_of_group = done.len();
         for (step, sql) in group {
             let start = std::time::Instant::now();
-            let outcome = match (admin, &step.for_role) {
+            let outcome = match (admin, step.acts_for(rollback)) {
                 (Some(admin), Some(_)) => {
                     let reopen = async {
                         if transactional {

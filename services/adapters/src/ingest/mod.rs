@@ -6,6 +6,7 @@
 //! statement's text. The scratch database is dropped whatever happens.
 
 pub mod default_privileges;
+pub mod owners;
 pub mod renames;
 pub mod split;
 
@@ -81,7 +82,7 @@ pub struct Ingested {
 
 /// Runs a DDL script in a fresh scratch database and introspects the result.
 pub async fn ingest(scratch: &ScratchServer, sql: &str, source_name: &str) -> Result<Ingested, IngestError> {
-    let script = split::split(sql).map_err(|error| {
+    let mut script = split::split(sql).map_err(|error| {
         let (line, column) = line_column(sql, error.offset());
         IngestError::Split {
             source_name: source_name.to_string(),
@@ -90,12 +91,14 @@ pub async fn ingest(scratch: &ScratchServer, sql: &str, source_name: &str) -> Re
             error,
         }
     })?;
-    let body = script.runnable_text(sql);
     let db = scratch.create_database().await?;
     let result = async {
+        owner_roles(&db, &mut script).await?;
+        let body = script.runnable_text(sql);
         let client = db.connect().await?;
         run(scratch, &db, &client, &script, sql, &body, source_name).await?;
         other_roles_defaults(scratch, &db, &script, sql, source_name).await?;
+        given_after(scratch, &db, &client, &script, sql, source_name).await?;
         let (mut snapshot, _) = introspect(&client).await?;
         renames::apply(&mut snapshot, &renames::declared(sql, &script));
         Ok::<_, IngestError>(snapshot)
@@ -155,6 +158,22 @@ async fn run(
     })))
 }
 
+/// The roles `ALTER … OWNER TO` gives objects to are made ready before the script runs: made
+/// when missing, and the scratch owner made a member of them. Statements giving objects to
+/// the server's own roles (which no scratch owner may act for) are passed over: those
+/// objects stay the scratch owner's, as the applying role's.
+async fn owner_roles(db: &ScratchDatabase, script: &mut Script) -> Result<(), IngestError> {
+    let roles: std::collections::BTreeSet<String> = script.statements.iter().filter_map(|s| s.owner.clone()).collect();
+    for role in roles {
+        if !db.ensure_role(&role).await? {
+            for s in script.statements.iter_mut().filter(|s| s.owner.as_ref() == Some(&role)) {
+                s.skip = Some(split::SERVER_ROLE_OWNERSHIP);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs the script's `ALTER DEFAULT PRIVILEGES FOR ROLE …`, read and written again, as the
 /// server's admin once the script has committed (the owner may not act for other roles), in
 /// the order written. The roles they name are made when missing.
@@ -174,17 +193,7 @@ async fn other_roles_defaults(
         return Ok(());
     }
     let at = |st: &split::Statement, code: &str, message: String, hint: Option<String>| {
-        let (line, column) = line_column(sql, st.start);
-        IngestError::Sql(Box::new(SqlError {
-            source_name: source_name.to_string(),
-            line,
-            column,
-            code: code.to_string(),
-            message,
-            detail: None,
-            hint,
-            statement: shorten(&sql[st.start..st.end]),
-        }))
+        at_statement(sql, source_name, st, code, message, hint)
     };
     let admin = db.connect_admin().await?;
     for st in deferred {
@@ -216,6 +225,110 @@ async fn other_roles_defaults(
                     action: "set default privileges",
                     message: crate::pg::error_text(&e),
                 }),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An error about one statement of the script, placed at its start.
+fn at_statement(
+    sql: &str,
+    source_name: &str,
+    st: &split::Statement,
+    code: &str,
+    message: String,
+    hint: Option<String>,
+) -> IngestError {
+    let (line, column) = line_column(sql, st.start);
+    IngestError::Sql(Box::new(SqlError {
+        source_name: source_name.to_string(),
+        line,
+        column,
+        code: code.to_string(),
+        message,
+        detail: None,
+        hint,
+        statement: shorten(&sql[st.start..st.end]),
+    }))
+}
+
+/// Gives the objects `ALTER … OWNER TO` names to their roles, once the script has committed:
+/// each object found by the owner's session, given by the admin's (see [`owners`]).
+async fn given_after(
+    scratch: &ScratchServer,
+    db: &ScratchDatabase,
+    client: &Client,
+    script: &Script,
+    sql: &str,
+    source_name: &str,
+) -> Result<(), IngestError> {
+    let given: Vec<&split::Statement> = script
+        .statements
+        .iter()
+        .filter(|s| s.skip == Some(split::GIVEN_AFTER))
+        .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    let admin = db.connect_admin().await?;
+    let refused = |action: &'static str, e: tokio_postgres::Error| {
+        IngestError::Scratch(ScratchError::Refused {
+            server: scratch.admin().to_string(),
+            action,
+            message: crate::pg::error_text(&e),
+        })
+    };
+    // Every object found at once (the lookups pipelined on one connection), then all given in
+    // one transaction; should that fail, one by one, to tell which statement it was.
+    let mut named = Vec::with_capacity(given.len());
+    for st in given {
+        let Some((kind, name)) = owners::object_of(&sql[st.start..st.end]) else {
+            return Err(at_statement(
+                sql,
+                source_name,
+                st,
+                "42601",
+                "schemareg cannot tell which object this ALTER … OWNER TO names".into(),
+                Some("write ALTER <kind> <name> OWNER TO <role>, without comments inside".into()),
+            ));
+        };
+        named.push((st, kind, name, st.owner.clone().unwrap_or_default()));
+    }
+    let lookups = futures_util::future::join_all(
+        named
+            .iter()
+            .map(|(_, kind, name, role)| owners::find(client, *kind, name, role)),
+    )
+    .await;
+    let mut gives = Vec::with_capacity(named.len());
+    for ((st, kind, name, role), found) in named.iter().zip(lookups) {
+        let Some(object) = found.map_err(|e| refused("find an object", e))? else {
+            return Err(at_statement(
+                sql,
+                source_name,
+                st,
+                "42704",
+                format!("{} {name} does not exist", kind.keyword().to_ascii_lowercase()),
+                None,
+            ));
+        };
+        gives.push((*st, schemareg_engine::render::set_owner(&object, Some(role))));
+    }
+    let all: Vec<&str> = gives.iter().map(|(_, g)| g.as_str()).collect();
+    if admin
+        .batch_execute(&format!("BEGIN;\n{};\nCOMMIT;", all.join(";\n")))
+        .await
+        .is_ok()
+    {
+        return Ok(());
+    }
+    let _ = admin.batch_execute("ROLLBACK").await;
+    for (st, give) in gives {
+        if let Err(e) = admin.execute(give.as_str(), &[]).await {
+            return Err(match e.as_db_error() {
+                Some(d) => at_statement(sql, source_name, st, d.code().code(), d.message().to_string(), None),
+                None => refused("give an object to a role", e),
             });
         }
     }

@@ -6,12 +6,22 @@
 //! meta-commands are not SQL: `\restrict` and `\unrestrict` (which `pg_dump` writes) are
 //! passed over, any other is refused.
 //!
-//! Statements about ownership (`ALTER … OWNER TO`), role memberships and privileges outside
+//! Statements about ownership of other objects (`ALTER DATABASE … OWNER TO`), role memberships and privileges outside
 //! the schema (databases, tablespaces, …), transaction control and role switches are marked
 //! to be skipped: snapshots do not model them, and the script runs as an unprivileged role in
 //! one transaction of our own. Default privileges of other roles (`ALTER DEFAULT PRIVILEGES
 //! FOR ROLE …`) are marked [`OTHER_ROLES_DEFAULTS`]: they run after the script, read and
-//! written again (see `default_privileges`).
+//! written again (see `default_privileges`). `ALTER … OWNER TO` on the kinds snapshots model
+//! is marked [`GIVEN_AFTER`]: the object is found and given after the script (see `owners`),
+//! except to roles of the scratch server itself ([`SERVER_ROLE_OWNERSHIP`]).
+
+/// The mark of `ALTER … OWNER TO` a role on the kinds snapshots model: not run with the
+/// script, but after it (see `owners`).
+pub const GIVEN_AFTER: &str = "objects given to other roles";
+
+/// The mark of `ALTER … OWNER TO` a role of the scratch server itself (not one made for the
+/// run), which the scratch owner may not act for: passed over.
+pub const SERVER_ROLE_OWNERSHIP: &str = "ownership given to the scratch server's own roles";
 
 /// The mark of `ALTER DEFAULT PRIVILEGES FOR ROLE …`: not run with the script, but after it.
 pub const OTHER_ROLES_DEFAULTS: &str = "default privileges for other roles";
@@ -25,6 +35,9 @@ pub struct Statement {
     pub end: usize,
     /// Why it is not run, if it is not.
     pub skip: Option<&'static str>,
+    /// The role `ALTER … OWNER TO` gives an object of a kind snapshots model to (it runs
+    /// only when the scratch owner may act for that role: see `ingest`).
+    pub owner: Option<String>,
 }
 
 /// Why a script cannot be split.
@@ -95,7 +108,7 @@ impl Script {
     pub fn skipped(&self) -> std::collections::BTreeMap<&'static str, usize> {
         let mut m = std::collections::BTreeMap::new();
         for s in &self.statements {
-            if let Some(r) = s.skip.filter(|r| *r != OTHER_ROLES_DEFAULTS) {
+            if let Some(r) = s.skip.filter(|r| *r != OTHER_ROLES_DEFAULTS && *r != GIVEN_AFTER) {
                 *m.entry(r).or_default() += 1;
             }
         }
@@ -149,10 +162,16 @@ pub fn split(text: &str) -> Result<Script, SplitError> {
         if words.first().is_some_and(|w| w == "COPY") && words.windows(2).any(|w| w[0] == "FROM" && w[1] == "STDIN") {
             return Err(SplitError::CopyFromStdin { offset: start });
         }
+        let owner = gives_to(words);
         script.statements.push(Statement {
             start,
             end,
-            skip: classify(words),
+            skip: if owner.is_some() {
+                Some(GIVEN_AFTER)
+            } else {
+                classify(words)
+            },
+            owner,
         });
         words.clear();
         Ok(())
@@ -323,6 +342,41 @@ fn privileges(words: &[String]) -> Option<&'static str> {
     }
 }
 
+/// `ALTER <kind> … OWNER TO role` for the kinds snapshots model: the role, as PostgreSQL
+/// reads the name (folded to lower case unless quoted). `CURRENT_USER` and the like are the
+/// scratch owner itself: nothing to give.
+fn gives_to(words: &[String]) -> Option<String> {
+    let w = |k: usize| words.get(k).map(String::as_str);
+    let kinds = [
+        "TABLE",
+        "VIEW",
+        "MATERIALIZED",
+        "SEQUENCE",
+        "FUNCTION",
+        "PROCEDURE",
+        "ROUTINE",
+        "AGGREGATE",
+        "TYPE",
+        "DOMAIN",
+        "SCHEMA",
+    ];
+    let k = words.len();
+    if w(0) != Some("ALTER") || !kinds.contains(&w(1)?) || k < 5 || words[k - 3] != "OWNER" || words[k - 2] != "TO" {
+        return None;
+    }
+    if words.iter().any(|x| x == "RENAME") {
+        return None;
+    }
+    let role = &words[k - 1];
+    if let Some(quoted) = role.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        return Some(quoted.replace("\"\"", "\""));
+    }
+    match role.as_str() {
+        "CURRENT_USER" | "CURRENT_ROLE" | "SESSION_USER" => None,
+        r => Some(r.to_ascii_lowercase()),
+    }
+}
+
 fn classify(words: &[String]) -> Option<&'static str> {
     let w = |k: usize| words.get(k).map(String::as_str);
     match w(0)? {
@@ -402,12 +456,13 @@ mod tests {
     #[test]
     fn marks_what_is_not_modelled() {
         let got = texts(
-            "ALTER TABLE public.t OWNER TO app;\nGRANT SELECT ON t TO x;\nGRANT app TO x;\nGRANT CONNECT ON DATABASE d TO x;\nALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO x;\nALTER DEFAULT PRIVILEGES FOR ROLE a GRANT SELECT ON TABLES TO x;\nALTER TABLE t RENAME COLUMN owner TO x;\nBEGIN;\nSET ROLE admin;\nCREATE TABLE t ();",
+            "ALTER TABLE public.t OWNER TO app;\nALTER DATABASE d OWNER TO app;\nGRANT SELECT ON t TO x;\nGRANT app TO x;\nGRANT CONNECT ON DATABASE d TO x;\nALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO x;\nALTER DEFAULT PRIVILEGES FOR ROLE a GRANT SELECT ON TABLES TO x;\nALTER TABLE t RENAME COLUMN owner TO x;\nBEGIN;\nSET ROLE admin;\nCREATE TABLE t ();",
         );
         let skips: Vec<_> = got.iter().map(|(_, s)| *s).collect();
         assert_eq!(
             skips,
             vec![
+                Some(GIVEN_AFTER),
                 Some("ownership"),
                 None,
                 Some("role memberships"),
@@ -419,6 +474,22 @@ mod tests {
                 Some("role switches"),
                 None
             ]
+        );
+    }
+
+    #[test]
+    fn names_the_role_objects_are_given_to() {
+        let owners: Vec<Option<String>> = split(
+            "ALTER FUNCTION f(int) OWNER TO \"Odd \"\"x\"\"\"; ALTER TABLE t OWNER TO App; ALTER VIEW v OWNER TO CURRENT_USER; ALTER SCHEMA s RENAME TO owner;",
+        )
+        .unwrap()
+        .statements
+        .into_iter()
+        .map(|s| s.owner)
+        .collect();
+        assert_eq!(
+            owners,
+            [Some("Odd \"x\"".to_string()), Some("app".to_string()), None, None]
         );
     }
 

@@ -49,6 +49,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("policies", include_str!("queries/policies.sql")),
     ("grants", include_str!("queries/grants.sql")),
     ("default_privileges", include_str!("queries/default_privileges.sql")),
+    ("owners", include_str!("queries/owners.sql")),
     ("unmodelled", include_str!("queries/unmodelled.sql")),
 ];
 

@@ -258,6 +258,7 @@ impl ScratchServer {
             ))
             .await
             .map_err(|e| refused(&self.admin, "copy a database", &e))?;
+        private(&self.admin, &admin, &name).await?;
         Ok(guard)
     }
 
@@ -317,6 +318,7 @@ impl ScratchServer {
             ))
             .await
             .map_err(|e| refused(&self.admin, "create a database", &e))?;
+        private(&self.admin, &admin, &name).await?;
         Ok(guard)
     }
 
@@ -325,6 +327,16 @@ impl ScratchServer {
         let client = self.admin.connect().await?;
         sweep(&self.admin, &client).await
     }
+}
+
+/// Only its owner (and the admin) may connect to a scratch database: the roles runs share
+/// (and that their owners are members of) open no other run's database.
+async fn private(server: &Target, admin: &Client, name: &str) -> Result<(), ScratchError> {
+    // The name is generated here (hex), never user text.
+    admin
+        .batch_execute(&format!("REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC"))
+        .await
+        .map_err(|e| refused(server, "keep a database private", &e))
 }
 
 /// The comment that marks a role made for scratch runs.
@@ -433,8 +445,9 @@ impl ScratchDatabase {
 
     /// Makes sure a role that the DDL names exists while this database lives: holds a shared
     /// lock on its name (so that no other run drops it) and creates it, `NOLOGIN` and marked,
-    /// when it is missing.
-    pub async fn ensure_role(&self, role: &str) -> Result<(), ScratchError> {
+    /// when it is missing. Returns whether it is a role made for runs (the database's owner is
+    /// then a member of it), not one of the server's own.
+    pub async fn ensure_role(&self, role: &str) -> Result<bool, ScratchError> {
         let mut leases = self.roles.lock().await;
         if leases.is_none() {
             *leases = Some(self.admin.connect().await?);
@@ -468,7 +481,28 @@ impl ScratchDatabase {
                 return Err(refused(&self.admin, "create a role", &e));
             }
         }
-        Ok(())
+        // The database's owner is made a member of the roles made for runs (never of the
+        // server's own), so that the DDL may give them objects (`OWNER TO`) and still manage
+        // those objects, as the role that applies a plan would.
+        let marked: bool = client
+            .query_one(
+                "SELECT COALESCE(shobj_description(oid, 'pg_authid') = $1, false) FROM pg_roles WHERE rolname = $2",
+                &[&ROLE_MARK, &role],
+            )
+            .await
+            .map_err(|e| refused(&self.admin, "list roles", &e))?
+            .get(0);
+        if marked {
+            client
+                .batch_execute(&format!(
+                    "GRANT {} TO {}",
+                    quote_ident(role),
+                    quote_ident(self.owner.user())
+                ))
+                .await
+                .map_err(|e| refused(&self.admin, "make the scratch owner a member of a role", &e))?;
+        }
+        Ok(marked)
     }
 
     /// Marks the database as a template and holds a lock on its name for as long as it lives

@@ -49,20 +49,25 @@ pub async fn live_snapshot(db: &TestDb) -> Snapshot {
 
 /// The snapshot of a script ingested in a scratch database, default scope.
 pub async fn ingested(sql: &str, name: &str) -> Snapshot {
+    ingested_in(&Scope::default(), sql, name).await
+}
+
+/// The snapshot of a script ingested in a scratch database, in a scope.
+pub async fn ingested_in(scope: &Scope, sql: &str, name: &str) -> Snapshot {
     let server = scratch().await;
     let out = ingest(&server, sql, name)
         .await
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     // As the registry keeps versions: settled (printed as a plan would write them).
-    crate::verify::settle(&server, &Scope::default(), Scope::default().apply(out.snapshot))
+    crate::verify::settle(&server, scope, scope.apply(out.snapshot))
         .await
         .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// A dump of `db` ingested names the role that made it in its default privileges
-/// (`FOR ROLE postgres`) where the database read as that role names none: read as that role.
+/// A dump of `db` ingested names the role that made it (`FOR ROLE postgres`, `OWNER TO
+/// postgres`) where the database read as that role names none: read as that role.
 pub async fn as_read_by_its_user(db: &TestDb, s: &mut schemareg_engine::Snapshot) {
-    schemareg_engine::default_privileges_acting_as(&mut s.default_privileges, &db.current_user().await);
+    s.as_applied_by(&db.current_user().await);
 }
 
 /// `pg_dump --schema-only` of a test database, with the binaries matching the server.

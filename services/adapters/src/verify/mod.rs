@@ -237,9 +237,12 @@ async fn build_from(db: &ScratchDatabase, scope: &Scope, from: &Snapshot, stubs:
     Ok(())
 }
 
-/// The admin's connection to `db`, when the plan sets another role's default privileges.
+/// The admin's connection to `db`, when the plan (or its rollback) acts for another role.
 async fn admin_for(db: &ScratchDatabase, p: &Plan) -> Result<Option<Client>, ScratchError> {
-    if p.steps.iter().any(|s| s.for_role.is_some()) {
+    if p.steps
+        .iter()
+        .any(|s| s.for_role.is_some() || s.rollback_for_role.is_some())
+    {
         Ok(Some(db.connect_admin().await?))
     } else {
         Ok(None)

@@ -31,6 +31,8 @@ struct Case {
     backward: BTreeSet<String>,
     from: String,
     to: String,
+    /// What is compared: the file's `# presets: …` line (default: the default scope).
+    scope: Scope,
 }
 
 fn hazards(line: &str, direction: &str, case: &str) -> BTreeSet<String> {
@@ -58,6 +60,12 @@ fn cases() -> Vec<Case> {
     for file in files {
         let kind = file.file_stem().unwrap().to_string_lossy().to_string();
         let text = read(&file);
+        let presets: Vec<String> = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# presets:"))
+            .map(|l| l.split(',').map(|p| p.trim().to_string()).collect())
+            .unwrap_or_default();
+        let scope = Scope::new::<&str, String>(&[], &presets).unwrap_or_else(|e| panic!("{kind}: {e}"));
         for block in text.split("\n## ").skip(1) {
             let (name, body) = block.split_once('\n').unwrap();
             let name = name.trim().to_string();
@@ -73,6 +81,7 @@ fn cases() -> Vec<Case> {
                 name,
                 from: from.to_string(),
                 to: to.to_string(),
+                scope: scope.clone(),
             });
         }
     }
@@ -104,8 +113,8 @@ fn undeclared(s: &Snapshot) -> String {
     digest(&s)
 }
 
-async fn live(db: &TestDb) -> Snapshot {
-    Scope::default().apply(introspect(&db.client().await).await.unwrap().0)
+async fn live(scope: &Scope, db: &TestDb) -> Snapshot {
+    scope.apply(introspect(&db.client().await).await.unwrap().0)
 }
 
 fn psql_run(db: &TestDb, script: &str) -> Result<(), String> {
@@ -127,33 +136,39 @@ fn psql_run(db: &TestDb, script: &str) -> Result<(), String> {
 
 /// FROM built with psql from its snapshot, the plan and its rollback applied with psql, and
 /// the no-false-positive checks on the way.
-async fn with_psql(a: &Snapshot, b: &Snapshot) -> Result<(), String> {
+async fn with_psql(scope: &Scope, a: &Snapshot, b: &Snapshot) -> Result<(), String> {
     // The roles the policies name, held (created when missing) for as long as psql needs them,
     // as verification holds them for its scratch databases.
     let leases = scratch().await.create_database().await.map_err(|e| e.to_string())?;
     for role in schemareg_adapters::verify::roles_named([a, b]) {
         leases.ensure_role(&role).await.map_err(|e| e.to_string())?;
     }
-    let result = applied_with_psql(a, b).await;
+    let result = applied_with_psql(scope, a, b).await;
     leases.drop_now().await.map_err(|e| e.to_string())?;
     result
 }
 
-async fn applied_with_psql(a: &Snapshot, b: &Snapshot) -> Result<(), String> {
+async fn applied_with_psql(scope: &Scope, a: &Snapshot, b: &Snapshot) -> Result<(), String> {
     let db = TestDb::new().await;
     let options = ScriptOptions::default();
-    let build = plan(&live(&db).await, a, &PlanOptions::default());
+    let build = plan(&live(scope, &db).await, a, &PlanOptions::default());
     psql_run(&db, &render_script(&build, &options)).map_err(|e| format!("building FROM: {e}"))?;
-    if digest(&live(&db).await) != undeclared(a) {
+    if digest(&live(scope, &db).await) != undeclared(a) {
         return Err("FROM built from its snapshot differs from FROM".into());
     }
     // pg_dump names the role that built it (FOR ROLE) where FROM names none: the same here.
-    let mut dumped = ingested(&pg_dump(&db), "pg_dump").await;
+    // Owners compared: the dump says who owns what.
+    let dump = if scope.compares_owners() {
+        pg_dump_full(&db)
+    } else {
+        pg_dump(&db)
+    };
+    let mut dumped = ingested_in(scope, &dump, "pg_dump").await;
     as_read_by_its_user(&db, &mut dumped).await;
     if digest(&dumped) != undeclared(a) {
         return Err("pg_dump --schema-only re-ingested differs (a false positive)".into());
     }
-    let rebuilt = schemareg_adapters::verify::rebuild(&scratch().await, &Scope::default(), a)
+    let rebuilt = schemareg_adapters::verify::rebuild(&scratch().await, scope, a)
         .await
         .map_err(|e| e.to_string())?;
     if digest(&rebuilt) != digest(a) {
@@ -161,7 +176,7 @@ async fn applied_with_psql(a: &Snapshot, b: &Snapshot) -> Result<(), String> {
     }
     let p = plan(a, b, &PlanOptions::default());
     psql_run(&db, &render_script(&p, &options)).map_err(|e| format!("the plan with psql: {e}"))?;
-    let left = plan(&live(&db).await, b, &PlanOptions::default());
+    let left = plan(&live(scope, &db).await, b, &PlanOptions::default());
     if !left.is_empty() {
         return Err(format!(
             "after the plan with psql: {:?}",
@@ -169,7 +184,7 @@ async fn applied_with_psql(a: &Snapshot, b: &Snapshot) -> Result<(), String> {
         ));
     }
     psql_run(&db, &render_rollback_script(&p, &options)).map_err(|e| format!("the rollback with psql: {e}"))?;
-    let back = plan(&live(&db).await, a, &PlanOptions::default());
+    let back = plan(&live(scope, &db).await, a, &PlanOptions::default());
     if !back.is_empty() {
         return Err(format!(
             "after the rollback with psql: {:?}",
@@ -182,27 +197,27 @@ async fn applied_with_psql(a: &Snapshot, b: &Snapshot) -> Result<(), String> {
 /// A side's DDL run as it is written in a database of its own (a database written elsewhere,
 /// by hand or by another tool), read back and compared with the side as the registry keeps it:
 /// once both are settled, nothing differs.
-async fn written_elsewhere(ddl: &str, kept: &Snapshot) -> Result<(), String> {
+async fn written_elsewhere(scope: &Scope, ddl: &str, kept: &Snapshot) -> Result<(), String> {
     // The roles its policies name, held while the DDL runs (as psql's runs hold them).
     let leases = scratch().await.create_database().await.map_err(|e| e.to_string())?;
     for role in schemareg_adapters::verify::roles_named([kept]) {
         leases.ensure_role(&role).await.map_err(|e| e.to_string())?;
     }
-    let result = compared_with_what_was_written(ddl, kept).await;
+    let result = compared_with_what_was_written(scope, ddl, kept).await;
     leases.drop_now().await.map_err(|e| e.to_string())?;
     result
 }
 
-async fn compared_with_what_was_written(ddl: &str, kept: &Snapshot) -> Result<(), String> {
+async fn compared_with_what_was_written(scope: &Scope, ddl: &str, kept: &Snapshot) -> Result<(), String> {
     let db = TestDb::new().await;
     db.client()
         .await
         .batch_execute(ddl)
         .await
         .map_err(|e| schemareg_adapters::pg::error_text(&e))?;
-    let read = live(&db).await;
+    let read = live(scope, &db).await;
     let server = scratch().await;
-    let (read, kept) = match settle_pair(&server, &Scope::default(), &read, kept).await {
+    let (read, kept) = match settle_pair(&server, scope, &read, kept).await {
         Ok(Some(pair)) => pair,
         Ok(None) => (read, kept.clone()),
         Err(e) => return Err(format!("cannot settle: {e}")),
@@ -221,14 +236,14 @@ async fn compared_with_what_was_written(ddl: &str, kept: &Snapshot) -> Result<()
 /// Runs one case; its problems, and the golden text of its two plans.
 async fn run(c: &Case) -> (Vec<String>, String) {
     let server = scratch().await;
-    let from = ingested(&c.from, &format!("{} (from)", c.name)).await;
-    let to = ingested(&c.to, &format!("{} (to)", c.name)).await;
+    let from = ingested_in(&c.scope, &c.from, &format!("{} (from)", c.name)).await;
+    let to = ingested_in(&c.scope, &c.to, &format!("{} (to)", c.name)).await;
     let mut problems = Vec::new();
     if digest(&from) == digest(&to) {
         problems.push("FROM and TO are the same schema".to_string());
     }
     for (side, ddl, kept) in [("FROM", &c.from, &from), ("TO", &c.to, &to)] {
-        if let Err(e) = written_elsewhere(ddl, kept).await {
+        if let Err(e) = written_elsewhere(&c.scope, ddl, kept).await {
             problems.push(format!("{side}: {e}"));
         }
     }
@@ -269,12 +284,12 @@ async fn run(c: &Case) -> (Vec<String>, String) {
         if render_rollback_script(&p, &ScriptOptions::default()) != rollback {
             problems.push(format!("{direction}: the stored plan renders another rollback"));
         }
-        match verify(&server, &Scope::default(), a, b, &p).await {
+        match verify(&server, &c.scope, a, b, &p).await {
             Ok(v) if v.passed() => {}
             Ok(v) => problems.push(format!("{direction}: {}\n{script}", v.summary())),
             Err(e) => problems.push(format!("{direction}: {e}")),
         }
-        if let Err(e) = with_psql(a, b).await {
+        if let Err(e) = with_psql(&c.scope, a, b).await {
             problems.push(format!("{direction} (psql): {e}\n{script}"));
         }
     }

@@ -273,6 +273,12 @@ pub enum Change {
         from: Option<DefaultPrivilege>,
         to: Option<DefaultPrivilege>,
     },
+    /// Who owns an object: from FROM's owner (none: the role that applies the plan, as for an
+    /// object the plan creates) to TO's (none: that role).
+    SetOwner {
+        from: Option<Owner>,
+        to: Option<Owner>,
+    },
 }
 
 /// The name under which a change drops or creates an object that a change of the other kind

@@ -10,6 +10,7 @@ mod dependents;
 mod enums;
 mod function;
 pub(crate) mod grants;
+pub(crate) mod owners;
 pub(crate) mod renames;
 mod table;
 mod types;
@@ -72,5 +73,6 @@ pub fn diff(from: &Snapshot, to: &Snapshot) -> Vec<Change> {
     dependents::recreate(&mut out, from, to);
     grants::diff(&mut out, from, to);
     default_privileges::diff(&mut out, from, to);
+    owners::diff(&mut out, from, to);
     out
 }

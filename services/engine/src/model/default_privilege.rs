@@ -124,14 +124,3 @@ impl DefaultPrivilege {
         self.privileges.is_sorted() && self.grantable.is_sorted() && self.revoked.is_sorted()
     }
 }
-
-/// The role the plan is applied as is what default privileges without `FOR ROLE` mean: once
-/// that role is known (a live database read as `user`), default privileges named for it are
-/// the same as those without a name.
-pub fn default_privileges_acting_as(list: &mut [DefaultPrivilege], user: &str) {
-    for d in list {
-        if d.role.as_deref() == Some(user) {
-            d.role = None;
-        }
-    }
-}

@@ -10,6 +10,7 @@ mod function;
 mod grant;
 mod index;
 mod namespace;
+mod owner;
 mod policy;
 mod sequence;
 mod table;
@@ -23,6 +24,7 @@ pub use function::*;
 pub use grant::*;
 pub use index::*;
 pub use namespace::*;
+pub use owner::*;
 pub use policy::*;
 pub use sequence::*;
 pub use table::*;
@@ -112,6 +114,10 @@ pub struct Snapshot {
     /// `no-privileges` preset).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub default_privileges: Vec<DefaultPrivilege>,
+    /// Objects owned by other roles than the one that applies plans (only with the `owners`
+    /// preset).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<Owner>,
     /// Objects of kinds the snapshot does not model (plans list them as not compared).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmodelled: Vec<Unmodelled>,
@@ -138,6 +144,7 @@ impl Default for Snapshot {
             functions: Vec::new(),
             grants: Vec::new(),
             default_privileges: Vec::new(),
+            owners: Vec::new(),
             unmodelled: Vec::new(),
             external_tables: Vec::new(),
         }
@@ -156,9 +163,22 @@ impl Snapshot {
             .chain(self.grants.iter().map(|g| &g.grantee))
             .chain(self.default_privileges.iter().map(|d| &d.grantee))
             .chain(self.default_privileges.iter().filter_map(|d| d.role.as_ref()))
+            .chain(self.owners.iter().map(|o| &o.owner))
             .filter(|r| !r.eq_ignore_ascii_case("public"))
             .cloned()
             .collect()
+    }
+
+    /// This snapshot as seen by `user`, the role plans are applied as: default privileges
+    /// named for it (`FOR ROLE user`) are those without a name, and objects it owns are listed
+    /// with no owner, as a database read as that role lists them.
+    pub fn as_applied_by(&mut self, user: &str) {
+        for d in &mut self.default_privileges {
+            if d.role.as_deref() == Some(user) {
+                d.role = None;
+            }
+        }
+        self.owners.retain(|o| o.owner != user);
     }
 
     /// Gives this snapshot (read back from a database) the renames `declared` declares: they

@@ -59,10 +59,14 @@ pub struct Step {
     /// own. Part of the stored plan, so that a plan read back runs in the same transactions.
     #[serde(default, skip_serializing_if = "crate::model::is_false")]
     pub commit_after: bool,
-    /// The role whose default privileges the step sets (`FOR ROLE`): whoever applies it must
-    /// be that role or a member of it.
+    /// The role the step acts for: whose default privileges it sets (`FOR ROLE`), or whom it
+    /// gives an object to (`OWNER TO`). Whoever applies it must be a member of that role (and,
+    /// for `OWNER TO`, the role needs `CREATE` on the object's schema), or a superuser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub for_role: Option<String>,
+    /// The same for the step's rollback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_for_role: Option<String>,
     #[serde(skip)]
     pub(crate) deps: steps::Deps,
 }
@@ -83,6 +87,17 @@ pub struct Plan {
     /// them (`rule public.r on t (only in TO)`); migrate them by hand.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_compared: Vec<String>,
+}
+
+impl Step {
+    /// The role the step (or its rollback) acts for, if another than the one applying it.
+    pub fn acts_for(&self, rollback: bool) -> Option<&str> {
+        if rollback {
+            self.rollback_for_role.as_deref()
+        } else {
+            self.for_role.as_deref()
+        }
+    }
 }
 
 impl Plan {
@@ -174,13 +189,14 @@ fn not_compared(from: &Snapshot, to: &Snapshot) -> Vec<String> {
         .collect()
 }
 
-/// The roles changes grant to, revoke from, set default privileges for or name in policies
-/// they create (not `PUBLIC`).
+/// The roles changes grant to, revoke from, set default privileges for, give objects to or
+/// name in policies they create (not `PUBLIC`).
 fn roles_of(changes: &[Change]) -> Vec<String> {
     let mut roles = std::collections::BTreeSet::new();
     for c in changes {
         match c {
             Change::SetGrants { from, to } => roles.extend(to.iter().chain(from.iter()).map(|g| g.grantee.clone())),
+            Change::SetOwner { from, to } => roles.extend(to.iter().chain(from.iter()).map(|o| o.owner.clone())),
             Change::SetDefaultPrivileges { from, to } => {
                 for d in to.iter().chain(from.iter()) {
                     roles.insert(d.grantee.clone());

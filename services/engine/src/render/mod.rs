@@ -11,6 +11,7 @@ mod default_privilege;
 mod function;
 mod grant;
 mod index;
+mod owner;
 mod table;
 mod trigger;
 mod types;
@@ -25,6 +26,7 @@ pub use default_privilege::change_default_privileges;
 pub use function::{create_function, drop_function};
 pub use grant::change_grants;
 pub use index::{create_index, drop_index};
+pub use owner::set_owner;
 pub use table::{
     ColumnAlteration, add_column, alter_column, column_settings, create_table, drop_column, drop_identity, drop_table,
     rename_column, rename_table, replica_identity, set_not_null, set_table_options,

@@ -68,11 +68,11 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
         sizes(&from_source),
     );
     let (mut from, mut to, sizes) = (from?, to?, sizes?);
-    // Default privileges without FOR ROLE are those of the role a database is read as: the
-    // other side's named for that role are the same.
+    // A database is read as a role: default privileges without FOR ROLE and objects without
+    // an owner are that role's, and the other side's naming it are the same.
     for (source, other) in [(&from_source, &mut to), (&to_source, &mut from)] {
         if let Some(user) = source.user() {
-            schemareg_engine::default_privileges_acting_as(&mut other.default_privileges, &user);
+            other.as_applied_by(&user);
         }
     }
     let (from, to) = comparable(&scope, &scratch, from, to).await;

@@ -37,7 +37,8 @@ pub struct ScopeArgs {
     /// Repeatable. Default: every schema that is not PostgreSQL's own.
     #[arg(long = "scope", value_name = "PATTERN")]
     pub scope: Vec<String>,
-    /// A preset of exclusions: supabase (migration-tools is always on). Repeatable.
+    /// A preset: supabase (its schemas left out), no-privileges (grants left out), owners
+    /// (owners compared); migration-tools is always on. Repeatable.
     #[arg(long = "preset", value_name = "NAME")]
     pub preset: Vec<String>,
     /// A PostgreSQL server where schemareg may create and drop scratch databases (for .sql

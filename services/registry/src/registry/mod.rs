@@ -49,9 +49,9 @@ pub async fn comparable(
     mut wanted: Snapshot,
     applier: &str,
 ) -> (Snapshot, Snapshot) {
-    // Default privileges without FOR ROLE are the applier's: the live database reads its own
-    // so, and the version's named for it are the same.
-    schemareg_engine::default_privileges_acting_as(&mut wanted.default_privileges, applier);
+    // Default privileges without FOR ROLE and objects without an owner are the applier's: the
+    // live database reads its own so, and the version's naming it are the same.
+    wanted.as_applied_by(applier);
     match schemareg_adapters::verify::settle_pair(&state.scratch, scope, &live, &wanted).await {
         Ok(Some(settled)) => settled,
         Ok(None) => (live, wanted),

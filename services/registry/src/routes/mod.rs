@@ -89,7 +89,7 @@ pub fn sql_response(text: String) -> Response {
     ([(header::CONTENT_TYPE, "application/sql; charset=utf-8")], text).into_response()
 }
 
-/// A preset of scope exclusions.
+/// A preset of the scope.
 #[derive(ToSchema)]
 #[schema(rename_all = "kebab-case")]
 #[allow(dead_code)]
@@ -98,6 +98,10 @@ pub enum Preset {
     Supabase,
     /// The tables of migration tools (`alembic_version`, `flyway_schema_history`, …).
     MigrationTools,
+    /// Grants and default privileges left out.
+    NoPrivileges,
+    /// Owners compared (off unless asked for).
+    Owners,
 }
 
 /// Which schemas and objects are in scope: patterns and presets.
@@ -108,7 +112,8 @@ pub struct ScopeBody {
     /// `SCHEMA` or `SCHEMA.TABLE`, `*` and `?` as wildcards, a leading `-` excludes.
     #[serde(default)]
     pub patterns: Vec<String>,
-    /// Presets of exclusions: `supabase` (`migration-tools` is always on).
+    /// Presets: `supabase` (its schemas left out), `no-privileges` (grants left out), `owners`
+    /// (owners compared); `migration-tools` is always on.
     #[serde(default)]
     #[schema(value_type = Vec<Preset>)]
     pub presets: Vec<String>,

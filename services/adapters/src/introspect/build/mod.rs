@@ -16,6 +16,7 @@ mod extensions;
 mod functions;
 mod grants;
 mod indexes;
+mod owners;
 mod policies;
 mod relations;
 mod schemas;
@@ -144,6 +145,7 @@ pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectErr
     policies::add(&mut b, rows.take(policies::QUERY))?;
     grants::add(&mut b, rows.take(grants::QUERY))?;
     default_privileges::add(&mut b, rows.take(default_privileges::QUERY))?;
+    owners::add(&mut b, rows.take(owners::QUERY))?;
     unmodelled::add(&mut b, rows.take(unmodelled::QUERY))?;
 
     if let Some(((i, column), _)) = b.identities.iter().next() {
@@ -193,6 +195,7 @@ mod tests {
             policies::QUERY,
             grants::QUERY,
             default_privileges::QUERY,
+            owners::QUERY,
             unmodelled::QUERY,
         ];
         let mut run: Vec<&str> = crate::introspect::QUERIES.iter().map(|(name, _)| *name).collect();

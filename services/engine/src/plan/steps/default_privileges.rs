@@ -33,5 +33,6 @@ pub(super) fn set(from: Option<&DefaultPrivilege>, to: Option<&DefaultPrivilege>
     }
     let mut step = b.done();
     step.for_role = d.role.clone();
+    step.rollback_for_role = d.role.clone();
     Some(step)
 }

@@ -19,6 +19,7 @@ mod grants;
 mod indexes;
 mod keys;
 mod namespaces;
+mod owners;
 mod policies;
 mod sequences;
 mod table;
@@ -176,6 +177,7 @@ impl Builder {
                 lock: Lock::AccessExclusive,
                 commit_after: false,
                 for_role: None,
+                rollback_for_role: None,
                 deps: Deps {
                     rank,
                     ..Deps::default()
@@ -328,6 +330,7 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
         Change::DropFunction(f) => vec![functions::drop_function(ctx, f)],
         Change::SetComment { target, from, to } => vec![comments::set_comment(target, from, to)],
         Change::SetGrants { from, to } => grants::set_grants(from.as_ref(), to.as_ref()).into_iter().collect(),
+        Change::SetOwner { from, to } => owners::set_owner(from.as_ref(), to.as_ref()).into_iter().collect(),
         Change::SetDefaultPrivileges { from, to } => default_privileges::set(from.as_ref(), to.as_ref())
             .into_iter()
             .collect(),

@@ -128,3 +128,48 @@ async fn roles_the_server_had_are_kept_and_leftovers_are_swept() {
     scratch.sweep_roles().await.unwrap();
     assert_eq!(roles_like(&p).await, Vec::<String>::new());
 }
+
+on_both_stores!(objects_given_away_and_default_privileges_leave_no_role_behind);
+
+/// `ALTER … OWNER TO` and `ALTER DEFAULT PRIVILEGES FOR ROLE` run with the admin's help: what
+/// they name is looked up or read, never pasted, a name that finds nothing is the client's
+/// mistake (422 at its line), and the roles made for the run are dropped after it.
+async fn objects_given_away_and_default_privileges_leave_no_role_behind(backend: Backend) {
+    let api = Api::new(backend).await;
+    let admin = api.admin();
+    let p = prefix();
+    api.service("shop").await;
+    let given = format!(
+        "CREATE TABLE t (id int);\nALTER TABLE t OWNER TO {p}owner;\n\
+         ALTER DEFAULT PRIVILEGES FOR ROLE {p}owner IN SCHEMA public GRANT SELECT ON TABLES TO {p}reader;\n"
+    );
+    let ok = api.push("shop", &admin, "application/sql", given).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
+    let snapshot = api.get("/v1/services/shop/versions/1/snapshot", &admin).await.json();
+    assert_eq!(
+        snapshot["default_privileges"][0]["role"],
+        json!(format!("{p}owner")),
+        "{snapshot}"
+    );
+    for (sql, line) in [
+        (
+            format!("CREATE TABLE t (id int);\nALTER TABLE nope OWNER TO {p}owner;"),
+            2,
+        ),
+        (
+            format!("CREATE TABLE t (id int);\n\nALTER TABLE \"t; DROP TABLE t\" OWNER TO {p}owner;"),
+            3,
+        ),
+        (
+            format!(
+                "CREATE TABLE t (id int);\nALTER DEFAULT PRIVILEGES FOR ROLE {p}owner GRANT SELECT ON TABLES TO 'x';"
+            ),
+            2,
+        ),
+    ] {
+        let refused = api.push("shop", &admin, "application/sql", sql.clone()).await;
+        let problem = refused.problem(422);
+        assert_eq!(problem["errors"][0]["line"], line, "{sql}: {problem}");
+    }
+    assert_eq!(roles_like(&p).await, Vec::<String>::new());
+}
