@@ -214,15 +214,16 @@ async fn other_roles_defaults(
         // One statement, by the extended protocol: it can only ever be this statement.
         if let Err(e) = admin.execute(rewritten.sql.as_str(), &[]).await {
             return Err(match e.as_db_error() {
-                Some(d) => at(
+                // The admin may not: the scratch server's setup, not the script's mistake.
+                Some(d) if d.code() != &SqlState::INSUFFICIENT_PRIVILEGE => at(
                     st,
                     d.code().code(),
                     d.message().to_string(),
                     d.hint().map(str::to_string),
                 ),
-                None => IngestError::Scratch(ScratchError::Refused {
+                _ => IngestError::Scratch(ScratchError::Refused {
                     server: scratch.admin().to_string(),
-                    action: "set default privileges",
+                    action: "set another role's default privileges (its admin must be a superuser)",
                     message: crate::pg::error_text(&e),
                 }),
             });
@@ -327,8 +328,10 @@ async fn given_after(
     for (st, give) in gives {
         if let Err(e) = admin.execute(give.as_str(), &[]).await {
             return Err(match e.as_db_error() {
-                Some(d) => at_statement(sql, source_name, st, d.code().code(), d.message().to_string(), None),
-                None => refused("give an object to a role", e),
+                Some(d) if d.code() != &SqlState::INSUFFICIENT_PRIVILEGE => {
+                    at_statement(sql, source_name, st, d.code().code(), d.message().to_string(), None)
+                }
+                _ => refused("give an object to a role (its admin must be a superuser)", e),
             });
         }
     }

@@ -102,6 +102,8 @@ pub fn query_for_version(sql: &str, server_version: u32) -> String {
 /// The rows of every catalog query, by name.
 pub struct CatalogRows {
     rows: Vec<(&'static str, Vec<Row>)>,
+    /// The role reading (the one plans are applied as): what it owns lists no owner.
+    reader: String,
 }
 
 impl CatalogRows {
@@ -135,7 +137,7 @@ pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), 
     let result = async {
         let version_row = client
             .query_one(
-                "SELECT current_setting('server_version_num')::int, current_setting('server_version')",
+                "SELECT current_setting('server_version_num')::int, current_setting('server_version'), current_user::text",
                 &[],
             )
             .await
@@ -148,6 +150,7 @@ pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), 
         }
         let mut rows = CatalogRows {
             rows: Vec::with_capacity(QUERIES.len()),
+            reader: version_row.get(2),
         };
         // Sent all at once: the connection pipelines them, so the server goes from one to the
         // next without waiting for the client to read each answer.

@@ -80,6 +80,8 @@ struct Builder {
     /// Each relation's column numbers (`attnum`), in the order of its columns, for the
     /// queries that name columns by number.
     positions: Vec<Vec<i16>>,
+    /// The role reading: what it owns lists no owner.
+    reader: String,
     /// Identity columns whose sequence options the sequences query brings: (relation,
     /// column) and how the identity generates.
     identities: HashMap<(usize, String), schemareg_engine::IdentityGeneration>,
@@ -96,8 +98,29 @@ impl Builder {
         self.index.get(schema).and_then(|m| m.get(name)).copied()
     }
 
+    /// Lists an object's owner, unless it is the reading role.
+    fn owned(&mut self, kind: schemareg_engine::OwnedKind, schema: &str, name: &str, owner: &str) {
+        if owner != self.reader {
+            self.snapshot.owners.push(schemareg_engine::Owner {
+                kind,
+                schema: Some(schema.to_string()),
+                name: name.to_string(),
+                arguments: None,
+                owner: owner.to_string(),
+            });
+        }
+    }
+
     /// Records a relation read by `relations.sql`.
     fn add_relation(&mut self, schema: String, name: String, owner: String, rel: Relation) {
+        use schemareg_engine::OwnedKind;
+        let kind = match &rel {
+            Relation::Table(_) => OwnedKind::Table,
+            Relation::View(_) => OwnedKind::View,
+            Relation::Materialized(_) => OwnedKind::MaterializedView,
+            Relation::Composite(_) => OwnedKind::Type,
+        };
+        self.owned(kind, &schema, &name, &owner);
         self.owners.push(owner);
         self.index.entry(schema).or_default().insert(name, self.relations.len());
         self.relations.push(rel);
@@ -126,7 +149,10 @@ impl Builder {
 }
 
 pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectError> {
-    let mut b = Builder::default();
+    let mut b = Builder {
+        reader: rows.reader.clone(),
+        ..Builder::default()
+    };
 
     schemas::add(&mut b, rows.take(schemas::QUERY))?;
     extensions::add(&mut b, rows.take(extensions::QUERY))?;

@@ -33,6 +33,12 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
             }),
             None => None,
         };
+        if owned_by.is_none() {
+            // A column's sequence follows its table's owner.
+            let (schema, name, owner): (String, String, String) =
+                (get(&r, q, "schema")?, get(&r, q, "name")?, get(&r, q, "owner")?);
+            b.owned(schemareg_engine::OwnedKind::Sequence, &schema, &name, &owner);
+        }
         b.snapshot.sequences.push(Sequence {
             schema: get(&r, q, "schema")?,
             name: get(&r, q, "name")?,

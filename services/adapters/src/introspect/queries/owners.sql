@@ -1,9 +1,8 @@
--- Owners of the objects snapshots model that belong to another role than the one reading (the
--- role plans are applied as, which owns what it creates): schemas, tables, views,
--- materialized views, sequences not owned by a column (those follow their table), routines,
--- enums and composite types, domains. Extension members and PostgreSQL's own schemas are left
--- out, and so is the public schema while initdb's owner has it (pg_database_owner, or the
--- bootstrap superuser before PostgreSQL 15).
+-- Owners of schemas, routines, enums and domains that belong to another role than the one
+-- reading (the role plans are applied as, which owns what it creates). Relations' and
+-- sequences' owners come with their own rows (relations.sql, sequences.sql). Extension
+-- members and PostgreSQL's own schemas are left out, and so is the public schema while
+-- initdb's owner has it (pg_database_owner, or the bootstrap superuser before PostgreSQL 15).
 WITH me AS (
     SELECT oid FROM pg_roles WHERE rolname = current_user
 ),
@@ -19,16 +18,6 @@ WHERE x.nspowner <> (SELECT oid FROM me)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
                   WHERE d.classid = 'pg_namespace'::regclass AND d.objid = x.oid AND d.deptype = 'e')
 UNION ALL
-SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized_view' WHEN 'S' THEN 'sequence'
-                      ELSE 'table' END,
-       n.nspname, c.relname::text, NULL, pg_get_userbyid(c.relowner)::text
-FROM pg_class c JOIN ns n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND c.relowner <> (SELECT oid FROM me)
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                    AND (d.deptype = 'e'
-                         OR (c.relkind = 'S' AND d.deptype IN ('a', 'i') AND d.refclassid = 'pg_class'::regclass)))
-UNION ALL
 SELECT 'routine', n.nspname, p.proname::text, pg_get_function_identity_arguments(p.oid),
        pg_get_userbyid(p.proowner)::text
 FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace
@@ -39,8 +28,6 @@ UNION ALL
 SELECT CASE t.typtype WHEN 'd' THEN 'domain' ELSE 'type' END, n.nspname, t.typname::text, NULL,
        pg_get_userbyid(t.typowner)::text
 FROM pg_type t JOIN ns n ON n.oid = t.typnamespace
-WHERE t.typowner <> (SELECT oid FROM me)
-  AND (t.typtype IN ('e', 'd')
-       OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c')))
+WHERE t.typtype IN ('e', 'd') AND t.typowner <> (SELECT oid FROM me)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
                   WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
