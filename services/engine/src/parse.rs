@@ -255,6 +255,67 @@ fn check_unique(s: &Snapshot) -> Result<(), ParseError> {
 mod tests {
     use super::*;
 
+    /// Each of `bad` (a list's item) is refused, the message saying `says`.
+    fn refused(list: &str, cases: &[(serde_json::Value, &str)]) {
+        for (bad, says) in cases {
+            let doc = serde_json::json!({"format": 1, list: [bad]});
+            let e = from_json(doc.to_string().as_bytes()).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn default_privileges_and_owners_are_checked() {
+        use serde_json::json;
+        let ok = json!({"format": 1,
+            "default_privileges": [{"role": "app", "schema": "public", "on": "tables", "grantee": "anon", "privileges": ["SELECT"]},
+                                   {"on": "functions", "grantee": "PUBLIC", "revoked": ["EXECUTE"]}],
+            "owners": [{"kind": "routine", "schema": "public", "name": "f", "arguments": "", "owner": "definer"}]});
+        assert!(from_json(ok.to_string().as_bytes()).is_ok());
+        refused(
+            "default_privileges",
+            &[
+                (
+                    json!({"on": "tables", "grantee": "anon", "privileges": ["EXECUTE"]}),
+                    "EXECUTE is not a privilege on tables",
+                ),
+                (
+                    json!({"schema": "public", "on": "schemas", "grantee": "anon", "privileges": ["USAGE"]}),
+                    "cannot be for one schema",
+                ),
+                (
+                    json!({"schema": "public", "on": "functions", "grantee": "PUBLIC", "revoked": ["EXECUTE"]}),
+                    "only PUBLIC's defaults",
+                ),
+                (
+                    json!({"on": "tables", "grantee": "PUBLIC", "revoked": ["SELECT"]}),
+                    "not one of PostgreSQL's defaults",
+                ),
+                (
+                    json!({"on": "tables", "grantee": "anon", "privileges": ["SELECT"], "grantable": ["INSERT"]}),
+                    "grantable but not granted",
+                ),
+            ],
+        );
+        refused(
+            "owners",
+            &[
+                (
+                    json!({"kind": "table", "name": "t", "owner": "app"}),
+                    "anything else's needs one",
+                ),
+                (
+                    json!({"kind": "routine", "schema": "public", "name": "f", "owner": "app"}),
+                    "\"arguments\"",
+                ),
+                (
+                    json!({"kind": "table", "schema": "public", "name": "t", "owner": ""}),
+                    "cannot be empty",
+                ),
+            ],
+        );
+    }
+
     #[test]
     fn grants_are_checked_against_their_kind() {
         let with = |grant: serde_json::Value| {

@@ -42,25 +42,10 @@ fn tokens(text: &str) -> Result<Vec<Token>, Unreadable> {
             out.push(Token::Comma);
             i += 1;
         } else if c == b'"' {
-            let mut name = String::new();
-            let mut j = i + 1;
-            loop {
-                match text[j..].find('"') {
-                    None => return Err(unreadable("a quoted name is never closed")),
-                    Some(k) => {
-                        name.push_str(&text[j..j + k]);
-                        j += k + 1;
-                        if b.get(j) == Some(&b'"') {
-                            name.push('"');
-                            j += 1;
-                        } else {
-                            break;
-                        }
-                    }
-                }
-            }
+            let (name, rest) =
+                crate::ident::quoted_prefix(&text[i..]).ok_or_else(|| unreadable("a quoted name is never closed"))?;
             out.push(Token::Quoted(name));
-            i = j;
+            i = text.len() - rest.len();
         } else if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
             let start = i;
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80) {

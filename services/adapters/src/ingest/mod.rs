@@ -184,11 +184,7 @@ async fn other_roles_defaults(
     sql: &str,
     source_name: &str,
 ) -> Result<(), IngestError> {
-    let deferred: Vec<&split::Statement> = script
-        .statements
-        .iter()
-        .filter(|s| s.skip == Some(split::OTHER_ROLES_DEFAULTS))
-        .collect();
+    let deferred: Vec<&split::Statement> = script.marked(split::OTHER_ROLES_DEFAULTS).collect();
     if deferred.is_empty() {
         return Ok(());
     }
@@ -264,11 +260,7 @@ async fn given_after(
     sql: &str,
     source_name: &str,
 ) -> Result<(), IngestError> {
-    let given: Vec<&split::Statement> = script
-        .statements
-        .iter()
-        .filter(|s| s.skip == Some(split::GIVEN_AFTER))
-        .collect();
+    let given: Vec<&split::Statement> = script.marked(split::GIVEN_AFTER).collect();
     if given.is_empty() {
         return Ok(());
     }
@@ -310,7 +302,11 @@ async fn given_after(
                 source_name,
                 st,
                 "42704",
-                format!("{} {name} does not exist", kind.keyword().to_ascii_lowercase()),
+                format!(
+                    "{} {} does not exist",
+                    kind.keyword().to_ascii_lowercase(),
+                    shorten(name)
+                ),
                 None,
             ));
         };

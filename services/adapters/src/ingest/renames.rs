@@ -25,24 +25,8 @@ fn name(text: &str) -> Option<(Vec<String>, &str)> {
     let mut parts = Vec::new();
     let mut rest = text.trim_start();
     loop {
-        let (part, after) = if let Some(quoted) = rest.strip_prefix('"') {
-            let mut out = String::new();
-            let mut chars = quoted.char_indices().peekable();
-            let mut end = None;
-            while let Some((i, c)) = chars.next() {
-                if c == '"' {
-                    if chars.peek().is_some_and(|(_, n)| *n == '"') {
-                        out.push('"');
-                        chars.next();
-                    } else {
-                        end = Some(i + 1);
-                        break;
-                    }
-                } else {
-                    out.push(c);
-                }
-            }
-            (out, &quoted[end?..])
+        let (part, after) = if rest.starts_with('"') {
+            crate::ident::quoted_prefix(rest)?
         } else {
             let len = rest
                 .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))

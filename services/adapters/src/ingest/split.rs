@@ -99,6 +99,11 @@ impl Script {
         out
     }
 
+    /// The statements marked `mark` (those run after the script, say).
+    pub fn marked(&self, mark: &'static str) -> impl Iterator<Item = &Statement> {
+        self.statements.iter().filter(move |s| s.skip == Some(mark))
+    }
+
     /// The statements that run.
     pub fn runnable(&self) -> impl Iterator<Item = &Statement> {
         self.statements.iter().filter(|s| s.skip.is_none())
@@ -368,8 +373,8 @@ fn gives_to(words: &[String]) -> Option<String> {
         return None;
     }
     let role = &words[k - 1];
-    if let Some(quoted) = role.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        return Some(quoted.replace("\"\"", "\""));
+    if let Some((quoted, _)) = crate::ident::quoted_prefix(role) {
+        return Some(quoted);
     }
     match role.as_str() {
         "CURRENT_USER" | "CURRENT_ROLE" | "SESSION_USER" => None,

@@ -281,6 +281,17 @@ pub enum Change {
     },
 }
 
+impl Change {
+    /// The view or materialized view the change drops, if it drops one.
+    pub fn dropped_view(&self) -> Option<QualifiedName> {
+        match self {
+            Change::DropView(v) => Some(QualifiedName::new(&v.schema, &v.name)),
+            Change::DropMaterializedView(v) => Some(QualifiedName::new(&v.schema, &v.name)),
+            _ => None,
+        }
+    }
+}
+
 /// The name under which a change drops or creates an object that a change of the other kind
 /// may create or drop again (a constraint, index, policy, trigger or view redefined).
 fn dropped_or_created(change: &Change) -> Option<(bool, String)> {

@@ -191,14 +191,7 @@ fn views(
     let mut touched = gone.clone();
     touched.extend(retyped_tables(out));
     touched.extend(swapped_enum_tables(out, from));
-    let mut dropped: BTreeSet<QualifiedName> = out
-        .iter()
-        .filter_map(|c| match c {
-            Change::DropView(v) => Some(QualifiedName::new(&v.schema, &v.name)),
-            Change::DropMaterializedView(v) => Some(QualifiedName::new(&v.schema, &v.name)),
-            _ => None,
-        })
-        .collect();
+    let mut dropped: BTreeSet<QualifiedName> = out.iter().filter_map(Change::dropped_view).collect();
     let mut recreated = BTreeSet::new();
     // Until nothing more is added: a recreated view touches the views that read it.
     loop {

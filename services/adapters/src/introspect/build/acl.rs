@@ -41,25 +41,11 @@ fn item(text: &str) -> Option<(String, Vec<(Privilege, bool)>)> {
 
 /// A role name as `aclitem` prints it (double-quoted when it needs to be), and the rest.
 fn name(text: &str) -> Option<(String, &str)> {
-    let Some(quoted) = text.strip_prefix('"') else {
-        let end = text.find('=')?;
-        return Some((text[..end].to_string(), &text[end..]));
-    };
-    let mut out = String::new();
-    let mut chars = quoted.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c == '"' {
-            if chars.peek().is_some_and(|(_, n)| *n == '"') {
-                out.push('"');
-                chars.next();
-            } else {
-                return Some((out, &quoted[i + 1..]));
-            }
-        } else {
-            out.push(c);
-        }
+    if text.starts_with('"') {
+        return crate::ident::quoted_prefix(text);
     }
-    None
+    let end = text.find('=')?;
+    Some((text[..end].to_string(), &text[end..]))
 }
 
 /// The grants an ACL gives beyond the owner's own privileges, per grantee.

@@ -90,14 +90,7 @@ fn keys_of(s: &Snapshot) -> BTreeMap<QualifiedName, ObjectKey> {
 
 impl<'a> Context<'a> {
     pub fn new(from: &'a Snapshot, to: &'a Snapshot, options: &'a PlanOptions, changes: &[Change]) -> Self {
-        let dropped_views = changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::DropView(v) => Some(QualifiedName::new(&v.schema, &v.name)),
-                Change::DropMaterializedView(v) => Some(QualifiedName::new(&v.schema, &v.name)),
-                _ => None,
-            })
-            .collect();
+        let dropped_views = changes.iter().filter_map(Change::dropped_view).collect();
         Self {
             from,
             to,
