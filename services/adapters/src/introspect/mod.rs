@@ -51,6 +51,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("default_privileges", include_str!("queries/default_privileges.sql")),
     ("owners", include_str!("queries/owners.sql")),
     ("unmodelled", include_str!("queries/unmodelled.sql")),
+    ("dependencies", include_str!("queries/dependencies.sql")),
 ];
 
 /// A query's text for a server version: catalog columns that older versions lack are

@@ -46,6 +46,7 @@ pub(crate) fn apply<'a>(from: &'a Snapshot, to: &Snapshot) -> (Vec<Change>, Cow<
 }
 
 fn rename_table(s: &mut Snapshot, old: &QualifiedName, new: &QualifiedName) {
+    s.dependencies.rename_table(old, new);
     for t in &mut s.tables {
         if &t.qualified() == old {
             t.name = new.name.clone();
@@ -70,6 +71,7 @@ fn rename_table(s: &mut Snapshot, old: &QualifiedName, new: &QualifiedName) {
 }
 
 fn rename_column(s: &mut Snapshot, table: &QualifiedName, old: &str, new: &str) {
+    s.dependencies.rename_column(table, old, new);
     let swap = |v: &mut Vec<String>| v.iter_mut().filter(|c| *c == old).for_each(|c| *c = new.to_string());
     for t in &mut s.tables {
         if &t.qualified() == table {

@@ -6,6 +6,7 @@
 
 mod constraint;
 mod default_privilege;
+mod dependency;
 mod function;
 mod grant;
 mod index;
@@ -20,6 +21,7 @@ mod view;
 
 pub use constraint::*;
 pub use default_privilege::*;
+pub use dependency::*;
 pub use function::*;
 pub use grant::*;
 pub use index::*;
@@ -125,6 +127,10 @@ pub struct Snapshot {
     /// plan never changes them.
     #[serde(default)]
     pub external_tables: Vec<ExternalTable>,
+    /// What PostgreSQL recorded that the objects depend on, when the snapshot was read from a
+    /// live database (never serialised; see [`Dependencies`]).
+    #[serde(skip)]
+    pub dependencies: Dependencies,
 }
 
 impl Default for Snapshot {
@@ -147,6 +153,7 @@ impl Default for Snapshot {
             owners: Vec::new(),
             unmodelled: Vec::new(),
             external_tables: Vec::new(),
+            dependencies: Dependencies::default(),
         }
     }
 }

@@ -10,6 +10,7 @@ mod collations;
 mod columns;
 mod constraints;
 mod default_privileges;
+mod dependencies;
 mod domains;
 mod enums;
 mod extensions;
@@ -173,6 +174,7 @@ pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectErr
     default_privileges::add(&mut b, rows.take(default_privileges::QUERY))?;
     owners::add(&mut b, rows.take(owners::QUERY))?;
     unmodelled::add(&mut b, rows.take(unmodelled::QUERY))?;
+    dependencies::add(&mut b, rows.take(dependencies::QUERY))?;
 
     if let Some(((i, column), _)) = b.identities.iter().next() {
         return Err(IntrospectError::Decode {
@@ -223,6 +225,7 @@ mod tests {
             default_privileges::QUERY,
             owners::QUERY,
             unmodelled::QUERY,
+            dependencies::QUERY,
         ];
         let mut run: Vec<&str> = crate::introspect::QUERIES.iter().map(|(name, _)| *name).collect();
         read.sort();

@@ -62,7 +62,7 @@ pub(super) fn drop_column(ctx: &Context, table: &QualifiedName, column: &Column)
         )
         .rollback(vec![render::add_column(table, column)])
         .removes([ObjectKey::shape(table)])
-        .needs_old(column_refs(ctx, column, false))
+        .needs_old(old_column_refs(ctx, table, column))
         .hazard(
             H::DropsObject,
             format!(
@@ -90,7 +90,7 @@ pub(super) fn drop_column(ctx: &Context, table: &QualifiedName, column: &Column)
         column.name
     ))
     .removes([ObjectKey::shape(table)])
-    .needs_old(column_refs(ctx, column, false))
+    .needs_old(old_column_refs(ctx, table, column))
     .hazard(
         H::DataLoss,
         format!("drops column {}.{} and its values", ctx.sized(table), column.name),
@@ -296,7 +296,7 @@ pub(super) fn alter_column(ctx: &Context, table: &QualifiedName, from: &Column, 
     let mut b = Builder::new(Rank::ALTER_COLUMN, format!("alter column {what}"), a.statements)
         .rollback(back)
         .needs_new(column_refs(ctx, to, true))
-        .needs_old(column_refs(ctx, from, false))
+        .needs_old(old_column_refs(ctx, table, from))
         .provides([ObjectKey::column(table, &to.name)])
         .lock(Lock::AccessExclusive);
     if a.type_changed {

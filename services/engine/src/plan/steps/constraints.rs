@@ -95,7 +95,14 @@ pub(super) fn drop_constraint(ctx: &Context, table: &QualifiedName, constraint: 
             ])
         }
         // Dropped before the functions and types its expression uses.
-        Constraint::Check(ch) => b = b.needs_old(ctx.refs(&ch.expression, false)),
+        Constraint::Check(ch) => {
+            b = b
+                .needs_old(ctx.refs(&ch.expression, false))
+                .needs_old(ctx.recorded(&Dependent::Check {
+                    table: table.clone(),
+                    name: ch.name.clone(),
+                }))
+        }
         _ => {}
     }
     b.done()

@@ -59,6 +59,15 @@ pub(super) fn drop_function(ctx: &Context, f: &Function) -> Step {
         vec![render::drop_function(f)],
     )
     .needs_old(body_refs(ctx, f, false))
+    .needs_old(
+        ctx.refs(f.result.as_deref().unwrap_or(""), false)
+            .into_iter()
+            .chain(ctx.refs(&f.arguments, false)),
+    )
+    .needs_old(ctx.recorded(&Dependent::Function {
+        name: QualifiedName::new(&f.schema, &f.name),
+        arguments: f.arguments.clone(),
+    }))
     .rollback(vec![render::create_function(f)])
     .removes([ObjectKey::func(&f.schema, &f.name)])
     .lock(Lock::None)

@@ -56,6 +56,10 @@ pub(super) fn drop_index(ctx: &Context, table: &QualifiedName, index: &Index) ->
         vec![render::drop_index(&table.schema, index, false)],
     )
     .needs_old(ctx.refs(&sql, false))
+    .needs_old(ctx.recorded(&Dependent::Index {
+        table: table.clone(),
+        name: index.name.clone(),
+    }))
     .rollback(vec![sql]);
     if index.unique {
         b = b.removes([ObjectKey::key(

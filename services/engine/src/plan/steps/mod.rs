@@ -110,6 +110,35 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// Keys of what PostgreSQL recorded that an object of FROM uses, when FROM was read live
+    /// (nothing otherwise): with the keys its text names, what its drop runs before. A column
+    /// read is the shape of its relation for the objects PostgreSQL does not let a column change
+    /// type or go under (views, functions, generation expressions, triggers, policies).
+    fn recorded(&self, who: &Dependent) -> BTreeSet<ObjectKey> {
+        let Some(refs) = self.from.dependencies.of(who) else {
+            return BTreeSet::new();
+        };
+        let shapes = matches!(
+            who,
+            Dependent::View(_)
+                | Dependent::Function { .. }
+                | Dependent::ColumnExpression { .. }
+                | Dependent::Trigger { .. }
+                | Dependent::Policy { .. }
+        );
+        let mut out = BTreeSet::new();
+        for r in refs {
+            let Some(key) = self.from_keys.get(r.object()) else {
+                continue;
+            };
+            if shapes && matches!((r, key), (Referenced::Column { .. }, ObjectKey::Rel(_))) {
+                out.insert(ObjectKey::shape(r.object()));
+            }
+            out.insert(key.clone());
+        }
+        out
+    }
+
     fn size(&self, table: &QualifiedName) -> Option<TableSize> {
         self.options.sizes.get(table).copied()
     }
@@ -226,6 +255,29 @@ fn column_refs(ctx: &Context, c: &Column, new: bool) -> BTreeSet<ObjectKey> {
     }
     for e in [&c.default, &c.generated].into_iter().flatten() {
         r.extend(ctx.refs(e, new));
+    }
+    r
+}
+
+/// What a column of FROM uses (its type, collation, default or generation expression), by
+/// its texts and by what PostgreSQL recorded: dropped or changed before those go.
+fn old_column_refs(ctx: &Context, table: &QualifiedName, c: &Column) -> BTreeSet<ObjectKey> {
+    let mut r = column_refs(ctx, c, false);
+    // The record is of FROM's expression: not of a state a column passes through on its way
+    // (its default dropped first, say).
+    let expression = |x: &Column| (x.default.clone(), x.generated.clone());
+    let recorded_as = ctx
+        .from
+        .tables
+        .iter()
+        .find(|t| &t.qualified() == table)
+        .and_then(|t| t.column(&c.name))
+        .is_some_and(|x| expression(x) == expression(c) && (x.default.is_some() || x.generated.is_some()));
+    if recorded_as {
+        r.extend(ctx.recorded(&Dependent::ColumnExpression {
+            table: table.clone(),
+            column: c.name.clone(),
+        }));
     }
     r
 }

@@ -25,6 +25,10 @@ pub(super) fn drop_policy(ctx: &Context, table: &QualifiedName, policy: &Policy)
         vec![render::drop_policy(table, policy)],
     )
     .rollback(vec![render::create_policy(table, policy)])
+    .needs_old(ctx.recorded(&Dependent::Policy {
+        table: table.clone(),
+        name: policy.name.clone(),
+    }))
     .hazards(escalation::policy_drop_hazards(
         table,
         policy,

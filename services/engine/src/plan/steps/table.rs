@@ -125,7 +125,7 @@ pub(super) fn create_table(ctx: &Context, t: &Table) -> Vec<Step> {
 
 pub(super) fn drop_table(ctx: &Context, t: &Table) -> Step {
     let name = t.qualified();
-    let mut needs_old: BTreeSet<ObjectKey> = t.columns.iter().flat_map(|c| column_refs(ctx, c, false)).collect();
+    let mut needs_old: BTreeSet<ObjectKey> = t.columns.iter().flat_map(|c| old_column_refs(ctx, &name, c)).collect();
     if let Some(p) = &t.partition_of {
         needs_old.insert(ObjectKey::rel(&p.parent));
     }
@@ -136,7 +136,27 @@ pub(super) fn drop_table(ctx: &Context, t: &Table) -> Step {
     for c in &t.check_constraints {
         needs_old.extend(ctx.refs(&c.expression, false));
     }
+    // What PostgreSQL recorded of them too, when FROM was read live.
+    let recorded = t
+        .policies
+        .iter()
+        .map(|p| Dependent::Policy {
+            table: name.clone(),
+            name: p.name.clone(),
+        })
+        .chain(t.check_constraints.iter().map(|c| Dependent::Check {
+            table: name.clone(),
+            name: c.name.clone(),
+        }))
+        .chain(t.triggers.iter().map(|x| Dependent::Trigger {
+            table: name.clone(),
+            name: x.name.clone(),
+        }));
+    for who in recorded {
+        needs_old.extend(ctx.recorded(&who));
+    }
     needs_old.remove(&ObjectKey::rel(&name));
+    needs_old.remove(&ObjectKey::shape(&name));
     let owned: Vec<&Sequence> = ctx
         .from
         .sequences

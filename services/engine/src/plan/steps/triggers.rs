@@ -24,6 +24,10 @@ pub(super) fn drop_trigger(ctx: &Context, table: &QualifiedName, trigger: &Trigg
         vec![render::drop_trigger(table, trigger)],
     )
     .needs_old(ctx.refs(&trigger.definition, false))
+    .needs_old(ctx.recorded(&Dependent::Trigger {
+        table: table.clone(),
+        name: trigger.name.clone(),
+    }))
     .rollback(vec![render::create_trigger(trigger)])
     .lock(Lock::ShareRowExclusive)
     .done()

@@ -23,6 +23,15 @@ fn domain_refs(ctx: &Context, d: &Domain, new: bool) -> BTreeSet<ObjectKey> {
     for text in d.default.iter().chain(d.checks.iter().map(|c| &c.definition)) {
         r.extend(ctx.refs(text, new));
     }
+    if !new {
+        let domain = QualifiedName::new(&d.schema, &d.name);
+        for c in &d.checks {
+            r.extend(ctx.recorded(&Dependent::DomainCheck {
+                domain: domain.clone(),
+                name: c.name.clone(),
+            }));
+        }
+    }
     r.remove(&ObjectKey::type_of(&d.schema, &d.name));
     r
 }

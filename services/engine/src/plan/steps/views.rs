@@ -31,7 +31,8 @@ pub(super) fn create_view(ctx: &Context, v: &View) -> Step {
 
 pub(super) fn drop_view(ctx: &Context, v: &View) -> Step {
     let name = QualifiedName::new(&v.schema, &v.name);
-    let refs = ctx.refs(&v.definition, false);
+    let mut refs = ctx.refs(&v.definition, false);
+    refs.extend(ctx.recorded(&Dependent::View(name.clone())));
     let shapes = shapes(&refs);
     Builder::new(Rank::DROP_VIEW, format!("drop view {name}"), vec![render::drop_view(v)])
         .rollback(vec![render::create_view(v)])
@@ -58,7 +59,8 @@ pub(super) fn create_materialized_view(ctx: &Context, v: &MaterializedView) -> S
 
 pub(super) fn drop_materialized_view(ctx: &Context, v: &MaterializedView) -> Step {
     let name = QualifiedName::new(&v.schema, &v.name);
-    let refs = ctx.refs(&v.definition, false);
+    let mut refs = ctx.refs(&v.definition, false);
+    refs.extend(ctx.recorded(&Dependent::View(name.clone())));
     let shapes = shapes(&refs);
     let mut back = vec![render::create_materialized_view(v)];
     back.extend(v.indexes.iter().map(|ix| render::create_index(&name, ix, false)));
