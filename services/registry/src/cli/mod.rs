@@ -1,10 +1,15 @@
 //! The command line: `schemareg <command>`.
 
+mod act;
 mod diff;
 mod openapi;
+mod plan;
+pub(crate) mod push;
 mod serve;
 mod snapshot;
+mod status;
 mod token;
+mod wait;
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +33,20 @@ pub enum Command {
     Openapi,
     /// Print a development token signed with the registry's HS256 key.
     Token(token::TokenArgs),
+    /// Push a version of a service's wanted schema (a .sql, a .json or a postgres:// URL).
+    Push(push::PushArgs),
+    /// Plan an environment's way to a version (exit 1 while it waits for approval).
+    Plan(plan::PlanArgs),
+    /// Have the registry apply an approved plan, and wait until it is checked.
+    Apply(act::ApplyArgs),
+    /// Approve a plan.
+    Approve(act::ApproveArgs),
+    /// Report a plan the pipeline applied itself (applied or failed).
+    Report(act::ReportArgs),
+    /// Where a service stands in each environment (exit 1 with drift or plans waiting).
+    Status(status::StatusArgs),
+    /// Wait until the newest plan of an environment is approved, applied or verified.
+    Wait(wait::WaitArgs),
 }
 
 /// Options shared by the commands that read schemas.
@@ -69,5 +88,20 @@ pub async fn run(cli: Cli) -> Result<i32, anyhow::Error> {
         Command::Serve(args) => serve::run(args).await,
         Command::Openapi => openapi::run(),
         Command::Token(args) => token::run(args),
+        Command::Push(args) => Ok(client_code(push::run(args).await)),
+        Command::Plan(args) => Ok(client_code(plan::run(args).await)),
+        Command::Apply(args) => Ok(client_code(act::apply(args).await)),
+        Command::Approve(args) => Ok(client_code(act::approve(args).await)),
+        Command::Report(args) => Ok(client_code(act::report(args).await)),
+        Command::Status(args) => Ok(client_code(status::run(args).await)),
+        Command::Wait(args) => Ok(client_code(wait::run(args).await)),
     }
+}
+
+/// A client command's exit code: its own, or its error's (said on stderr).
+fn client_code(result: Result<i32, crate::client::ClientError>) -> i32 {
+    result.unwrap_or_else(|e| {
+        eprintln!("schemareg: {e}");
+        e.exit_code()
+    })
 }

@@ -10,6 +10,9 @@ use super::*;
 /// and created again after, until nothing more reads what is recreated. What they are joins
 /// `touched`.
 pub(super) fn readers(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot, touched: &mut Touched) {
+    if touched.is_empty() {
+        return;
+    }
     let mut dropped: BTreeSet<QualifiedName> = out.iter().filter_map(Change::dropped_view).collect();
     let mut handled: BTreeSet<(String, String, String)> = out
         .iter()

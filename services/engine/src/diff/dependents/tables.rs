@@ -9,13 +9,19 @@ use super::*;
 /// a default is dropped before and set again after (two changes of the column); a generated
 /// column is dropped and added again; the others are dropped and created again.
 pub(super) fn table_dependents(out: &mut Vec<Change>, from: &Snapshot, to: &Snapshot, touched: &Touched) {
-    if touched.is_empty() {
+    // Without a record only what is dropped counts; with one, columns that change count for
+    // the objects of their own tables.
+    let columns = from.dependencies.is_read() && !touched.columns.is_empty();
+    if touched.names.is_empty() && !columns {
         return;
     }
     let gone = &touched.names;
     let dropped = Dropped::of(out);
     for a in &from.tables {
         let name = a.qualified();
+        if gone.is_empty() && !touched.tables.contains(&name) {
+            continue;
+        }
         let Some(b) = to.tables.iter().find(|t| t.qualified() == name) else {
             continue;
         };

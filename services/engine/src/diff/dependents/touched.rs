@@ -78,6 +78,9 @@ impl Touched {
     /// Whether a definition's text names something touched; with `tables`, a table with a
     /// touched column counts whole (the text does not say which columns it reads).
     pub fn named(&self, text: &str, tables: bool) -> bool {
+        if self.names.is_empty() && (!tables || self.tables.is_empty()) {
+            return false;
+        }
         qualified_names(text)
             .iter()
             .any(|n| self.names.contains(n) || (tables && self.tables.contains(n)))

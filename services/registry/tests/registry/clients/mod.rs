@@ -6,7 +6,7 @@
 //! The tools come from PyPI and npm at pinned versions into `target/tools/` (installed once,
 //! kept between runs).
 
-mod tools;
+pub(crate) mod tools;
 
 mod schemathesis;
 mod spec;

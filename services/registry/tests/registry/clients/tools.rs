@@ -5,7 +5,11 @@ use std::process::Command;
 use std::sync::Mutex;
 
 /// The Python packages, pinned.
-const PYTHON: [&str; 2] = ["schemathesis==4.32.5", "openapi-spec-validator==0.9.0"];
+const PYTHON: [&str; 3] = [
+    "schemathesis==4.32.5",
+    "openapi-spec-validator==0.9.0",
+    "check-jsonschema==0.39.0",
+];
 
 /// Where the tools live.
 pub fn dir() -> PathBuf {
