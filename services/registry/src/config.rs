@@ -55,6 +55,14 @@ pub struct Config {
     pub header_read_timeout_secs: u64,
     /// Most connections served at once; more wait to be accepted (`SCHEMAREG_MAX_CONNECTIONS`).
     pub max_connections: usize,
+    /// Watch every binding's database for drift on the schedule of its environment's policy
+    /// (`SCHEMAREG_DRIFT_WATCH`).
+    pub drift_watch: bool,
+    /// Most drift checks running at once (`SCHEMAREG_DRIFT_CONCURRENCY`).
+    pub drift_concurrency: usize,
+    /// Longest a drift check may take, in seconds; a database that has not answered by then is
+    /// `unknown` (`SCHEMAREG_DRIFT_TIMEOUT_SECS`).
+    pub drift_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -79,6 +87,9 @@ impl Default for Config {
             allowed_databases: Vec::new(),
             header_read_timeout_secs: 10,
             max_connections: 4096,
+            drift_watch: true,
+            drift_concurrency: 4,
+            drift_timeout_secs: 30,
         }
     }
 }
@@ -109,11 +120,14 @@ impl std::fmt::Debug for Config {
             .field("allowed_databases", &self.allowed_databases)
             .field("header_read_timeout_secs", &self.header_read_timeout_secs)
             .field("max_connections", &self.max_connections)
+            .field("drift_watch", &self.drift_watch)
+            .field("drift_concurrency", &self.drift_concurrency)
+            .field("drift_timeout_secs", &self.drift_timeout_secs)
             .finish()
     }
 }
 
-const KEYS: [&str; 19] = [
+const KEYS: [&str; 22] = [
     "listen",
     "store_url",
     "scratch_url",
@@ -133,6 +147,9 @@ const KEYS: [&str; 19] = [
     "allowed_databases",
     "header_read_timeout_secs",
     "max_connections",
+    "drift_watch",
+    "drift_concurrency",
+    "drift_timeout_secs",
 ];
 
 impl Config {
@@ -164,6 +181,11 @@ impl Config {
         if self.header_read_timeout_secs == 0 || self.max_connections == 0 {
             return Err(ConfigError::Bound(
                 "header_read_timeout_secs and max_connections must be at least 1".into(),
+            ));
+        }
+        if self.drift_concurrency == 0 || self.drift_timeout_secs == 0 {
+            return Err(ConfigError::Bound(
+                "drift_concurrency and drift_timeout_secs must be at least 1".into(),
             ));
         }
         Ok(())

@@ -41,6 +41,17 @@ impl Metrics {
         self.recorder.register_histogram(&latency, &METADATA).record(seconds);
     }
 
+    /// Sets a gauge of a binding (`service`, `environment`).
+    pub fn binding_gauge(&self, name: &'static str, service: &str, environment: &str, value: f64) {
+        let labels = vec![
+            Label::new("service", service.to_string()),
+            Label::new("environment", environment.to_string()),
+        ];
+        self.recorder
+            .register_gauge(&Key::from_parts(name, labels), &METADATA)
+            .set(value);
+    }
+
     /// The metrics in Prometheus' text format.
     pub fn render(&self) -> String {
         self.recorder.handle().render()

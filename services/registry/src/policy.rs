@@ -12,7 +12,7 @@ use crate::error::{ApiError, FieldError, Invalid};
 /// An environment's policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"approvals_required": 2, "approver_roles": ["approver", "admin"], "forbidden_hazards": [], "admin_approval_hazards": ["data_loss"], "concurrently": true, "lock_timeout": "10s", "statement_timeout": "30min"}))]
+#[schema(example = json!({"approvals_required": 2, "approver_roles": ["approver", "admin"], "forbidden_hazards": [], "admin_approval_hazards": ["data_loss"], "concurrently": true, "lock_timeout": "10s", "statement_timeout": "30min", "drift_interval": "5min"}))]
 pub struct Policy {
     /// Approvals by distinct people a plan needs before it may be applied (0 to 10).
     #[schema(minimum = 0, maximum = 10)]
@@ -31,6 +31,30 @@ pub struct Policy {
     /// `statement_timeout` for applies (the same form).
     #[schema(pattern = "^[0-9]{1,10}(ms|s|min|h|d)?$")]
     pub statement_timeout: String,
+    /// How often the registry reads each bound database to watch it for drift (`10s`, `5min`,
+    /// `1h`; from 1s to 1d), give or take a tenth.
+    #[serde(default = "default_drift_interval")]
+    pub drift_interval: String,
+}
+
+fn default_drift_interval() -> String {
+    "5min".into()
+}
+
+/// Seconds in a duration written `30s`, `5min`, `2h` or `1d`.
+pub fn seconds(text: &str) -> Option<u64> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = match &text[digits.len()..] {
+        "s" => 1,
+        "min" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    if digits.is_empty() || digits.len() > 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(unit)
 }
 
 impl Policy {
@@ -64,6 +88,7 @@ impl Policy {
             concurrently: production,
             lock_timeout: "10s".into(),
             statement_timeout: "30min".into(),
+            drift_interval: default_drift_interval(),
         }
     }
 
@@ -89,6 +114,15 @@ impl Policy {
                     format!("{value:?} is not a duration such as 10s or 30min"),
                 ));
             }
+        }
+        if !seconds(&self.drift_interval).is_some_and(|s| (1..=86_400).contains(&s)) {
+            errors.push(FieldError::new(
+                "drift_interval",
+                format!(
+                    "{:?} is not a duration from 1s to 1d such as 30s, 5min or 1h",
+                    self.drift_interval
+                ),
+            ));
         }
         if errors.is_empty() {
             Ok(())

@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::services::ScopeSpec;
-use super::{Store, StoreError, is_unique_violation, json_column, now, to_json};
+use super::{Store, StoreError, after, is_unique_violation, json_column, now, to_json};
 
 /// An environment in the promotion chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,10 +65,12 @@ pub struct NewBinding {
 pub enum DriftState {
     InSync,
     Drifted,
+    /// The database could not be read: nothing is known of it (never taken for in sync).
+    Unknown,
 }
 
 impl DriftState {
-    pub const ALL: [DriftState; 2] = [DriftState::InSync, DriftState::Drifted];
+    pub const ALL: [DriftState; 3] = [DriftState::InSync, DriftState::Drifted, DriftState::Unknown];
 
     /// In sync when nothing differs.
     pub fn of(differences: usize) -> Self {
@@ -83,6 +85,7 @@ impl DriftState {
         match self {
             DriftState::InSync => "in_sync",
             DriftState::Drifted => "drifted",
+            DriftState::Unknown => "unknown",
         }
     }
 
@@ -104,6 +107,16 @@ pub struct DriftRecord {
     pub version: Option<i64>,
     pub checked_at: String,
     pub fingerprint: Option<String>,
+    /// What differs, as the typed changes (a JSON array), when the check read the database.
+    pub changes: Option<String>,
+    /// Those changes as a SQL script.
+    pub sql: Option<String>,
+    /// How many changes.
+    pub changed: Option<i64>,
+    /// Why the database could not be read (`unknown`).
+    pub reason: Option<String>,
+    /// When a check last read the database (an `unknown` check keeps the time before).
+    pub ok_at: Option<String>,
 }
 
 /// A service's database in an environment.
@@ -124,7 +137,8 @@ pub struct Binding {
 }
 
 const BINDING_COLUMNS: &str = "service, environment, secret_kind, secret, host, scope, updated_by, updated_at, \
-     drift_state, drift_version, drift_checked_at, live_fingerprint, verified_version, applied_version";
+     drift_state, drift_version, drift_checked_at, live_fingerprint, verified_version, applied_version, \
+     drift_changes, drift_sql, drift_changed, drift_reason, drift_ok_at";
 
 fn binding(row: &AnyRow) -> Result<Binding, StoreError> {
     let drift_state: Option<String> = row.try_get("drift_state")?;
@@ -145,6 +159,11 @@ fn binding(row: &AnyRow) -> Result<Binding, StoreError> {
                     .try_get::<Option<String>, _>("drift_checked_at")?
                     .unwrap_or_default(),
                 fingerprint: row.try_get("live_fingerprint")?,
+                changes: row.try_get("drift_changes")?,
+                sql: row.try_get("drift_sql")?,
+                changed: row.try_get("drift_changed")?,
+                reason: row.try_get("drift_reason")?,
+                ok_at: row.try_get("drift_ok_at")?,
             }),
             None => None,
         },
@@ -209,11 +228,12 @@ impl Store {
     pub async fn put_binding(&self, service: &str, environment: &str, new: &NewBinding) -> Result<Binding, StoreError> {
         sqlx::query(&format!(
             "INSERT INTO bindings ({BINDING_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL, NULL, NULL) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) \
              ON CONFLICT (service, environment) DO UPDATE SET secret_kind = excluded.secret_kind, \
              secret = excluded.secret, host = excluded.host, scope = excluded.scope, \
              updated_by = excluded.updated_by, updated_at = excluded.updated_at, drift_state = NULL, \
-             drift_version = NULL, drift_checked_at = NULL, live_fingerprint = NULL"
+             drift_version = NULL, drift_checked_at = NULL, live_fingerprint = NULL, drift_changes = NULL, \
+             drift_sql = NULL, drift_changed = NULL, drift_reason = NULL, drift_ok_at = NULL"
         ))
         .bind(service)
         .bind(environment)
@@ -273,7 +293,9 @@ impl Store {
         let verified = (drift.state == DriftState::InSync).then_some(drift.version).flatten();
         sqlx::query(
             "UPDATE bindings SET drift_state = $3, drift_version = $4, drift_checked_at = $5, live_fingerprint = $6, \
-             verified_version = COALESCE($7, verified_version) WHERE service = $1 AND environment = $2",
+             verified_version = COALESCE($7, verified_version), drift_changes = $8, drift_sql = $9, \
+             drift_changed = $10, drift_reason = $11, drift_ok_at = COALESCE($12, drift_ok_at) \
+             WHERE service = $1 AND environment = $2",
         )
         .bind(service)
         .bind(environment)
@@ -282,8 +304,29 @@ impl Store {
         .bind(&drift.checked_at)
         .bind(drift.fingerprint.as_deref())
         .bind(verified)
+        .bind(drift.changes.as_deref())
+        .bind(drift.sql.as_deref())
+        .bind(drift.changed)
+        .bind(drift.reason.as_deref())
+        .bind(drift.ok_at.as_deref())
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Claims a binding's next drift check for `secs` seconds: false when another registry
+    /// holds the claim (several replicas watch the same bindings; each check runs once).
+    pub async fn claim_drift_check(&self, service: &str, environment: &str, secs: u64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE bindings SET drift_claimed_until = $3 WHERE service = $1 AND environment = $2 \
+             AND (drift_claimed_until IS NULL OR drift_claimed_until < $4)",
+        )
+        .bind(service)
+        .bind(environment)
+        .bind(after(secs))
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

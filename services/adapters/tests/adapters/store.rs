@@ -245,6 +245,11 @@ async fn environments_and_bindings(store: &Store) {
         version: Some(1),
         checked_at: "2026-11-25T10:00:00Z".into(),
         fingerprint: Some("sha256:live".into()),
+        changes: Some("[]".into()),
+        sql: Some(String::new()),
+        changed: Some(0),
+        reason: None,
+        ok_at: Some("2026-11-25T10:00:00Z".into()),
     };
     store.record_drift("billing", "dev", &drift).await.unwrap();
     let read = store.existing_binding("billing", "dev").await.unwrap();
@@ -261,6 +266,25 @@ async fn environments_and_bindings(store: &Store) {
         Some(1),
         "a drifted check keeps the last verified version"
     );
+    // A database that could not be read: unknown, and the last successful read's time stays.
+    let unknown = DriftRecord {
+        state: DriftState::Unknown,
+        checked_at: "2026-11-25T10:05:00Z".into(),
+        fingerprint: None,
+        changes: None,
+        sql: None,
+        changed: None,
+        reason: Some("the database does not answer".into()),
+        ok_at: None,
+        ..drifted.clone()
+    };
+    store.record_drift("billing", "dev", &unknown).await.unwrap();
+    let read = store.existing_binding("billing", "dev").await.unwrap().drift.unwrap();
+    assert_eq!(read.state, DriftState::Unknown);
+    assert_eq!(read.ok_at.as_deref(), Some("2026-11-25T10:00:00Z"));
+    // One claim on a binding's next drift check at a time.
+    assert!(store.claim_drift_check("billing", "dev", 60).await.unwrap());
+    assert!(!store.claim_drift_check("billing", "dev", 60).await.unwrap());
     // Rebinding replaces the secret and forgets the drift record.
     let rebound = store
         .put_binding(

@@ -1,12 +1,18 @@
-//! Drift: a binding's live database read now and compared with a version; the outcome is
-//! recorded on the binding (in sync: the version is verified there). The one place drift is
-//! recorded.
+//! Drift: a binding's live database read and compared with a version. The outcome is the
+//! binding's last observation (in sync: the version is verified there; a database that cannot
+//! be read: `unknown`, with why, never taken for in sync); a change of state is audited
+//! (`drift.detected`, `drift.resolved`, `drift.unknown`) and the gauges follow. The one place
+//! drift is recorded.
 
-use schemareg_adapters::store::{Binding, DriftRecord, DriftState, Service};
+use std::time::Duration;
+
+use schemareg_adapters::store::{Binding, DriftRecord, DriftState, Service, StoreError, VersionRef};
 use schemareg_engine::Snapshot;
 use schemareg_engine::diff::Change;
+use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan_changes, render_script};
 
 use super::live::Live;
+use crate::audit::{self, Event, Origin};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -18,7 +24,11 @@ pub struct Checked {
     pub wanted: Snapshot,
     /// What takes the live database to the version.
     pub changes: Vec<Change>,
+    /// Those changes as a script (empty when in sync).
+    pub sql: String,
     pub state: DriftState,
+    /// The version compared with.
+    pub version: i64,
 }
 
 /// Reads the bound database, compares it with `version` and records the outcome.
@@ -31,33 +41,163 @@ pub async fn check(state: &AppState, service: &Service, binding: &Binding, versi
     let (read, wanted) = super::comparable(state, &live.scope, read, wanted, &live.applier.role).await;
     live.snapshot = read;
     let changes = schemareg_engine::diff::diff(&live.snapshot, &wanted);
-    let outcome = DriftState::of(changes.len());
-    record(state, binding, version, outcome, &live.read_at, &live.fingerprint).await?;
-    Ok(Checked {
+    let sql = script(&live, &wanted, &changes);
+    let checked = Checked {
+        state: DriftState::of(changes.len()),
         live,
         wanted,
         changes,
-        state: outcome,
-    })
+        sql,
+        version,
+    };
+    record(state, binding, &observed(&checked)).await?;
+    Ok(checked)
 }
 
-/// Records a drift check of `binding` against `version`.
-pub async fn record(
+/// A check as the binding's observation.
+pub fn observed(c: &Checked) -> DriftRecord {
+    DriftRecord {
+        state: c.state,
+        version: Some(c.version),
+        checked_at: c.live.read_at.clone(),
+        fingerprint: Some(c.live.fingerprint.clone()),
+        changes: Some(serde_json::to_string(&c.changes).unwrap_or_else(|_| "[]".into())),
+        sql: Some(c.sql.clone()),
+        changed: Some(c.changes.len() as i64),
+        reason: None,
+        ok_at: Some(c.live.read_at.clone()),
+    }
+}
+
+/// The script that takes the live database to the version (empty when in sync).
+fn script(live: &Live, wanted: &Snapshot, changes: &[Change]) -> String {
+    if changes.is_empty() {
+        return String::new();
+    }
+    let options = PlanOptions {
+        sizes: live.sizes.clone(),
+        applier: Some(live.applier.clone()),
+        ..PlanOptions::default()
+    };
+    render_script(
+        &plan_changes(&live.snapshot, wanted, changes, &options),
+        &ScriptOptions::default(),
+    )
+}
+
+/// Checks a binding against the version applied there, else the latest (what the watch and
+/// a plain `GET …/drift` compare with), within `timeout`. A database that cannot be read, or
+/// not in time, is recorded `unknown` with why, and the error returned. `None` when the
+/// service has no version yet.
+pub async fn observe(state: &AppState, binding: &Binding, timeout: Duration) -> Result<Option<Checked>, ApiError> {
+    let service = state.store.existing_service(&binding.service).await?;
+    let at = match binding.applied_version {
+        Some(n) => VersionRef::Number(n),
+        None => VersionRef::Latest,
+    };
+    let version = match state.store.existing_version(&binding.service, &at).await {
+        Ok(v) => v,
+        Err(StoreError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    match tokio::time::timeout(timeout, check_or_unknown(state, &service, binding, version.number)).await {
+        Ok(checked) => checked.map(Some),
+        Err(_) => {
+            let reason = format!(
+                "the database of {} in {} did not answer within {}s",
+                binding.service,
+                binding.environment,
+                timeout.as_secs()
+            );
+            record_unknown(state, binding, version.number, &reason).await;
+            Err(ApiError::Unavailable(reason))
+        }
+    }
+}
+
+/// [`check`], recording `unknown` when the database cannot be read.
+pub async fn check_or_unknown(
     state: &AppState,
+    service: &Service,
     binding: &Binding,
     version: i64,
-    outcome: DriftState,
-    checked_at: &str,
-    fingerprint: &str,
-) -> Result<(), ApiError> {
+) -> Result<Checked, ApiError> {
+    match check(state, service, binding, version).await {
+        Err(ApiError::Unavailable(reason)) => {
+            record_unknown(state, binding, version, &reason).await;
+            Err(ApiError::Unavailable(reason))
+        }
+        other => other,
+    }
+}
+
+/// Records that the database could not be read (the last successful check's time stays).
+pub async fn record_unknown(state: &AppState, binding: &Binding, version: i64, reason: &str) {
     let drift = DriftRecord {
-        state: outcome,
+        state: DriftState::Unknown,
         version: Some(version),
-        checked_at: checked_at.to_string(),
-        fingerprint: Some(fingerprint.to_string()),
+        checked_at: schemareg_adapters::store::now(),
+        fingerprint: None,
+        changes: None,
+        sql: None,
+        changed: None,
+        reason: Some(reason.to_string()),
+        ok_at: None,
     };
-    Ok(state
+    if let Err(e) = record(state, binding, &drift).await {
+        tracing::warn!(service = %binding.service, environment = %binding.environment, error = %e, "could not record a drift check");
+    }
+}
+
+/// A check that found the live database equal to `version` (a plan with nothing to do).
+pub fn in_sync(version: i64, at: &str, fingerprint: &str) -> DriftRecord {
+    DriftRecord {
+        state: DriftState::InSync,
+        version: Some(version),
+        checked_at: at.to_string(),
+        fingerprint: Some(fingerprint.to_string()),
+        changes: Some("[]".into()),
+        sql: Some(String::new()),
+        changed: Some(0),
+        reason: None,
+        ok_at: Some(at.to_string()),
+    }
+}
+
+/// Records a drift check of `binding`; a change of state from the binding's last one is
+/// audited, and the gauge of changed objects is set.
+pub async fn record(state: &AppState, binding: &Binding, drift: &DriftRecord) -> Result<(), ApiError> {
+    state
         .store
-        .record_drift(&binding.service, &binding.environment, &drift)
-        .await?)
+        .record_drift(&binding.service, &binding.environment, drift)
+        .await?;
+    if let Some(changed) = drift.changed {
+        state.metrics.binding_gauge(
+            "schemareg_drift_changed_objects",
+            &binding.service,
+            &binding.environment,
+            changed as f64,
+        );
+    }
+    let before = binding.drift.as_ref().map(|d| d.state);
+    let action = match (before, drift.state) {
+        (b, now) if b == Some(now) => None,
+        (_, DriftState::Drifted) => Some("drift.detected"),
+        (_, DriftState::Unknown) => Some("drift.unknown"),
+        (Some(_), DriftState::InSync) => Some("drift.resolved"),
+        (None, DriftState::InSync) => None,
+    };
+    if let Some(action) = action {
+        let detail = serde_json::json!({
+            "version": drift.version,
+            "changed_objects": drift.changed,
+            "reason": drift.reason,
+            "before": before.map(DriftState::as_str),
+        });
+        let event = Event::new(action)
+            .on(&binding.service, Some(&binding.environment))
+            .detail(detail);
+        audit::record(state, "registry", &Origin::default(), "ok", event).await;
+    }
+    Ok(())
 }

@@ -16,6 +16,7 @@ pub mod promotion;
 pub mod push;
 pub mod reporting;
 pub mod versions;
+pub mod watch;
 
 use schemareg_adapters::store::{ScopeSpec, Service, VersionRef};
 use schemareg_engine::{Scope, Snapshot};

@@ -1,9 +1,7 @@
 //! Computing a plan in the background: read the live database, plan to the version, verify the
 //! plan in a scratch database, store the outcome.
 
-use schemareg_adapters::store::{
-    Binding, DriftState, NewPlan, PlanBody, PlanOutcome, PlanRecord, PlanState, Service, Version,
-};
+use schemareg_adapters::store::{Binding, NewPlan, PlanBody, PlanOutcome, PlanRecord, PlanState, Service, Version};
 use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
 use serde_json::json;
 
@@ -193,10 +191,7 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
         super::drift::record(
             state,
             &r.binding,
-            r.version.number,
-            DriftState::InSync,
-            &now,
-            &fingerprint,
+            &super::drift::in_sync(r.version.number, &now, &fingerprint),
         )
         .await?;
         return Ok(outcome);

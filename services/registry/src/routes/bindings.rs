@@ -50,12 +50,18 @@ pub struct DatabaseView {
 /// The last drift check.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DriftSummary {
-    /// `in_sync` or `drifted`.
+    /// `in_sync`, `drifted`, or `unknown` (the database could not be read: see `reason`).
     #[schema(schema_with = crate::http::openapi::drift_state)]
     pub state: String,
     pub version: Option<i64>,
     pub checked_at: String,
     pub live_fingerprint: Option<String>,
+    /// How many changes take the live database to the version.
+    pub changed_objects: Option<i64>,
+    /// Why the database could not be read.
+    pub reason: Option<String>,
+    /// When the database was last read successfully.
+    pub last_read_at: Option<String>,
 }
 
 /// A service's database in an environment.
@@ -93,6 +99,9 @@ impl From<Binding> for BindingView {
                 version: d.version,
                 checked_at: d.checked_at,
                 live_fingerprint: d.fingerprint,
+                changed_objects: d.changed,
+                reason: d.reason,
+                last_read_at: d.ok_at,
             }),
             verified_version: b.verified_version,
             applied_version: b.applied_version,

@@ -1,10 +1,10 @@
-//! `/v1/services/{service}/environments/{environment}/drift`: the live database, read now,
-//! compared with a version.
+//! `/v1/services/{service}/environments/{environment}/drift`: the live database compared with
+//! a version: the watch's last observation, or read now (`?refresh=true`, another version than
+//! the one observed, or never observed).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use schemareg_adapters::store::VersionRef;
-use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan_changes, render_script};
+use schemareg_adapters::store::{DriftRecord, VersionRef};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -14,7 +14,7 @@ use crate::http::problem::responses as r;
 use crate::registry::{drift, version_ref};
 use crate::state::AppState;
 
-/// Which version to compare with.
+/// Which version to compare with, and whether to read the database now.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DriftParams {
@@ -22,24 +22,31 @@ pub struct DriftParams {
     /// the latest.
     #[param(pattern = "^([1-9][0-9]{0,17}|latest|sha256:[0-9a-fA-F]{64})$")]
     pub version: Option<String>,
+    /// Read the database now rather than answer the last observation.
+    #[serde(default)]
+    pub refresh: bool,
 }
 
 /// What differs between the live database and a version.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"service": "billing", "environment": "dev", "version": 3, "version_digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "state": "drifted", "live_fingerprint": "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", "read_at": "2026-11-25T10:00:00.000Z", "changes": [{"kind": "add_column", "table": "public.users", "column": "bio"}], "sql": "ALTER TABLE \"public\".\"users\" ADD COLUMN \"bio\" text;"}))]
+#[schema(example = json!({"service": "billing", "environment": "dev", "version": 3, "version_digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "state": "drifted", "live_fingerprint": "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", "read_at": "2026-11-25T10:00:00.000Z", "last_read_at": "2026-11-25T10:00:00.000Z", "reason": null, "changes": [{"kind": "add_column", "table": "public.users", "column": "bio"}], "sql": "ALTER TABLE \"public\".\"users\" ADD COLUMN \"bio\" text;"}))]
 pub struct DriftView {
     pub service: String,
     pub environment: String,
     /// The version compared with.
     pub version: i64,
     pub version_digest: String,
-    /// `in_sync` or `drifted`.
+    /// `in_sync`, `drifted`, or `unknown` (the database could not be read: see `reason`).
     #[schema(schema_with = crate::http::openapi::drift_state)]
     pub state: String,
-    /// The digest of the live schema in scope.
-    pub live_fingerprint: String,
-    /// When the live database was read.
+    /// The digest of the live schema in scope (none when `unknown`).
+    pub live_fingerprint: Option<String>,
+    /// When this observation was made (the database read, or tried).
     pub read_at: String,
+    /// When the database was last read successfully.
+    pub last_read_at: Option<String>,
+    /// Why the database could not be read.
+    pub reason: Option<String>,
     /// The typed changes that take the live database to the version.
     #[schema(value_type = Vec<schemareg_engine::diff::Change>)]
     pub changes: Vec<serde_json::Value>,
@@ -47,13 +54,14 @@ pub struct DriftView {
     pub sql: String,
 }
 
-/// Reads the live database now and compares it with a version.
+/// The drift of a service's database in an environment: the last observation of the watch
+/// (each environment's policy says how often), or the database read now.
 #[utoipa::path(get, path = "/v1/services/{service}/environments/{environment}/drift", tag = "drift",
     operation_id = "getDrift", summary = "Compare the live database with a version", security(("bearer" = [])),
     params(("service" = String, Path, description = "The service's name"),
         ("environment" = String, Path, description = "The environment's name", example = "dev"), DriftParams),
     responses(
-        (status = 200, description = "The differences (none when in sync)", body = DriftView),
+        (status = 200, description = "The last observation, or a new one (no changes when in sync)", body = DriftView),
         r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Conflict, r::Unavailable,
     ))]
 pub async fn get_drift(
@@ -73,33 +81,37 @@ pub async fn get_drift(
         None => VersionRef::Latest,
     });
     let version = state.store.existing_version(&service, &at).await?;
-    let checked = drift::check(&state, &svc, &binding, version.number).await?;
-    let sql = if checked.changes.is_empty() {
-        String::new()
-    } else {
-        let options = PlanOptions {
-            sizes: checked.live.sizes.clone(),
-            applier: Some(checked.live.applier.clone()),
-            ..PlanOptions::default()
-        };
-        render_script(
-            &plan_changes(&checked.live.snapshot, &checked.wanted, &checked.changes, &options),
-            &ScriptOptions::default(),
-        )
-    };
-    Ok(Json(DriftView {
-        service,
-        environment,
+    let view = |record: &DriftRecord, changes: Vec<serde_json::Value>| DriftView {
+        service: service.clone(),
+        environment: environment.clone(),
         version: version.number,
-        version_digest: version.digest,
-        state: checked.state.as_str().into(),
-        live_fingerprint: checked.live.fingerprint,
-        read_at: checked.live.read_at,
-        changes: checked
-            .changes
-            .iter()
-            .map(|c| serde_json::to_value(c).unwrap_or_default())
-            .collect(),
-        sql,
-    }))
+        version_digest: version.digest.clone(),
+        state: record.state.as_str().into(),
+        live_fingerprint: record.fingerprint.clone(),
+        read_at: record.checked_at.clone(),
+        last_read_at: record.ok_at.clone(),
+        reason: record.reason.clone(),
+        changes,
+        sql: record.sql.clone().unwrap_or_default(),
+    };
+    let observed = binding
+        .drift
+        .as_ref()
+        .filter(|d| !params.refresh && d.version == Some(version.number));
+    if let Some(last) = observed {
+        let changes = match &last.changes {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| ApiError::Internal(format!("a stored drift observation is malformed: {e}")))?,
+            None => Vec::new(),
+        };
+        return Ok(Json(view(last, changes)));
+    }
+    let checked = drift::check_or_unknown(&state, &svc, &binding, version.number).await?;
+    let record = drift::observed(&checked);
+    let changes = checked
+        .changes
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap_or_default())
+        .collect();
+    Ok(Json(view(&record, changes)))
 }

@@ -23,9 +23,16 @@ pub struct Placement {
     pub applied_version: Option<i64>,
     /// The newest version the live database was found equal to.
     pub verified_version: Option<i64>,
-    /// `in_sync`, `drifted`, or null when never checked.
+    /// `in_sync`, `drifted`, `unknown` (the database could not be read), or null when never
+    /// checked.
     pub drift_state: Option<String>,
     pub drift_checked_at: Option<String>,
+    /// How many changes take the live database to the version.
+    pub drift_changed_objects: Option<i64>,
+    /// When the database was last read successfully (the age of the watch's knowledge).
+    pub drift_last_read_at: Option<String>,
+    /// Why the database could not be read.
+    pub drift_reason: Option<String>,
     /// Plans waiting for approval there.
     pub pending_plans: Vec<String>,
 }
@@ -41,7 +48,7 @@ pub struct ServiceOverview {
 
 /// What runs where.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"environments": ["dev", "staging", "production"], "services": [{"service": "billing", "latest_version": 3, "latest_digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "environments": [{"environment": "dev", "bound": true, "host": "db.internal:5432", "applied_version": null, "verified_version": 3, "drift_state": "in_sync", "drift_checked_at": "2026-11-25T10:00:00.000Z", "pending_plans": []}]}]}))]
+#[schema(example = json!({"environments": ["dev", "staging", "production"], "services": [{"service": "billing", "latest_version": 3, "latest_digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "environments": [{"environment": "dev", "bound": true, "host": "db.internal:5432", "applied_version": null, "verified_version": 3, "drift_state": "in_sync", "drift_checked_at": "2026-11-25T10:00:00.000Z", "drift_changed_objects": 0, "drift_last_read_at": "2026-11-25T10:00:00.000Z", "drift_reason": null, "pending_plans": []}]}]}))]
 pub struct Overview {
     /// The chain, in order.
     pub environments: Vec<String>,
@@ -100,6 +107,9 @@ pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Resu
                         applied_version: b.as_ref().and_then(|b| b.applied_version),
                         verified_version: b.as_ref().and_then(|b| b.verified_version),
                         drift_state: drift.as_ref().map(|d| d.state.as_str().to_string()),
+                        drift_changed_objects: drift.as_ref().and_then(|d| d.changed),
+                        drift_last_read_at: drift.as_ref().and_then(|d| d.ok_at.clone()),
+                        drift_reason: drift.as_ref().and_then(|d| d.reason.clone()),
                         drift_checked_at: drift.map(|d| d.checked_at),
                         pending_plans: pending.remove(&key).unwrap_or_default(),
                     }

@@ -606,7 +606,8 @@ async fn drift_and_plans(backend: Backend) {
 
     // Applied: the drift is gone and the version is verified there.
     live.execute(&sql.text).await;
-    let drift = api.get(&format!("{path}/drift"), &reader).await.json();
+    // The last observation is from before: read again.
+    let drift = api.get(&format!("{path}/drift?refresh=true"), &reader).await.json();
     assert_eq!(
         (drift["state"].as_str(), drift["sql"].as_str()),
         (Some("in_sync"), Some(""))

@@ -93,7 +93,7 @@ async fn log158_over_rest() {
     psql(&live, &script);
     assert_eq!(rows(&live).await, before);
     let drift = api
-        .get("/v1/services/log158/environments/dev/drift", &reader)
+        .get("/v1/services/log158/environments/dev/drift?refresh=true", &reader)
         .await
         .json();
     assert_eq!(

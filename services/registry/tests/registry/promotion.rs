@@ -88,7 +88,7 @@ async fn gate_life_cycle_and_approvals(backend: Backend) {
     assert_eq!(dev["state"], "approved", "{dev}");
     dbs[0].execute(dev["sql"].as_str().unwrap()).await;
     let drift = api
-        .get("/v1/services/billing/environments/dev/drift", &admin)
+        .get("/v1/services/billing/environments/dev/drift?refresh=true", &admin)
         .await
         .json();
     assert_eq!(drift["state"], "in_sync");

@@ -5,10 +5,12 @@ use std::process::Command;
 use std::sync::Mutex;
 
 /// The Python packages, pinned.
-const PYTHON: [&str; 3] = [
+const PYTHON: [&str; 5] = [
     "schemathesis==4.32.5",
     "openapi-spec-validator==0.9.0",
     "check-jsonschema==0.39.0",
+    "sqlalchemy==2.1.9",
+    "psycopg2-binary==2.9.13",
 ];
 
 /// Where the tools live.

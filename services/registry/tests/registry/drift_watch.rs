@@ -1,0 +1,175 @@
+//! Drift watched on a schedule, on the real binary: a database changed by hand is reported
+//! within one interval (plus its jitter and the watch's tick), audited as `drift.detected`,
+//! and `drift.resolved` once undone; `GET …/drift` answers the last observation and reads
+//! again only with `?refresh=true`; a database that cannot be reached is `unknown` with why
+//! (never in sync, and never its URL); the gauges follow.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use schemareg_adapters::testing::TestDb;
+use serde_json::{Value, json};
+
+use crate::common::free_port;
+use crate::served::{Served, call, call_raw, token};
+
+/// Sets an environment's drift interval (the rest of its policy as it is).
+fn watch_every(base: &str, environment: &str, interval: &str) {
+    let (_, view) = call(base, "GET", &format!("/v1/environments/{environment}/policy"), None);
+    let mut policy = view["policy"].clone();
+    policy["drift_interval"] = json!(interval);
+    let out = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT"])
+        .args(["-H", &format!("Authorization: Bearer {}", token())])
+        .args(["-H", "Content-Type: application/json"])
+        .args(["-H", &format!("If-Match: \"{}\"", view["version"])])
+        .args(["--data-binary", &policy.to_string()])
+        .arg(format!("{base}/v1/environments/{environment}/policy"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+}
+
+fn placement(base: &str, environment: &str) -> Value {
+    let (_, overview) = call(base, "GET", "/v1/overview", None);
+    overview["services"][0]["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["environment"] == environment)
+        .cloned()
+        .unwrap()
+}
+
+/// Waits until the environment's drift state is `state`; how long it took.
+async fn until_state(base: &str, environment: &str, state: &str, within: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let p = placement(base, environment);
+        if p["drift_state"] == state {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < within,
+            "{environment} is not {state} after {within:?}: {p}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn audited(base: &str) -> Vec<String> {
+    let (_, log) = call(base, "GET", "/v1/audit?service=shop&limit=100", None);
+    log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("drift."))
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["action"].as_str().unwrap(),
+                e["environment"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_by_hand_is_seen_within_an_interval_and_its_undoing_too() {
+    let served = Served::start(&[("SCHEMAREG_DRIFT_TIMEOUT_SECS", "5")]).await;
+    let base = format!("http://127.0.0.1:{}", served.port);
+    let ddl = "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL);";
+    assert_eq!(
+        call(&base, "POST", "/v1/services", Some(&json!({"name": "shop"}))).0,
+        201
+    );
+    assert_eq!(
+        call_raw(&base, "POST", "/v1/services/shop/versions", "application/sql", ddl).0,
+        201
+    );
+    for env in ["dev", "staging"] {
+        watch_every(&base, env, "2s");
+    }
+    let db = TestDb::new().await;
+    db.execute(ddl).await;
+    let (status, _) = call(
+        &base,
+        "PUT",
+        "/v1/services/shop/environments/dev",
+        Some(&json!({"database_url": db.url()})),
+    );
+    assert_eq!(status, 201);
+    // Bound and never checked: the first check comes within an interval.
+    until_state(&base, "dev", "in_sync", Duration::from_secs(6)).await;
+    assert_eq!(placement(&base, "dev")["verified_version"], 1);
+
+    // By hand: a column added. Seen within 2 s + a tenth + the 1 s tick (and the check itself).
+    db.execute("ALTER TABLE items ADD COLUMN note text").await;
+    let took = until_state(&base, "dev", "drifted", Duration::from_secs(10)).await;
+    assert!(took < Duration::from_secs(5), "reported after {took:?}");
+    let p = placement(&base, "dev");
+    assert_eq!(p["drift_changed_objects"], 1, "{p}");
+    let (_, drift) = call(&base, "GET", "/v1/services/shop/environments/dev/drift", None);
+    assert_eq!(drift["state"], "drifted");
+    assert!(
+        drift["sql"].as_str().unwrap().contains("DROP COLUMN \"note\""),
+        "{drift}"
+    );
+    assert_eq!(
+        drift["read_at"], p["drift_checked_at"],
+        "the last observation, not a new read"
+    );
+    let (_, refreshed) = call(
+        &base,
+        "GET",
+        "/v1/services/shop/environments/dev/drift?refresh=true",
+        None,
+    );
+    assert_eq!(refreshed["state"], "drifted");
+    assert!(refreshed["read_at"].as_str() >= drift["read_at"].as_str());
+    let (_, metrics) = {
+        let out = Command::new("curl")
+            .arg("-s")
+            .arg(format!("{base}/metrics"))
+            .output()
+            .unwrap();
+        (0, String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    assert!(
+        metrics.contains("schemareg_drift_changed_objects{service=\"shop\",environment=\"dev\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("schemareg_drift_last_success_age_seconds{service=\"shop\",environment=\"dev\"}"));
+
+    // Undone by hand: resolved within an interval.
+    db.execute("ALTER TABLE items DROP COLUMN note").await;
+    until_state(&base, "dev", "in_sync", Duration::from_secs(10)).await;
+
+    // A database that cannot be reached: unknown, with why, and no password anywhere.
+    let nowhere = format!("postgres://watcher:s3cret-pw@127.0.0.1:{}/gone", free_port());
+    let (status, _) = call(
+        &base,
+        "PUT",
+        "/v1/services/shop/environments/staging",
+        Some(&json!({"database_url": nowhere})),
+    );
+    assert_eq!(status, 201);
+    until_state(&base, "staging", "unknown", Duration::from_secs(10)).await;
+    let (status, drift) = call(&base, "GET", "/v1/services/shop/environments/staging/drift", None);
+    assert_eq!(status, 200, "{drift}");
+    assert_eq!(drift["state"], "unknown");
+    assert!(drift["reason"].as_str().unwrap().contains("does not answer"), "{drift}");
+    assert_eq!(drift["live_fingerprint"], Value::Null);
+    let p = placement(&base, "staging");
+    assert!(p["drift_reason"].as_str().is_some(), "{p}");
+    let (_, everything) = call(&base, "GET", "/v1/overview", None);
+    let (_, log) = call(&base, "GET", "/v1/audit?limit=100", None);
+    for text in [everything.to_string(), log.to_string(), drift.to_string()] {
+        assert!(!text.contains("s3cret-pw"), "{text}");
+    }
+
+    assert_eq!(
+        audited(&base),
+        ["drift.detected dev", "drift.resolved dev", "drift.unknown staging"]
+    );
+}
