@@ -28,6 +28,7 @@ bench:
 	$(CARGO) bench -p schemareg --bench plan
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench http
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench plan_latency
+	$(WITH_PG) $(CARGO) bench -p schemareg --bench drift_watch
 
 ## lint: formatting and clippy with warnings as errors
 lint:

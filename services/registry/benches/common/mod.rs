@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+pub mod server;
+
 /// `n` generated tables (10 columns, 2 indexes, 1 foreign key each); with `changed`, every
 /// hundredth has a column more.
 pub fn tables(n: usize, changed: bool) -> String {

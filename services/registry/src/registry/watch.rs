@@ -82,17 +82,15 @@ impl Watch {
                 self.due.insert(k, now + jittered(interval));
                 continue;
             }
-            // All slots taken: it stays due, and goes in a later round.
-            let Ok(permit) = self.limit.clone().try_acquire_owned() else {
-                continue;
-            };
             self.due.insert(k.clone(), now + jittered(interval));
             self.running.lock().expect("not poisoned").insert(k.clone());
-            let (state, running) = (state.clone(), self.running.clone());
+            let (state, running, limit) = (state.clone(), self.running.clone(), self.limit.clone());
+            // Due checks queue for a slot, first come first served.
             tokio::spawn(async move {
-                check(&state, &b, interval).await;
+                if let Ok(_slot) = limit.acquire_owned().await {
+                    check(&state, &b, interval).await;
+                }
                 running.lock().expect("not poisoned").remove(&k);
-                drop(permit);
             });
         }
         Ok(())

@@ -1,0 +1,130 @@
+//! The release binary serving on loopback (SQLite store, the test server as its scratch
+//! server), for the benches that time what a client of the registry waits for.
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub token: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let _ = self.child.wait();
+    }
+}
+
+fn binary() -> std::path::PathBuf {
+    std::env::current_dir().unwrap().join("../../target/release/schemareg")
+}
+
+/// Starts `schemareg serve` with extra `SCHEMAREG_*` settings; scratch databases are named
+/// `<prefix>…`.
+pub async fn start(prefix: &str, settings: &[(&str, &str)]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let env = |c: &mut Command| {
+        c.env("SCHEMAREG_DATA_DIR", dir.path())
+            .env("SCHEMAREG_LISTEN", addr.to_string())
+            .env(
+                "SCHEMAREG_STORE_URL",
+                format!("sqlite://{}/store.db", dir.path().display()),
+            )
+            .env("SCHEMAREG_SCRATCH_URL", schemareg_adapters::testing::server_url())
+            .env("SCHEMAREG_SCRATCH_PREFIX", prefix)
+            .env_remove("SCHEMAREG_CONFIG");
+        for (k, v) in settings {
+            c.env(k, v);
+        }
+    };
+    let mut serve = Command::new(binary());
+    serve.arg("serve").stdout(Stdio::null()).stderr(Stdio::null());
+    env(&mut serve);
+    let child = serve.spawn().expect("start schemareg serve (make bench builds it)");
+    let mut token = Command::new(binary());
+    token.args(["token", "--subject", "bench", "--role", "admin"]);
+    env(&mut token);
+    let out = token.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Server {
+        child,
+        addr,
+        token,
+        _dir: dir,
+    }
+}
+
+impl Server {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: String,
+    ) -> (u16, Value, Option<String>) {
+        self.call_with(method, path, content_type, &[], body).await
+    }
+
+    /// A request with extra headers: its status, JSON body and `Location`.
+    pub async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: String,
+    ) -> (u16, Value, Option<String>) {
+        let stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", self.addr.to_string())
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("content-type", content_type);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(Full::new(Bytes::from(body))).unwrap();
+        let res = sender.send_request(req).await.unwrap();
+        let status = res.status().as_u16();
+        let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), location)
+    }
+
+    pub async fn json(&self, method: &str, path: &str, body: Value) -> Value {
+        let (status, answer, _) = self.call(method, path, "application/json", body.to_string()).await;
+        assert!((200..300).contains(&status), "{method} {path}: {status} {answer}");
+        answer
+    }
+}
