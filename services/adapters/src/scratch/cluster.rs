@@ -137,9 +137,12 @@ impl PrivateCluster {
                     self.log_tail()
                 )));
             }
-            // The socket appears once the postmaster listens; a TCP connect then succeeds.
+            // The socket appears once the postmaster listens; it accepts connections once it
+            // has started up (until then: "the database system is starting up"), which
+            // pg_isready tells.
             if sock.as_deref().is_some_and(Path::exists)
                 && std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && accepting(self.port)
             {
                 return Ok(());
             }
@@ -191,6 +194,17 @@ impl Drop for PrivateCluster {
 }
 
 /// The `postgres` user's ids when we are root (initdb and postgres refuse to run as root).
+/// Whether the server on `port` accepts connections (`pg_isready` exits 0).
+fn accepting(port: u16) -> bool {
+    let Ok(bindir) = find_bindir() else { return true };
+    Command::new(bindir.join("pg_isready"))
+        .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string(), "-t", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_or(true, |s| s.success())
+}
+
 fn run_as() -> Result<Option<(nix::unistd::Uid, nix::unistd::Gid)>, ScratchError> {
     if !nix::unistd::Uid::effective().is_root() {
         return Ok(None);

@@ -40,6 +40,22 @@ pub enum Dependent {
     Policy { table: QualifiedName, name: String },
 }
 
+impl Dependent {
+    /// Whether PostgreSQL refuses to change the type of a column (or drop it) that this
+    /// object reads: views, function bodies, generation expressions, triggers and policies.
+    /// Defaults, checks and indexes it rebuilds itself.
+    pub fn holds_its_columns(&self) -> bool {
+        matches!(
+            self,
+            Self::View(_)
+                | Self::Function { .. }
+                | Self::ColumnExpression { .. }
+                | Self::Trigger { .. }
+                | Self::Policy { .. }
+        )
+    }
+}
+
 /// An object depended on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Referenced {

@@ -59,14 +59,7 @@ impl Touched {
     /// let a column change type or go under (views, function bodies, generation expressions,
     /// triggers, policies); defaults, checks and indexes it rebuilds itself.
     pub fn recorded(&self, from: &Snapshot, who: &Dependent) -> Option<bool> {
-        let columns = matches!(
-            who,
-            Dependent::View(_)
-                | Dependent::Function { .. }
-                | Dependent::ColumnExpression { .. }
-                | Dependent::Trigger { .. }
-                | Dependent::Policy { .. }
-        );
+        let columns = who.holds_its_columns();
         let mut refs = from.dependencies.of(who)?;
         Some(refs.any(|r| {
             self.names.contains(r.object())

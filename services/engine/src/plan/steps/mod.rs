@@ -118,14 +118,7 @@ impl<'a> Context<'a> {
         let Some(refs) = self.from.dependencies.of(who) else {
             return BTreeSet::new();
         };
-        let shapes = matches!(
-            who,
-            Dependent::View(_)
-                | Dependent::Function { .. }
-                | Dependent::ColumnExpression { .. }
-                | Dependent::Trigger { .. }
-                | Dependent::Policy { .. }
-        );
+        let shapes = who.holds_its_columns();
         let mut out = BTreeSet::new();
         for r in refs {
             let Some(key) = self.from_keys.get(r.object()) else {
