@@ -100,10 +100,9 @@ fn table(service: &Value, places: &[Value]) -> String {
 
 /// How long ago an RFC 3339 time was, roughly (`3m ago`).
 fn age(at: &str) -> String {
-    let Ok(then) = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339) else {
+    let Some(secs) = crate::registry::watch::age(at).map(|d| d.as_secs()) else {
         return at.to_string();
     };
-    let secs = (time::OffsetDateTime::now_utc() - then).whole_seconds().max(0) as u64;
     let rounded = match secs {
         s if s < 120 => s,
         s if s < 7200 => s / 60 * 60,

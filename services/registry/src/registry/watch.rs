@@ -112,7 +112,7 @@ fn first_due(b: &Binding, interval: Duration, now: Instant) -> Instant {
 }
 
 /// How long ago an RFC 3339 time of the store was.
-fn age(at: &str) -> Option<Duration> {
+pub fn age(at: &str) -> Option<Duration> {
     let then = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()?;
     let secs = (time::OffsetDateTime::now_utc() - then).as_seconds_f64();
     Some(Duration::from_secs_f64(secs.max(0.0)))

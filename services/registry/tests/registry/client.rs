@@ -11,19 +11,7 @@ use schemareg::auth::Role;
 use serde_json::{Value, json};
 
 use crate::common::*;
-use crate::served::{SECRET, Served, call};
-
-fn token_for(subject: &str, roles: &[Role]) -> String {
-    token_signed(SECRET, subject, roles)
-}
-
-fn token_signed(secret: &str, subject: &str, roles: &[Role]) -> String {
-    let config = schemareg::config::Config {
-        jwt_hs256_secret: Some(secret.into()),
-        ..Default::default()
-    };
-    schemareg::auth::sign(&config, subject, roles, 3600).unwrap()
-}
+use crate::served::{Served, call, signed_with, token_as as token_for};
 
 /// The client as a pipeline runs it: registry and token from the environment.
 fn client(base: &str, token: &str, args: &[&str]) -> Output {
@@ -122,7 +110,7 @@ async fn a_pipeline_walks_log158_to_production_and_each_exit_code_means_one_thin
     exits(&o, 2);
     assert!(stderr(&o).contains("--registry URL or SCHEMAREG_URL"), "{}", stderr(&o));
     exits(&client(&base, &ci, &["status", "no-such-service"]), 2);
-    let forged = token_signed(
+    let forged = signed_with(
         "another-secret-that-is-long-enough-0123456789",
         "mallory",
         &[Role::Admin],

@@ -12,14 +12,10 @@ use serde_json::json;
 
 use crate::clients::tools::python_bin;
 use crate::common::*;
-use crate::served::{SECRET, Served, call};
+use crate::served::{Served, call, token_as};
 
 fn push(base: &str, source: &str, extra: &[&str]) -> Output {
-    let config = schemareg::config::Config {
-        jwt_hs256_secret: Some(SECRET.into()),
-        ..Default::default()
-    };
-    let token = schemareg::auth::sign(&config, "ci", &[Role::Publisher], 600).unwrap();
+    let token = token_as("ci", &[Role::Publisher]);
     Command::new(env!("CARGO_BIN_EXE_schemareg"))
         .args(["push", "log158", source, "--json"])
         .args(extra)

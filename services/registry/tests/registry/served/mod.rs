@@ -80,11 +80,21 @@ pub async fn raw(port: u16, request: &[u8]) -> String {
 
 /// An admin token for the served registry.
 pub fn token() -> String {
+    token_as("operator", &[schemareg::auth::Role::Admin])
+}
+
+/// A token for the served registry, for a subject with roles.
+pub fn token_as(subject: &str, roles: &[schemareg::auth::Role]) -> String {
+    signed_with(SECRET, subject, roles)
+}
+
+/// A token signed with a secret (another registry's: a forgery here).
+pub fn signed_with(secret: &str, subject: &str, roles: &[schemareg::auth::Role]) -> String {
     let config = schemareg::config::Config {
-        jwt_hs256_secret: Some(SECRET.into()),
+        jwt_hs256_secret: Some(secret.into()),
         ..Default::default()
     };
-    schemareg::auth::sign(&config, "operator", &[schemareg::auth::Role::Admin], 3600).unwrap()
+    schemareg::auth::sign(&config, subject, roles, 3600).unwrap()
 }
 
 /// One request with curl, with a body of a media type or none: its status and body (JSON, or
