@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::http::problem::problem_response;
 use crate::routes::{
     applies, approvals, audit, bindings, drift, environments, health, metrics, overview, plans, policies, services,
-    versions,
+    versions, webhooks,
 };
 use crate::state::AppState;
 
@@ -49,6 +49,15 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(overview::get_overview))
         .routes(routes!(audit::list_audit))
         .routes(routes!(policies::get_policy, policies::put_policy))
+        .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
+        .routes(routes!(
+            webhooks::get_webhook,
+            webhooks::update_webhook,
+            webhooks::delete_webhook
+        ))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::get_delivery))
+        .routes(routes!(webhooks::redeliver))
         .split_for_parts();
     crate::http::openapi::conventions(&mut doc);
     (router, doc)

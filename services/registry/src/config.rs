@@ -63,6 +63,25 @@ pub struct Config {
     /// Longest a drift check may take, in seconds; a database that has not answered by then is
     /// `unknown` (`SCHEMAREG_DRIFT_TIMEOUT_SECS`).
     pub drift_timeout_secs: u64,
+    /// The registry's address as its users reach it, for links in webhook events
+    /// (`SCHEMAREG_PUBLIC_URL`; none: `http://` and `listen`).
+    pub public_url: Option<String>,
+    /// Deliver webhook events (`SCHEMAREG_WEBHOOKS`); off, events still queue in the store.
+    pub webhooks: bool,
+    /// Longest a webhook receiver may take to answer, in seconds (`SCHEMAREG_WEBHOOK_TIMEOUT_SECS`).
+    pub webhook_timeout_secs: u64,
+    /// How long a delivery is retried before it is dead, in seconds
+    /// (`SCHEMAREG_WEBHOOK_RETRY_SECS`; 24 hours).
+    pub webhook_retry_secs: u64,
+    /// The wait before the first retry, in milliseconds; it doubles with every failure up to an
+    /// hour, give or take a fifth (`SCHEMAREG_WEBHOOK_BACKOFF_MS`).
+    pub webhook_backoff_ms: u64,
+    /// Most deliveries sent at once, each to a different subscription
+    /// (`SCHEMAREG_WEBHOOK_CONCURRENCY`).
+    pub webhook_concurrency: usize,
+    /// Networks (CIDR) of loopback, private or link-local addresses that webhook receivers may
+    /// have (`SCHEMAREG_WEBHOOK_ALLOWED_NETWORKS`; none: receivers must be public).
+    pub webhook_allowed_networks: Vec<String>,
 }
 
 impl Default for Config {
@@ -90,6 +109,13 @@ impl Default for Config {
             drift_watch: true,
             drift_concurrency: 4,
             drift_timeout_secs: 30,
+            public_url: None,
+            webhooks: true,
+            webhook_timeout_secs: 10,
+            webhook_retry_secs: 24 * 3600,
+            webhook_backoff_ms: 5000,
+            webhook_concurrency: 8,
+            webhook_allowed_networks: Vec::new(),
         }
     }
 }
@@ -123,11 +149,18 @@ impl std::fmt::Debug for Config {
             .field("drift_watch", &self.drift_watch)
             .field("drift_concurrency", &self.drift_concurrency)
             .field("drift_timeout_secs", &self.drift_timeout_secs)
+            .field("public_url", &self.public_url)
+            .field("webhooks", &self.webhooks)
+            .field("webhook_timeout_secs", &self.webhook_timeout_secs)
+            .field("webhook_retry_secs", &self.webhook_retry_secs)
+            .field("webhook_backoff_ms", &self.webhook_backoff_ms)
+            .field("webhook_concurrency", &self.webhook_concurrency)
+            .field("webhook_allowed_networks", &self.webhook_allowed_networks)
             .finish()
     }
 }
 
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 29] = [
     "listen",
     "store_url",
     "scratch_url",
@@ -150,6 +183,13 @@ const KEYS: [&str; 22] = [
     "drift_watch",
     "drift_concurrency",
     "drift_timeout_secs",
+    "public_url",
+    "webhooks",
+    "webhook_timeout_secs",
+    "webhook_retry_secs",
+    "webhook_backoff_ms",
+    "webhook_concurrency",
+    "webhook_allowed_networks",
 ];
 
 impl Config {
@@ -188,7 +228,30 @@ impl Config {
                 "drift_concurrency and drift_timeout_secs must be at least 1".into(),
             ));
         }
+        if self.webhook_timeout_secs == 0 || self.webhook_concurrency == 0 || self.webhook_backoff_ms == 0 {
+            return Err(ConfigError::Bound(
+                "webhook_timeout_secs, webhook_concurrency and webhook_backoff_ms must be at least 1".into(),
+            ));
+        }
+        for n in &self.webhook_allowed_networks {
+            crate::webhooks::target::Network::parse(n).map_err(ConfigError::Bound)?;
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Bound(format!(
+                "public_url {url:?} must be an http:// or https:// address"
+            )));
+        }
         Ok(())
+    }
+
+    /// The registry's address as its users reach it, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
     }
 }
 

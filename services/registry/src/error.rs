@@ -64,6 +64,8 @@ pub enum Invalid {
     Labels,
     /// An override of the promotion gate.
     Override,
+    /// A webhook subscription: its URL, events or filters.
+    Webhook,
 }
 
 impl Invalid {
@@ -82,6 +84,7 @@ impl Invalid {
             Invalid::Report => "invalid-report",
             Invalid::Labels => "invalid-labels",
             Invalid::Override => "invalid-override",
+            Invalid::Webhook => "invalid-webhook",
         }
     }
 }

@@ -19,3 +19,4 @@ pub mod routes;
 pub mod secrets;
 pub mod source;
 pub mod state;
+pub mod webhooks;

@@ -52,6 +52,14 @@ impl Metrics {
             .set(value);
     }
 
+    /// Adds one to a counter with labels.
+    pub fn count(&self, name: &'static str, labels: &[(&'static str, &str)]) {
+        let labels: Vec<Label> = labels.iter().map(|(k, v)| Label::new(*k, v.to_string())).collect();
+        self.recorder
+            .register_counter(&Key::from_parts(name, labels), &METADATA)
+            .increment(1);
+    }
+
     /// The metrics in Prometheus' text format.
     pub fn render(&self) -> String {
         self.recorder.handle().render()

@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::services::ScopeSpec;
-use super::{Store, StoreError, after, is_unique_violation, json_column, now, to_json};
+use super::{NewEvent, Store, StoreError, after, is_unique_violation, json_column, now, to_json};
 
 /// An environment in the promotion chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,7 +233,8 @@ impl Store {
              secret = excluded.secret, host = excluded.host, scope = excluded.scope, \
              updated_by = excluded.updated_by, updated_at = excluded.updated_at, drift_state = NULL, \
              drift_version = NULL, drift_checked_at = NULL, live_fingerprint = NULL, drift_changes = NULL, \
-             drift_sql = NULL, drift_changed = NULL, drift_reason = NULL, drift_ok_at = NULL"
+             drift_sql = NULL, drift_changed = NULL, drift_reason = NULL, drift_ok_at = NULL, \
+             drift_known_state = NULL"
         ))
         .bind(service)
         .bind(environment)
@@ -288,13 +289,32 @@ impl Store {
         Ok(())
     }
 
-    /// Records a drift check; when the live database equals the version, it is the verified one.
+    /// Records a drift check; when the live database equals the version, it is the verified
+    /// one. A check that finds drift the last readable check did not see writes
+    /// `drift.detected`; one that finds the database back in sync writes `drift.resolved`
+    /// (a database that could not be read changes neither).
     pub async fn record_drift(&self, service: &str, environment: &str, drift: &DriftRecord) -> Result<(), StoreError> {
         let verified = (drift.state == DriftState::InSync).then_some(drift.version).flatten();
+        let known = (drift.state != DriftState::Unknown).then_some(drift.state.as_str());
+        let mut tx = self.pool.begin().await?;
+        let before: Option<Option<String>> = sqlx::query(
+            "UPDATE bindings SET drift_known_state = drift_known_state WHERE service = $1 AND environment = $2 \
+             RETURNING drift_known_state",
+        )
+        .bind(service)
+        .bind(environment)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|row| row.try_get("drift_known_state"))
+        .transpose()?;
+        let Some(before) = before else {
+            return Ok(());
+        };
         sqlx::query(
             "UPDATE bindings SET drift_state = $3, drift_version = $4, drift_checked_at = $5, live_fingerprint = $6, \
              verified_version = COALESCE($7, verified_version), drift_changes = $8, drift_sql = $9, \
-             drift_changed = $10, drift_reason = $11, drift_ok_at = COALESCE($12, drift_ok_at) \
+             drift_changed = $10, drift_reason = $11, drift_ok_at = COALESCE($12, drift_ok_at), \
+             drift_known_state = COALESCE($13, drift_known_state) \
              WHERE service = $1 AND environment = $2",
         )
         .bind(service)
@@ -309,8 +329,15 @@ impl Store {
         .bind(drift.changed)
         .bind(drift.reason.as_deref())
         .bind(drift.ok_at.as_deref())
-        .execute(&self.pool)
+        .bind(known)
+        .execute(&mut *tx)
         .await?;
+        let before = before.as_deref().and_then(|b| DriftState::parse(b).ok());
+        if let Some(kind) = NewEvent::of_drift(before, drift.state) {
+            self.write_events(&mut tx, &[NewEvent::drift(kind, service, environment, drift)])
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

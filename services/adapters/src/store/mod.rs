@@ -2,7 +2,7 @@
 //!
 //! One implementation over sqlx's `Any` driver serves both backends: SQLite (embedded, the
 //! default) and PostgreSQL (`postgres://…`, for several replicas). The SQL is portable (text and
-//! bigint columns, `$n` parameters, single-statement writes), so both backends run the same
+//! bigint columns, `$n` parameters, writes of one statement or one short transaction), so both backends run the same
 //! migrations and the same store test suite; [`Backend`] names the rare places they differ.
 
 mod approvals;
@@ -10,10 +10,15 @@ mod audit;
 mod environments;
 mod idempotency;
 mod locks;
+mod outbox;
 mod plans;
 mod policies;
 mod services;
 mod versions;
+mod webhooks;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
@@ -23,10 +28,12 @@ pub use approvals::Approval;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use environments::{Binding, DriftRecord, DriftState, Environment, NewBinding, SecretKind};
 pub use idempotency::{Claim, KeptAnswer};
+pub use outbox::{Event, EventKind, NewEvent};
 pub use plans::{NewPlan, PlanBody, PlanOutcome, PlanRecord, PlanState};
 pub use policies::StoredPolicy;
 pub use services::{NewService, ScopeSpec, Service};
 pub use versions::{NewVersion, Pushed, Version, VersionRef};
+pub use webhooks::{Attempt, Delivery, DeliveryState, DueDelivery, NewWebhook, Tried, Webhook, WebhookChange};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
@@ -72,6 +79,10 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Orders the events this process writes within one millisecond.
+    sequence: Arc<AtomicU64>,
+    /// Told when this process writes an event.
+    events_written: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Store {
@@ -105,7 +116,12 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migrate(crate::pg::redact(&e.to_string())))?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            sequence: Arc::default(),
+            events_written: Arc::default(),
+        })
     }
 
     /// Whether the store answers.

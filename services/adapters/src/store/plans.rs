@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use schemareg_engine::plan::{HazardKind, Plan};
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, after, json_column, now, to_json};
+use super::{EventKind, NewEvent, Store, StoreError, after, json_column, now, to_json};
 
 /// Where a plan is in its life: `computing → pending_approval → approved → applying →
 /// applied → verified`, or `rejected`, `failed`, `stale`, `superseded`, `cancelled`.
@@ -232,12 +232,15 @@ impl Store {
         self.existing_plan(&new.id).await
     }
 
-    /// Stores a computing plan's outcome.
+    /// Stores a computing plan's outcome, with its events: `plan.computed` and then
+    /// `plan.pending_approval` or `plan.approved` (caused by the policy, when it asks for no
+    /// approval), or `plan.failed`.
     pub async fn finish_plan(&self, id: &str, outcome: &PlanOutcome) -> Result<(), StoreError> {
-        sqlx::query(
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(&format!(
             "UPDATE plans SET state = $2, from_fingerprint = $3, body = $4, verification = $5, error = $6, \
-             updated_at = $7, plan_digest = $9 WHERE id = $1 AND state = $8",
-        )
+             updated_at = $7, plan_digest = $9 WHERE id = $1 AND state = $8 RETURNING {COLUMNS}"
+        ))
         .bind(id)
         .bind(outcome.state.as_str())
         .bind(outcome.from_fingerprint.as_deref())
@@ -247,19 +250,36 @@ impl Store {
         .bind(now())
         .bind(PlanState::Computing.as_str())
         .bind(outcome.plan_digest.as_deref())
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        if let Some(row) = row {
+            let record = plan(&row)?;
+            let (kinds, by) = match record.state {
+                PlanState::PendingApproval => (
+                    vec![EventKind::PlanComputed, EventKind::PlanPendingApproval],
+                    "registry",
+                ),
+                PlanState::Approved => (vec![EventKind::PlanComputed, EventKind::PlanApproved], "policy"),
+                PlanState::Failed => (vec![EventKind::PlanFailed], "registry"),
+                _ => (vec![EventKind::PlanComputed], "registry"),
+            };
+            let events: Vec<NewEvent> = kinds.into_iter().map(|k| NewEvent::plan(k, &record, by)).collect();
+            self.write_events(&mut tx, &events).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Moves a plan from one of `from` to `to` (recording `error` when given) in one statement;
-    /// false when the plan was in none of `from` (another request moved it first).
+    /// Moves a plan from one of `from` to `to` (recording `error` when given) and writes the
+    /// events the move causes, caused by `by`, in one transaction; false when the plan was in
+    /// none of `from` (another request moved it first).
     pub async fn transition_plan(
         &self,
         id: &str,
         from: &[PlanState],
         to: PlanState,
         error: Option<&str>,
+        by: &str,
     ) -> Result<bool, StoreError> {
         let states: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
         let list = (0..states.len())
@@ -268,13 +288,24 @@ impl Store {
             .join(", ");
         let sql = format!(
             "UPDATE plans SET state = $2, error = COALESCE($3, error), updated_at = $4 \
-             WHERE id = $1 AND state IN ({list})"
+             WHERE id = $1 AND state IN ({list}) RETURNING {COLUMNS}"
         );
         let mut query = sqlx::query(&sql).bind(id).bind(to.as_str()).bind(error).bind(now());
         for s in states {
             query = query.bind(s);
         }
-        Ok(query.execute(&self.pool).await?.rows_affected() == 1)
+        let mut tx = self.pool.begin().await?;
+        let Some(row) = query.fetch_optional(&mut *tx).await? else {
+            return Ok(false);
+        };
+        let record = plan(&row)?;
+        let events: Vec<NewEvent> = EventKind::of_transition(from, to)
+            .into_iter()
+            .map(|k| NewEvent::plan(k, &record, by))
+            .collect();
+        self.write_events(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Extends a computing or applying plan's lease (its registry is still at work on it).
@@ -306,17 +337,24 @@ impl Store {
                  committed or rolled back; read the drift of the environment and plan again",
             ),
         ] {
-            let done = sqlx::query(
+            let mut tx = self.pool.begin().await?;
+            let rows = sqlx::query(&format!(
                 "UPDATE plans SET state = $1, error = $2, updated_at = $3 \
-                 WHERE state = $4 AND (lease_until IS NULL OR lease_until < $3)",
-            )
+                 WHERE state = $4 AND (lease_until IS NULL OR lease_until < $3) RETURNING {COLUMNS}"
+            ))
             .bind(PlanState::Failed.as_str())
             .bind(why)
             .bind(&at)
             .bind(state.as_str())
-            .execute(&self.pool)
+            .fetch_all(&mut *tx)
             .await?;
-            failed += done.rows_affected();
+            let events = rows
+                .iter()
+                .map(|row| Ok(NewEvent::plan(EventKind::PlanFailed, &plan(row)?, "registry")))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            self.write_events(&mut tx, &events).await?;
+            tx.commit().await?;
+            failed += rows.len() as u64;
         }
         Ok(failed)
     }

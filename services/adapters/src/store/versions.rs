@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, is_unique_violation, json_column, now, to_json};
+use super::{NewEvent, Store, StoreError, is_unique_violation, json_column, now, to_json};
 
 /// A version to push.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,13 +83,15 @@ impl Store {
     /// one version; a lost race for a number is tried again.
     pub async fn push_version(&self, service: &str, new: &NewVersion) -> Result<Pushed, StoreError> {
         for _ in 0..50 {
-            let result = sqlx::query(
+            // One transaction per try: the version and its `version.pushed` event, or neither.
+            let mut tx = self.pool.begin().await?;
+            let result = sqlx::query(&format!(
                 "INSERT INTO versions (service, number, digest, snapshot, source, pushed_by, commit_sha, \
                  pipeline_url, labels, created_at) \
                  SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9 \
                  FROM versions WHERE service = $1 \
-                 ON CONFLICT (service, digest) DO NOTHING",
-            )
+                 ON CONFLICT (service, digest) DO NOTHING RETURNING {COLUMNS}"
+            ))
             .bind(service)
             .bind(&new.digest)
             .bind(&new.snapshot)
@@ -99,13 +101,23 @@ impl Store {
             .bind(new.pipeline_url.as_deref())
             .bind(to_json(&new.labels))
             .bind(now())
-            .execute(&self.pool)
+            .fetch_optional(&mut *tx)
             .await;
             let created = match result {
-                Ok(done) => done.rows_affected() == 1,
+                Ok(Some(row)) => {
+                    let pushed = version(&row)?;
+                    self.write_events(&mut tx, &[NewEvent::version(&pushed)]).await?;
+                    tx.commit().await?;
+                    return Ok(Pushed {
+                        version: pushed,
+                        created: true,
+                    });
+                }
+                Ok(None) => false,
                 Err(e) if is_unique_violation(&e) => false,
                 Err(e) => return Err(e.into()),
             };
+            drop(tx);
             if let Some(version) = self.version(service, &VersionRef::Digest(new.digest.clone())).await? {
                 return Ok(Pushed { version, created });
             }

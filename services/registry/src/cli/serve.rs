@@ -68,6 +68,7 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     let dev_tokens = config.jwt_hs256_secret.is_none() && config.jwt_public_keys.is_empty();
     let state = AppState::new(config, scratch).await?;
     crate::registry::watch::spawn(state.clone());
+    crate::webhooks::spawn(state.clone());
     if dev_tokens {
         eprintln!(
             "schemareg: tokens are checked with the development key in {}/dev-jwt-secret; make one with\n  \

@@ -29,7 +29,7 @@ pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
         `precondition-required`, `payload-too-large`, `unsupported-media-type`, `invalid-body`, `invalid-name`, \
         `invalid-scope`, `invalid-snapshot`, `invalid-sql`, `invalid-policy`, `invalid-database-reference`, \
         `invalid-idempotency-key`, `idempotency-key-reused`, `invalid-report`, `invalid-labels`, \
-        `invalid-override`, `unavailable`, or the HTTP reason of a status the server's transport answers \
+        `invalid-override`, `invalid-webhook`, `unavailable`, or the HTTP reason of a status the server's transport answers \
         (`method-not-allowed`, `request-header-fields-too-large`, …)."),
     modifiers(&BearerAuth),
     components(schemas(Problem, FieldError)),
@@ -43,6 +43,7 @@ pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
         (name = "plans", description = "Verified migration plans from a live database to a version"),
         (name = "overview", description = "What runs where"),
         (name = "audit", description = "Who did what, when and from where (append-only)"),
+        (name = "webhooks", description = "Signed CloudEvents sent to subscribers when versions, plans and drift change"),
     )
 )]
 pub struct ApiDoc;

@@ -139,7 +139,13 @@ pub async fn start(
         );
         if state
             .store
-            .transition_plan(&id, &[PlanState::Approved], PlanState::Stale, Some(&message))
+            .transition_plan(
+                &id,
+                &[PlanState::Approved],
+                PlanState::Stale,
+                Some(&message),
+                &who.subject,
+            )
             .await?
         {
             let event = Event::new("plan.stale")
@@ -159,7 +165,7 @@ pub async fn start(
     }
     if !state
         .store
-        .transition_plan(&id, &[PlanState::Approved], PlanState::Applying, None)
+        .transition_plan(&id, &[PlanState::Approved], PlanState::Applying, None, &who.subject)
         .await?
     {
         state.store.release_lock(&lock, &id).await?;
@@ -195,6 +201,9 @@ pub async fn apply(
     }
 }
 
+/// Who the events of an apply's outcome name: the registry ran it.
+const BY: &str = "registry";
+
 async fn record(
     state: &AppState,
     plan: &PlanRecord,
@@ -213,14 +222,14 @@ async fn record(
         Err(e) => {
             let message = e.to_string();
             store
-                .transition_plan(&plan.id, &applying, PlanState::Failed, Some(&message))
+                .transition_plan(&plan.id, &applying, PlanState::Failed, Some(&message), BY)
                 .await?;
             ("failed", json!({"error": message}))
         }
         Ok(Outcome::Busy) => {
             let message = "another apply holds the database's advisory lock: apply again later";
             store
-                .transition_plan(&plan.id, &applying, PlanState::Approved, Some(message))
+                .transition_plan(&plan.id, &applying, PlanState::Approved, Some(message), BY)
                 .await?;
             ("denied", json!({"error": message}))
         }
@@ -230,7 +239,7 @@ async fn record(
                 plan.from_fingerprint.as_deref().unwrap_or("unknown")
             );
             store
-                .transition_plan(&plan.id, &applying, PlanState::Stale, Some(&message))
+                .transition_plan(&plan.id, &applying, PlanState::Stale, Some(&message), BY)
                 .await?;
             ("failed", json!({"error": message}))
         }
@@ -238,7 +247,7 @@ async fn record(
             store.record_steps(&plan.id, &json!(steps).to_string()).await?;
             audit_steps(state, plan, &steps, origin).await;
             store
-                .transition_plan(&plan.id, &applying, PlanState::Failed, Some(&message))
+                .transition_plan(&plan.id, &applying, PlanState::Failed, Some(&message), BY)
                 .await?;
             ("failed", json!({"error": message, "steps": steps.len()}))
         }
@@ -250,7 +259,7 @@ async fn record(
                 .await?;
             let (to, verification) = verified_state(plan.to_version, &check);
             store.record_verification(&plan.id, &verification).await?;
-            store.transition_plan(&plan.id, &applying, to, None).await?;
+            store.transition_plan(&plan.id, &applying, to, None, BY).await?;
             (
                 "ok",
                 json!({"steps": steps.len(), "state": to.as_str(), "live_fingerprint": check.fingerprint}),

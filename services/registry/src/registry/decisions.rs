@@ -103,7 +103,13 @@ pub async fn approve(
     if approval::satisfied(&needs, &given, &digest)
         && state
             .store
-            .transition_plan(id, &[PlanState::PendingApproval], PlanState::Approved, None)
+            .transition_plan(
+                id,
+                &[PlanState::PendingApproval],
+                PlanState::Approved,
+                None,
+                &who.subject,
+            )
             .await?
     {
         let event = Event::new("plan.approved")
@@ -165,7 +171,11 @@ async fn close(
         _ => ("cancelled", "plan.cancel"),
     };
     let reason = format!("{verb} by {}: {comment}", who.subject);
-    if !state.store.transition_plan(&plan.id, from, to, Some(&reason)).await? {
+    if !state
+        .store
+        .transition_plan(&plan.id, from, to, Some(&reason), &who.subject)
+        .await?
+    {
         let now = state.store.existing_plan(&plan.id).await?;
         return Err(wrong_state(&now, verb, from));
     }

@@ -34,7 +34,7 @@ pub async fn report(
     let reason = (to == PlanState::Failed).then(|| format!("reported failed by {}: {message}", who.subject));
     if !state
         .store
-        .transition_plan(&plan.id, &[PlanState::Approved], to, reason.as_deref())
+        .transition_plan(&plan.id, &[PlanState::Approved], to, reason.as_deref(), &who.subject)
         .await?
     {
         return Err(super::decisions::wrong_state(plan, "reported", &[PlanState::Approved]));
@@ -57,7 +57,7 @@ pub async fn report(
         if next == PlanState::Verified {
             state
                 .store
-                .transition_plan(&plan.id, &[PlanState::Applied], PlanState::Verified, None)
+                .transition_plan(&plan.id, &[PlanState::Applied], PlanState::Verified, None, "registry")
                 .await?;
         }
     }

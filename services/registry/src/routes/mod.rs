@@ -14,6 +14,7 @@ pub mod plans;
 pub mod policies;
 pub mod services;
 pub mod versions;
+pub mod webhooks;
 
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};

@@ -36,3 +36,4 @@ mod serve;
 mod templates;
 mod tokens;
 mod unavailable;
+mod webhooks;

@@ -5,12 +5,13 @@ use std::process::Command;
 use std::sync::Mutex;
 
 /// The Python packages, pinned.
-const PYTHON: [&str; 5] = [
+const PYTHON: [&str; 6] = [
     "schemathesis==4.32.5",
     "openapi-spec-validator==0.9.0",
     "check-jsonschema==0.39.0",
     "sqlalchemy==2.1.9",
     "psycopg2-binary==2.9.13",
+    "standardwebhooks==1.0.0",
 ];
 
 /// Where the tools live.

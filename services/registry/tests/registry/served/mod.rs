@@ -100,9 +100,13 @@ pub fn signed_with(secret: &str, subject: &str, roles: &[schemareg::auth::Role])
 /// One request with curl, with a body of a media type or none: its status and body (JSON, or
 /// null).
 fn curl(base: &str, method: &str, path: &str, body: Option<(&str, &str)>) -> (u16, serde_json::Value) {
+    curl_as(&token(), base, method, path, body)
+}
+
+fn curl_as(token: &str, base: &str, method: &str, path: &str, body: Option<(&str, &str)>) -> (u16, serde_json::Value) {
     let mut cmd = Command::new("curl");
     cmd.args(["-s", "-X", method, "-w", "\n%{http_code}", "-H"])
-        .arg(format!("Authorization: Bearer {}", token()));
+        .arg(format!("Authorization: Bearer {token}"));
     if let Some((content_type, body)) = body {
         cmd.args(["-H", &format!("Content-Type: {content_type}"), "--data-binary", body]);
     }
@@ -112,6 +116,24 @@ fn curl(base: &str, method: &str, path: &str, body: Option<(&str, &str)>) -> (u1
     (
         status.trim().parse().unwrap_or(0),
         serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// A JSON request (or one without a body) with a token.
+pub fn call_as(
+    token: &str,
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let text = body.map(|b| b.to_string());
+    curl_as(
+        token,
+        base,
+        method,
+        path,
+        text.as_deref().map(|t| ("application/json", t)),
     )
 }
 
