@@ -161,6 +161,52 @@ impl Target {
     }
 }
 
+impl Target {
+    /// A pool of at most `max_size` connections to the target, for reads that come again and
+    /// again (the drift watch): a connection given back is rolled back before it is used again
+    /// (a read cut short by a timeout may have left its transaction open), and dropped when
+    /// that does not answer within 5 s.
+    pub fn pool(&self, max_size: usize) -> Result<deadpool_postgres::Pool, ConnectError> {
+        use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+        let manager_config = || ManagerConfig {
+            recycling_method: RecyclingMethod::Custom("ROLLBACK".into()),
+        };
+        let manager = match self.tls {
+            Tls::Disable => Manager::from_config(self.config.clone(), NoTls, manager_config()),
+            tls => Manager::from_config(
+                self.config.clone(),
+                tokio_postgres_rustls::MakeRustlsConnect::new(client_config(tls == Tls::Verified)),
+                manager_config(),
+            ),
+        };
+        Pool::builder(manager)
+            .max_size(max_size)
+            .runtime(Runtime::Tokio1)
+            .create_timeout(Some(std::time::Duration::from_secs(30)))
+            .recycle_timeout(Some(std::time::Duration::from_secs(5)))
+            .wait_timeout(Some(std::time::Duration::from_secs(60)))
+            .build()
+            .map_err(|e| ConnectError::Unreachable {
+                target: self.shown.clone(),
+                message: e.to_string(),
+            })
+    }
+
+    /// A connection from `pool` (made by [`Target::pool`]), or why there is none.
+    pub async fn pooled(&self, pool: &deadpool_postgres::Pool) -> Result<deadpool_postgres::Object, ConnectError> {
+        use deadpool_postgres::{PoolError, TimeoutType};
+        pool.get().await.map_err(|e| ConnectError::Unreachable {
+            target: self.shown.clone(),
+            message: match e {
+                PoolError::Backend(e) => error_text(&e),
+                PoolError::Timeout(TimeoutType::Create) => "no connection within 30 s".into(),
+                PoolError::Timeout(_) => "every connection of the pool stayed busy for 60 s".into(),
+                other => other.to_string(),
+            },
+        })
+    }
+}
+
 impl ConnectError {
     /// For [`ConnectError::InvalidUrl`], what is wrong with the URL's shape; else the message.
     pub fn problem(&self) -> String {

@@ -63,6 +63,14 @@ pub struct Config {
     /// Longest a drift check may take, in seconds; a database that has not answered by then is
     /// `unknown` (`SCHEMAREG_DRIFT_TIMEOUT_SECS`).
     pub drift_timeout_secs: u64,
+    /// On SIGTERM, how long `/readyz` answers 503 while requests are still accepted, before
+    /// the listener closes, in seconds (`SCHEMAREG_DRAIN_DELAY_SECS`).
+    pub drain_delay_secs: u64,
+    /// Most connections kept to each bound database (`SCHEMAREG_TARGET_POOL_SIZE`).
+    pub target_pool_size: usize,
+    /// Connections to bound databases idle this long are closed, in seconds
+    /// (`SCHEMAREG_TARGET_POOL_IDLE_SECS`).
+    pub target_pool_idle_secs: u64,
     /// The registry's address as its users reach it, for links in webhook events
     /// (`SCHEMAREG_PUBLIC_URL`; none: `http://` and `listen`).
     pub public_url: Option<String>,
@@ -109,6 +117,9 @@ impl Default for Config {
             drift_watch: true,
             drift_concurrency: 4,
             drift_timeout_secs: 30,
+            drain_delay_secs: 5,
+            target_pool_size: 2,
+            target_pool_idle_secs: 600,
             public_url: None,
             webhooks: true,
             webhook_timeout_secs: 10,
@@ -149,6 +160,9 @@ impl std::fmt::Debug for Config {
             .field("drift_watch", &self.drift_watch)
             .field("drift_concurrency", &self.drift_concurrency)
             .field("drift_timeout_secs", &self.drift_timeout_secs)
+            .field("drain_delay_secs", &self.drain_delay_secs)
+            .field("target_pool_size", &self.target_pool_size)
+            .field("target_pool_idle_secs", &self.target_pool_idle_secs)
             .field("public_url", &self.public_url)
             .field("webhooks", &self.webhooks)
             .field("webhook_timeout_secs", &self.webhook_timeout_secs)
@@ -160,7 +174,7 @@ impl std::fmt::Debug for Config {
     }
 }
 
-const KEYS: [&str; 29] = [
+const KEYS: [&str; 32] = [
     "listen",
     "store_url",
     "scratch_url",
@@ -183,6 +197,9 @@ const KEYS: [&str; 29] = [
     "drift_watch",
     "drift_concurrency",
     "drift_timeout_secs",
+    "drain_delay_secs",
+    "target_pool_size",
+    "target_pool_idle_secs",
     "public_url",
     "webhooks",
     "webhook_timeout_secs",
@@ -226,6 +243,11 @@ impl Config {
         if self.drift_concurrency == 0 || self.drift_timeout_secs == 0 {
             return Err(ConfigError::Bound(
                 "drift_concurrency and drift_timeout_secs must be at least 1".into(),
+            ));
+        }
+        if self.target_pool_size == 0 || self.target_pool_idle_secs == 0 {
+            return Err(ConfigError::Bound(
+                "target_pool_size and target_pool_idle_secs must be at least 1".into(),
             ));
         }
         if self.webhook_timeout_secs == 0 || self.webhook_concurrency == 0 || self.webhook_backoff_ms == 0 {

@@ -150,7 +150,11 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Stale(m) => ApiError::PreconditionFailed(m),
             StoreError::Corrupt { .. } => ApiError::Internal(e.to_string()),
-            StoreError::Url(_) | StoreError::Unavailable(_) | StoreError::Migrate(_) => {
+            StoreError::Url(_)
+            | StoreError::Unavailable(_)
+            | StoreError::Migrate(_)
+            | StoreError::InUse(_)
+            | StoreError::Newer { .. } => {
                 tracing::warn!(error = %e, "the store is unavailable");
                 ApiError::Unavailable("the registry's store is unavailable".into())
             }

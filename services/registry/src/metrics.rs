@@ -52,6 +52,13 @@ impl Metrics {
             .set(value);
     }
 
+    /// Sets a gauge without labels.
+    pub fn gauge(&self, name: &'static str, value: f64) {
+        self.recorder
+            .register_gauge(&Key::from_name(name), &METADATA)
+            .set(value);
+    }
+
     /// Adds one to a counter with labels.
     pub fn count(&self, name: &'static str, labels: &[(&'static str, &str)]) {
         let labels: Vec<Label> = labels.iter().map(|(k, v)| Label::new(*k, v.to_string())).collect();

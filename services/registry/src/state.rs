@@ -20,6 +20,14 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Versions read so far (they never change).
     pub versions: Arc<crate::registry::versions::VersionCache>,
+    /// Connections to bound databases, a small pool per binding.
+    pub pools: Arc<crate::registry::pools::TargetPools>,
+    /// Set when the registry was asked to stop: `/readyz` answers 503 while requests in
+    /// flight finish.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// This process among the registries on one store (`registry-<random>`): who holds its
+    /// claims.
+    pub instance: String,
 }
 
 /// Why the state could not be built.
@@ -38,6 +46,11 @@ impl AppState {
     /// lease runs out) and loads the keys.
     pub async fn new(config: Config, scratch: ScratchServer) -> Result<Self, StateError> {
         let store = Store::open(&config.store_url).await?;
+        Self::with_store(config, scratch, store).await
+    }
+
+    /// The state around a store already open.
+    pub async fn with_store(config: Config, scratch: ScratchServer, store: Store) -> Result<Self, StateError> {
         let failed = store.fail_abandoned_plans().await?;
         if failed > 0 {
             tracing::warn!(failed, "plans abandoned by a stopped registry are marked failed");
@@ -47,6 +60,9 @@ impl AppState {
             secrets: Arc::new(SecretBox::from_config(&config)?),
             metrics: Arc::default(),
             versions: Arc::default(),
+            pools: Arc::default(),
+            draining: Arc::default(),
+            instance: format!("registry-{}", crate::webhooks::random_hex(8)),
             config: Arc::new(config),
             scratch: Arc::new(scratch),
             store,

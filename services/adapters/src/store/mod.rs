@@ -53,6 +53,18 @@ pub enum StoreError {
     Unavailable(String),
     #[error("the store's migrations failed: {0}")]
     Migrate(String),
+    /// Another process holds the SQLite store.
+    #[error(
+        "another schemareg process uses the SQLite store {0}: SQLite serves one process; stop the other one, or give \
+         several replicas a PostgreSQL store (store_url = postgres://…)"
+    )]
+    InUse(String),
+    /// The store was migrated by a newer binary.
+    #[error(
+        "the store was written by a newer schemareg: it has store migration {found}, this binary knows migrations up \
+         to {known}; run the newer binary, or restore a backup this one made"
+    )]
+    Newer { found: i64, known: i64 },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -83,6 +95,8 @@ pub struct Store {
     sequence: Arc<AtomicU64>,
     /// Told when this process writes an event.
     events_written: Arc<tokio::sync::Notify>,
+    /// A SQLite store's lock file, held while the store is open: one process at a time.
+    exclusive: Arc<std::sync::Mutex<Option<nix::fcntl::Flock<std::fs::File>>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -97,8 +111,11 @@ impl Store {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let lower = url.to_ascii_lowercase();
+        let mut exclusive = None;
         let (backend, url) = if lower.starts_with("sqlite:") {
-            (Backend::Sqlite, sqlite_url(url)?)
+            let url = sqlite_url(url)?;
+            exclusive = Some(lock_sqlite(&url)?);
+            (Backend::Sqlite, url)
         } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
             (Backend::Postgres, url.to_string())
         } else {
@@ -112,16 +129,25 @@ impl Store {
         if backend == Backend::Sqlite {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Migrate(crate::pg::redact(&e.to_string())))?;
+        MIGRATOR.run(&pool).await.map_err(|e| match e {
+            sqlx::migrate::MigrateError::VersionMissing(found) => StoreError::Newer {
+                found,
+                known: Self::schema_version(),
+            },
+            e => StoreError::Migrate(crate::pg::redact(&e.to_string())),
+        })?;
         Ok(Store {
             pool,
             backend,
             sequence: Arc::default(),
             events_written: Arc::default(),
+            exclusive: Arc::new(std::sync::Mutex::new(exclusive)),
         })
+    }
+
+    /// The latest store migration this binary knows.
+    pub fn schema_version() -> i64 {
+        MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
     }
 
     /// Whether the store answers.
@@ -132,7 +158,26 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.exclusive.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
+}
+
+/// Takes the lock file beside a SQLite store (`store.db.lock`), held until the store is
+/// closed or the process ends: a second process on the same file is refused instead of
+/// corrupting it (SQLite's own locks keep writes whole, not two registries' leases and
+/// claims apart).
+fn lock_sqlite(url: &str) -> Result<nix::fcntl::Flock<std::fs::File>, StoreError> {
+    let path = url.trim_start_matches("sqlite://");
+    let file = path.split('?').next().unwrap_or(path);
+    let lock_path = format!("{file}.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {lock_path}: {e}")))?;
+    nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusiveNonblock)
+        .map_err(|_| StoreError::InUse(file.to_string()))
 }
 
 /// `sqlite://path` with the file created when missing (and its folder).

@@ -9,13 +9,14 @@ use crate::state::AppState;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// A TOML configuration file (its keys: listen, store_url, scratch_url, body_limit,
-    /// request_timeout_secs); SCHEMAREG_* variables override it.
+    /// A TOML configuration file (its keys are those of the README's configuration table:
+    /// listen, store_url, scratch_url, …); SCHEMAREG_* variables override it.
     #[arg(long, env = "SCHEMAREG_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
 
-async fn shutdown_signal() {
+/// Waits for Ctrl-C or SIGTERM; true for SIGTERM (an orchestrator stopping a replica).
+async fn shutdown_signal() -> bool {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -27,11 +28,12 @@ async fn shutdown_signal() {
             Err(_) => std::future::pending::<()>().await,
         }
     };
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+    let terminated = tokio::select! {
+        _ = ctrl_c => false,
+        _ = term => true,
+    };
     tracing::info!("shutting down");
+    terminated
 }
 
 /// Templates of FROM kept on the scratch server.
@@ -39,6 +41,9 @@ const SCRATCH_TEMPLATES: usize = 4;
 
 pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     let config = Config::load(args.config.as_deref())?;
+    // The store first: a store another process holds, or one a newer binary wrote, is refused
+    // before anything else starts.
+    let store = schemareg_adapters::store::Store::open(&config.store_url).await?;
     let scratch = match &config.scratch_url {
         Some(url) => ScratchServer::connect(url).await?,
         None => {
@@ -66,9 +71,10 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
         listener.local_addr()?
     );
     let dev_tokens = config.jwt_hs256_secret.is_none() && config.jwt_public_keys.is_empty();
-    let state = AppState::new(config, scratch).await?;
+    let state = AppState::with_store(config, scratch, store).await?;
     crate::registry::watch::spawn(state.clone());
     crate::webhooks::spawn(state.clone());
+    crate::registry::pools::spawn_reaper(state.clone());
     if dev_tokens {
         eprintln!(
             "schemareg: tokens are checked with the development key in {}/dev-jwt-secret; make one with\n  \
@@ -89,7 +95,24 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     }
     let drain = std::time::Duration::from_secs(state.config.request_timeout_secs);
     let scratch = state.scratch.clone();
-    let served = crate::http::server::serve(listener, crate::app::app(state), limits, shutdown_signal(), drain).await;
+    // Asked to stop: `/readyz` turns 503 at once; on SIGTERM requests are still served for
+    // `drain_delay_secs` (load balancers stop sending new ones; Ctrl-C does not wait), then the
+    // listener closes and requests in flight finish.
+    let stopping = {
+        let state = state.clone();
+        async move {
+            let terminated = shutdown_signal().await;
+            state.draining.store(true, std::sync::atomic::Ordering::SeqCst);
+            if terminated {
+                tokio::time::sleep(std::time::Duration::from_secs(state.config.drain_delay_secs)).await;
+            }
+        }
+    };
+    let served = crate::http::server::serve(listener, crate::app::app(state.clone()), limits, stopping, drain).await;
+    // What this registry held goes back at once, for another to take.
+    if let Err(e) = state.store.release_deliveries(&state.instance).await {
+        tracing::warn!(error = %e, "cannot release webhook deliveries");
+    }
     scratch.drop_templates().await;
     served?;
     Ok(0)

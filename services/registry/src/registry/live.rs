@@ -26,6 +26,10 @@ pub struct Live {
 /// secret that cannot be read or does not hold an allowed URL is a 409 that names the binding
 /// and its reference, never what the secret holds.
 pub fn target(state: &AppState, binding: &Binding) -> Result<Target, ApiError> {
+    resolved(state, binding).map(|(_, target)| target)
+}
+
+fn resolved(state: &AppState, binding: &Binding) -> Result<(String, Target), ApiError> {
     let unusable = |e: crate::secrets::SecretError| {
         ApiError::UnusableBinding(format!(
             "the binding of {} in {} cannot be used: {e}; an admin must bind the database again",
@@ -33,26 +37,41 @@ pub fn target(state: &AppState, binding: &Binding) -> Result<Target, ApiError> {
         ))
     };
     let url = state.secrets.resolve(binding).map_err(unusable)?;
-    state
+    let target = state
         .secrets
         .target(&url, &crate::secrets::reference_of(binding))
-        .map_err(unusable)
+        .map_err(unusable)?;
+    Ok((url, target))
 }
 
-/// Connects to the bound database and reads its schema. A database that does not answer is a
-/// 503 that names the service, environment and host (never the URL).
+/// A connection to the bound database from the binding's pool, and where it goes. A database
+/// that does not answer is a 503 that names the service, environment and host (never the URL).
+pub async fn connect(state: &AppState, binding: &Binding) -> Result<(deadpool_postgres::Object, Target), ApiError> {
+    let (url, target) = resolved(state, binding)?;
+    let client = state
+        .pools
+        .client(state, (&binding.service, &binding.environment), &url, &target)
+        .await
+        .map_err(|e| {
+            ApiError::Unavailable(format!(
+                "the database of {} in {} ({}) does not answer: {e}",
+                binding.service,
+                binding.environment,
+                target.host()
+            ))
+        })?;
+    Ok((client, target))
+}
+
+/// Connects to the bound database and reads its schema.
 pub async fn read(state: &AppState, service: &Service, binding: &Binding) -> Result<Live, ApiError> {
-    let target = target(state, binding)?;
+    let (client, target) = connect(state, binding).await?;
     let place = format!(
         "the database of {} in {} ({})",
         binding.service,
         binding.environment,
         target.host()
     );
-    let client = target
-        .connect()
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("{place} does not answer: {e}")))?;
     let read_at = schemareg_adapters::store::now();
     let (snapshot, _) = schemareg_adapters::introspect::introspect(&client)
         .await

@@ -12,6 +12,7 @@ pub mod drift;
 pub mod lease;
 pub mod live;
 pub mod planning;
+pub mod pools;
 pub mod promotion;
 pub mod push;
 pub mod reporting;

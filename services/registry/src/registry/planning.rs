@@ -230,7 +230,7 @@ async fn missing_roles(state: &AppState, binding: &Binding, roles: &[String]) ->
     if roles.is_empty() {
         return Ok(Vec::new());
     }
-    let target = super::live::target(state, binding)?;
+    let (client, target) = super::live::connect(state, binding).await?;
     let unavailable = |e: String| {
         ApiError::Unavailable(format!(
             "the database of {} in {} ({}) cannot be read: {e}",
@@ -239,7 +239,6 @@ async fn missing_roles(state: &AppState, binding: &Binding, roles: &[String]) ->
             target.host()
         ))
     };
-    let client = target.connect().await.map_err(|e| unavailable(e.to_string()))?;
     schemareg_adapters::introspect::missing_roles(&client, roles)
         .await
         .map_err(|e| unavailable(e.to_string()))

@@ -31,6 +31,11 @@ pub async fn healthz() -> Json<Health> {
         r::Unavailable,
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(ApiError::Unavailable(
+            "the registry is stopping: requests in flight finish, new ones go to another replica".into(),
+        ));
+    }
     state
         .scratch
         .admin()

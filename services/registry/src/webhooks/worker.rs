@@ -60,7 +60,7 @@ async fn run(state: AppState) {
     };
     let worker = Arc::new(Worker {
         limit: Arc::new(Semaphore::new(state.config.webhook_concurrency)),
-        owner: format!("registry-{}", crate::webhooks::random_hex(8)),
+        owner: state.instance.clone(),
         finished: Arc::default(),
         state,
         client,

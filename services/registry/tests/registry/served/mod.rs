@@ -12,6 +12,8 @@ pub const SECRET: &str = "a-hostile-test-secret-that-is-long-enough-0123";
 pub struct Served {
     child: Child,
     pub port: u16,
+    /// The store it was started on.
+    pub store_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -30,17 +32,51 @@ impl Served {
             .env("SCHEMAREG_DATA_DIR", dir.path().display().to_string())
             .env("SCHEMAREG_SCRATCH_URL", server_url())
             .env("SCHEMAREG_JWT_HS256_SECRET", SECRET)
+            // Tests stop it at once; the delay is tried in stopping.rs.
+            .env("SCHEMAREG_DRAIN_DELAY_SECS", "0")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         for (k, v) in settings {
             cmd.env(k, v);
         }
+        let store_url = settings
+            .iter()
+            .find(|(k, _)| *k == "SCHEMAREG_STORE_URL")
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_else(|| format!("sqlite://{}/store.db", dir.path().display()));
         let child = cmd.spawn().unwrap();
         assert!(
             crate::common::wait_for_port(port).await,
             "schemareg serve did not start"
         );
-        Self { child, port, _dir: dir }
+        Self {
+            child,
+            port,
+            store_url,
+            _dir: dir,
+        }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Sends a signal to the process.
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, signal).unwrap();
+    }
+
+    /// Waits for the process to exit (at most `within`); its exit code, or none while it runs.
+    pub async fn exited(&mut self, within: std::time::Duration) -> Option<i32> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < within {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status.code().unwrap_or(-1));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        None
     }
 }
 
@@ -146,4 +182,14 @@ pub fn call_raw(base: &str, method: &str, path: &str, content_type: &str, body: 
 pub fn call(base: &str, method: &str, path: &str, body: Option<&serde_json::Value>) -> (u16, serde_json::Value) {
     let text = body.map(|b| b.to_string());
     curl(base, method, path, text.as_deref().map(|t| ("application/json", t)))
+}
+
+/// The service `shop` with its first version, pushed as DDL (`None`: the service alone).
+pub fn shop(base: &str, ddl: Option<&str>) {
+    let (status, body) = call(base, "POST", "/v1/services", Some(&serde_json::json!({"name": "shop"})));
+    assert_eq!(status, 201, "{body}");
+    if let Some(ddl) = ddl {
+        let (status, body) = call_raw(base, "POST", "/v1/services/shop/versions", "application/sql", ddl);
+        assert_eq!(status, 201, "{body}");
+    }
 }
