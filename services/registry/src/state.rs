@@ -28,6 +28,8 @@ pub struct AppState {
     /// This process among the registries on one store (`registry-<random>`): who holds its
     /// claims.
     pub instance: String,
+    /// The plans this registry computes or applies.
+    pub working: Arc<crate::registry::lease::Working>,
 }
 
 /// Why the state could not be built.
@@ -62,6 +64,7 @@ impl AppState {
             versions: Arc::default(),
             pools: Arc::default(),
             draining: Arc::default(),
+            working: Arc::default(),
             instance: format!("registry-{}", crate::webhooks::random_hex(8)),
             config: Arc::new(config),
             scratch: Arc::new(scratch),

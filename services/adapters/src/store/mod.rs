@@ -7,6 +7,7 @@
 
 mod approvals;
 mod audit;
+mod backup;
 mod environments;
 mod idempotency;
 mod locks;

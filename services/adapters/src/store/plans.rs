@@ -320,6 +320,26 @@ impl Store {
         Ok(())
     }
 
+    /// Ends a computing or applying plan's lease (and the apply locks it holds) at once: its
+    /// registry is stopping.
+    pub async fn expire_plan_lease(&self, id: &str) -> Result<(), StoreError> {
+        // Before any time this store writes.
+        let past = "0000-00-00T00:00:00.000Z";
+        sqlx::query("UPDATE plans SET lease_until = $2 WHERE id = $1 AND state IN ($3, $4)")
+            .bind(id)
+            .bind(past)
+            .bind(PlanState::Computing.as_str())
+            .bind(PlanState::Applying.as_str())
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("UPDATE locks SET until = $2 WHERE holder = $1")
+            .bind(id)
+            .bind(past)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Plans whose lease ran out while `computing` or `applying` (the registry working on them
     /// stopped) are marked failed with what that means, so none waits for ever; plans other
     /// replicas are working on are left alone.

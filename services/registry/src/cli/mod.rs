@@ -8,6 +8,7 @@ pub(crate) mod push;
 mod serve;
 mod snapshot;
 mod status;
+mod store;
 mod token;
 mod wait;
 
@@ -47,6 +48,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Wait until the newest plan of an environment is approved, applied or verified.
     Wait(wait::WaitArgs),
+    /// Backs up the registry's store, or restores a backup into a new store.
+    Store(store::StoreArgs),
 }
 
 /// Options shared by the commands that read schemas.
@@ -95,6 +98,7 @@ pub async fn run(cli: Cli) -> Result<i32, anyhow::Error> {
         Command::Report(args) => Ok(client_code(act::report(args).await)),
         Command::Status(args) => Ok(client_code(status::run(args).await)),
         Command::Wait(args) => Ok(client_code(wait::run(args).await)),
+        Command::Store(args) => store::run(args).await,
     }
 }
 

@@ -110,6 +110,7 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     };
     let served = crate::http::server::serve(listener, crate::app::app(state.clone()), limits, stopping, drain).await;
     // What this registry held goes back at once, for another to take.
+    crate::registry::lease::release_all(&state).await;
     if let Err(e) = state.store.release_deliveries(&state.instance).await {
         tracing::warn!(error = %e, "cannot release webhook deliveries");
     }

@@ -11,23 +11,11 @@ use schemareg_adapters::testing::TestDb;
 use serde_json::{Value, json};
 
 use crate::common::free_port;
-use crate::served::{Served, call, shop, token};
+use crate::served::{Served, call, shop};
 
 /// Sets an environment's drift interval (the rest of its policy as it is).
 fn watch_every(base: &str, environment: &str, interval: &str) {
-    let (_, view) = call(base, "GET", &format!("/v1/environments/{environment}/policy"), None);
-    let mut policy = view["policy"].clone();
-    policy["drift_interval"] = json!(interval);
-    let out = Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT"])
-        .args(["-H", &format!("Authorization: Bearer {}", token())])
-        .args(["-H", "Content-Type: application/json"])
-        .args(["-H", &format!("If-Match: \"{}\"", view["version"])])
-        .args(["--data-binary", &policy.to_string()])
-        .arg(format!("{base}/v1/environments/{environment}/policy"))
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+    crate::served::set_policy(base, environment, "drift_interval", json!(interval));
 }
 
 fn placement(base: &str, environment: &str) -> Value {

@@ -193,3 +193,21 @@ pub fn shop(base: &str, ddl: Option<&str>) {
         assert_eq!(status, 201, "{body}");
     }
 }
+
+/// Sets one field of an environment's policy (the rest as it is), with the `If-Match` of the
+/// policy read.
+pub fn set_policy(base: &str, environment: &str, field: &str, value: serde_json::Value) {
+    let (_, view) = call(base, "GET", &format!("/v1/environments/{environment}/policy"), None);
+    let mut policy = view["policy"].clone();
+    policy[field] = value;
+    let out = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT"])
+        .args(["-H", &format!("Authorization: Bearer {}", token())])
+        .args(["-H", "Content-Type: application/json"])
+        .args(["-H", &format!("If-Match: \"{}\"", view["version"])])
+        .args(["--data-binary", &policy.to_string()])
+        .arg(format!("{base}/v1/environments/{environment}/policy"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+}
