@@ -79,6 +79,7 @@ pub fn app(state: AppState) -> Router {
     let limit = state.config.body_limit;
     router
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", doc))
+        .merge(crate::ui::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -19,4 +19,5 @@ pub mod routes;
 pub mod secrets;
 pub mod source;
 pub mod state;
+pub mod ui;
 pub mod webhooks;

@@ -15,6 +15,7 @@ mod outbox;
 mod plans;
 mod policies;
 mod services;
+mod sessions;
 mod versions;
 mod webhooks;
 
@@ -33,6 +34,7 @@ pub use outbox::{Event, EventKind, NewEvent};
 pub use plans::{NewPlan, PlanBody, PlanOutcome, PlanRecord, PlanState};
 pub use policies::StoredPolicy;
 pub use services::{NewService, ScopeSpec, Service};
+pub use sessions::UiSession;
 pub use versions::{NewVersion, Pushed, Version, VersionRef};
 pub use webhooks::{Attempt, Delivery, DeliveryState, DueDelivery, NewWebhook, Tried, Webhook, WebhookChange};
 

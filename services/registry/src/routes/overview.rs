@@ -64,6 +64,11 @@ pub struct Overview {
         r::Unauthorized, r::Forbidden, r::Unavailable,
     ))]
 pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Result<Json<Overview>, ApiError> {
+    overview(&state, &who).await.map(Json)
+}
+
+/// What runs where, as `who` may see it.
+pub async fn overview(state: &AppState, who: &Principal) -> Result<Overview, ApiError> {
     who.require_read()?;
     // A scoped token sees the services and environments of its scope.
     let environments: Vec<String> = state
@@ -124,5 +129,5 @@ pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Resu
             });
         }
     }
-    Ok(Json(Overview { environments, services }))
+    Ok(Overview { environments, services })
 }

@@ -18,6 +18,7 @@ mod cli_private;
 mod client;
 mod client_retries;
 mod clients;
+mod console;
 mod deploy;
 mod documented_errors;
 mod drift_watch;
