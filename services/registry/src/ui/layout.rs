@@ -9,7 +9,9 @@ use super::session::Session;
 use crate::error::ApiError;
 
 const STYLE: &str = "
-body{font-family:system-ui,sans-serif;margin:0;line-height:1.45;color:#111;background:#fff}
+body{font-family:system-ui,sans-serif;margin:0;line-height:1.45;color:#111;background:#fff;overflow-wrap:anywhere}
+dd{margin-left:1rem}
+code{word-break:break-all}
 header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;padding:.6rem 1rem;border-bottom:2px solid #111}
 header a{color:inherit}
 main{padding:1rem;max-width:72rem;margin:0 auto}

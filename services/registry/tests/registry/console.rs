@@ -106,6 +106,48 @@ async fn wait_for(browser: &Client, xpath: &str) {
         .unwrap_or_else(|e| panic!("no {xpath}: {e}"));
 }
 
+/// axe-core (pinned, from npm), its script.
+fn axe_script() -> String {
+    let project = crate::clients::tools::npm_project(
+        "axe",
+        r#"{"name": "schemareg-axe", "private": true, "dependencies": {"axe-core": "4.14.1"}}"#,
+    );
+    std::fs::read_to_string(project.join("node_modules/axe-core/axe.min.js")).unwrap()
+}
+
+/// Checks the page as it is now with axe-core in the browser (no serious or critical
+/// violation), and that at 390 px and at 1440 px the page itself does not scroll sideways
+/// (tables may, inside their own box). The page is named in the messages.
+async fn check_page(browser: &Client, axe: &str, name: &str) {
+    browser.execute(axe, vec![]).await.unwrap();
+    let violations = browser
+        .execute_async(
+            "const done = arguments[0]; axe.run(document, {resultTypes: ['violations']}).then(r => done(\
+             r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')\
+             .map(v => v.id + ': ' + v.help + ' (' + v.nodes.map(n => n.target.join(' ')).join(', ') + ')')))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(violations, json!([]), "{name}: accessibility violations");
+    for width in [390, 1440] {
+        browser.set_window_size(width, 900).await.unwrap();
+        let sideways = browser
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            sideways.as_i64().unwrap_or(1) <= 0,
+            "{name} scrolls sideways by {sideways} px at {width} px"
+        );
+        screenshot(browser, &format!("{name}-{width}")).await;
+    }
+    browser.set_window_size(1440, 1000).await.unwrap();
+}
+
 async fn text(browser: &Client) -> String {
     browser.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
 }
@@ -183,6 +225,7 @@ async fn an_approver_approves_the_log158_staging_plan_in_a_browser() {
     let ci = token("ci", &[Role::Publisher, Role::Deployer], 3600);
     let (plan, _dbs) = log158_waiting_in_staging(&base, &ci).await;
     let driver = Driver::start().await;
+    let axe = axe_script();
 
     // The requester: the plan without a working approve button; a POST without CSRF refused.
     let browser = driver.browser().await;
@@ -196,6 +239,7 @@ async fn an_approver_approves_the_log158_staging_plan_in_a_browser() {
         buttons(&browser).await
     );
     screenshot(&browser, "plan-as-requester").await;
+    check_page(&browser, &axe, "plan-as-requester").await;
     let forged = browser
         .execute_async(
             &format!(
@@ -231,6 +275,7 @@ async fn an_approver_approves_the_log158_staging_plan_in_a_browser() {
         "{overview}"
     );
     screenshot(&browser, "overview").await;
+    check_page(&browser, &axe, "overview").await;
     browser
         .find(Locator::Css(&format!("a[href='/ui/plans/{plan}']")))
         .await
@@ -244,6 +289,7 @@ async fn an_approver_approves_the_log158_staging_plan_in_a_browser() {
     assert!(page.contains("⚠ drops_object"), "the hazards are marked: {page}");
     assert!(page.contains("Lock: access exclusive"), "{page}");
     screenshot(&browser, "plan-as-approver").await;
+    check_page(&browser, &axe, "plan-as-approver").await;
     browser
         .find(Locator::Css("textarea#comment"))
         .await
@@ -281,5 +327,6 @@ async fn an_approver_approves_the_log158_staging_plan_in_a_browser() {
         "{page}"
     );
     screenshot(&browser, "expired").await;
+    check_page(&browser, &axe, "sign-in").await;
     browser.close().await.unwrap();
 }
