@@ -6,6 +6,7 @@
 
 mod layout;
 mod overview;
+mod pages;
 mod plan;
 mod session;
 
@@ -22,4 +23,9 @@ pub fn router() -> Router<AppState> {
         .route("/ui/sign-out", post(session::sign_out))
         .route("/ui/plans/{id}", get(plan::page))
         .route("/ui/plans/{id}/{action}", post(plan::act))
+        .route("/ui/services/{service}/versions/{version}", get(pages::version_page))
+        .route(
+            "/ui/services/{service}/environments/{environment}/drift",
+            get(pages::drift_page),
+        )
 }

@@ -42,7 +42,11 @@ pub async fn page(State(state): State<AppState>, session: Session, Query(filter)
                                 th scope="row" {
                                     (s.service)
                                     br;
-                                    "latest: " (s.latest_version.map(|v| v.to_string()).unwrap_or_else(|| "none".into()))
+                                    "latest: "
+                                    @match s.latest_version {
+                                        Some(v) => a href={ "/ui/services/" (s.service) "/versions/" (v) } { (v) },
+                                        None => "none",
+                                    }
                                 }
                                 @for p in s.environments.iter().filter(|p| wanted(&p.environment, &filter.environment)) {
                                     td {
@@ -51,7 +55,10 @@ pub async fn page(State(state): State<AppState>, session: Session, Query(filter)
                                             br;
                                             "verified: " (p.verified_version.map(|v| v.to_string()).unwrap_or_else(|| "none".into()))
                                             br;
-                                            "drift: " (layout::state(p.drift_state.as_deref().unwrap_or("not checked")))
+                                            "drift: "
+                                            a href={ "/ui/services/" (s.service) "/environments/" (p.environment) "/drift" } {
+                                                (layout::state(p.drift_state.as_deref().unwrap_or("not checked")))
+                                            }
                                             @if let Some(at) = &p.drift_last_read_at { br; "read " (at) }
                                             @if let Some(reason) = &p.drift_reason { br; "why: " (reason) }
                                         }

@@ -312,6 +312,28 @@ async fn an_approver_approves_the_log158_staging_plan_in_a_browser() {
         "{page}"
     );
     screenshot(&browser, "plan-approved").await;
+    // dev's drift as the watch last saw it, and the version it is compared with, as DDL.
+    browser
+        .goto(&format!("{base}/ui/services/log158/environments/dev/drift"))
+        .await
+        .unwrap();
+    let page = text(&browser).await;
+    assert!(
+        page.contains("Drift of log158 in dev") && page.contains("in sync"),
+        "{page}"
+    );
+    check_page(&browser, &axe, "drift").await;
+    browser
+        .find(Locator::Css("a[href='/ui/services/log158/versions/1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&browser, "//h1[. = 'log158 version 1']").await;
+    let page = text(&browser).await;
+    assert!(page.contains("CREATE TABLE") && page.contains("ci at "), "{page}");
+    check_page(&browser, &axe, "version").await;
     browser.close().await.unwrap();
 
     // A token that expires ends the session.
