@@ -164,8 +164,7 @@ impl Targets {
             .unwrap_or_default()
             .trim_matches(['[', ']'])
             .to_string();
-        let addresses = self.resolve(&host).await?;
-        drop(addresses);
+        self.resolve(&host).await?;
         Ok(parsed)
     }
 
