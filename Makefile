@@ -2,7 +2,7 @@
 CARGO ?= cargo
 WITH_PG := scripts/with-postgres.sh
 
-.PHONY: run test bench lint fmt build fixtures openapi
+.PHONY: run demo test bench lint fmt build fixtures openapi
 
 build:
 	$(CARGO) build --workspace
@@ -11,6 +11,11 @@ build:
 run: build
 	mkdir -p data
 	./target/debug/schemareg serve
+
+## demo: the service with LOG-158's dev, staging and production databases, a plan waiting for approval, and a token per role (nothing kept after it stops)
+demo: build
+	mkdir -p data
+	./target/debug/schemareg serve --demo
 
 ## openapi: regenerate the committed OpenAPI document
 openapi: build

@@ -5,6 +5,7 @@
 //! with trust authentication, and is stopped (and its directory removed) when dropped. The
 //! server is also told to stop if this process dies (parent-death signal).
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -222,7 +223,6 @@ fn run_as() -> Result<Option<(nix::unistd::Uid, nix::unistd::Gid)>, ScratchError
 }
 
 fn as_owner(cmd: &mut Command, owner: Option<(nix::unistd::Uid, nix::unistd::Gid)>) -> &mut Command {
-    use std::os::unix::process::CommandExt;
     if let Some((uid, gid)) = owner {
         cmd.uid(uid.as_raw()).gid(gid.as_raw()).env("HOME", "/tmp");
     }
@@ -267,13 +267,15 @@ fn spawn_postgres(
             "full_page_writes=off",
         ])
         .args(["-c", "max_connections=200"])
+        // Its own process group: Ctrl-C in a terminal reaches the registry, which stops the
+        // cluster after dropping what it holds there, not both at once.
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log);
     as_owner(&mut postgres, owner);
     // SAFETY: prctl is async-signal-safe; it only sets this child's parent-death signal.
     unsafe {
-        use std::os::unix::process::CommandExt;
         postgres.pre_exec(|| {
             nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGINT).map_err(std::io::Error::from)
         });

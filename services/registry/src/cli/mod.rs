@@ -1,6 +1,7 @@
 //! The command line: `schemareg <command>`.
 
 mod act;
+mod demo;
 mod diff;
 mod openapi;
 mod plan;

@@ -13,6 +13,11 @@ pub struct ServeArgs {
     /// listen, store_url, scratch_url, …); SCHEMAREG_* variables override it.
     #[arg(long, env = "SCHEMAREG_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A first look with nothing set up: LOG-158's dev, staging and production databases in
+    /// the private cluster, the `log158` service bound to them, version 1 verified in dev and
+    /// a staging plan waiting for approval, in a temporary store; prints a token per role.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// Waits for Ctrl-C or SIGTERM; true for SIGTERM (an orchestrator stopping a replica).
@@ -40,7 +45,11 @@ async fn shutdown_signal() -> bool {
 const SCRATCH_TEMPLATES: usize = 4;
 
 pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
-    let config = Config::load(args.config.as_deref())?;
+    let mut config = Config::load(args.config.as_deref())?;
+    let _demo_store = match args.demo {
+        true => Some(super::demo::configure(&mut config)?),
+        false => None,
+    };
     // The store first: a store another process holds, or one a newer binary wrote, is refused
     // before anything else starts.
     let store = schemareg_adapters::store::Store::open(&config.store_url).await?;
@@ -71,11 +80,15 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
         listener.local_addr()?
     );
     let dev_tokens = config.jwt_hs256_secret.is_none() && config.jwt_public_keys.is_empty();
+    let demo_databases = match args.demo {
+        true => Some(super::demo::create_databases(&scratch).await?),
+        false => None,
+    };
     let state = AppState::with_store(config, scratch, store).await?;
     crate::registry::watch::spawn(state.clone());
     crate::webhooks::spawn(state.clone());
     crate::registry::pools::spawn_reaper(state.clone());
-    if dev_tokens {
+    if dev_tokens && !args.demo {
         eprintln!(
             "schemareg: tokens are checked with the development key in {}/dev-jwt-secret; make one with\n  \
              TOKEN=$(./target/debug/schemareg token --subject you --role admin)\n  \
@@ -98,10 +111,29 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     // Asked to stop: `/readyz` turns 503 at once; on SIGTERM requests are still served for
     // `drain_delay_secs` (load balancers stop sending new ones; Ctrl-C does not wait), then the
     // listener closes and requests in flight finish.
+    let demo_failed = std::sync::Arc::new(DemoFailed::default());
+    if let Some(urls) = demo_databases {
+        let base = format!("http://{}", console_address(listener.local_addr()?));
+        let (state, failed) = (state.clone(), demo_failed.clone());
+        tokio::spawn(async move {
+            match super::demo::prepare(&state.config, &base, &urls).await {
+                Ok(text) => eprintln!("{text}"),
+                Err(e) => {
+                    eprintln!("schemareg: the demo could not be prepared: {e}");
+                    failed.failed.store(true, std::sync::atomic::Ordering::SeqCst);
+                    failed.stop.notify_one();
+                }
+            }
+        });
+    }
     let stopping = {
         let state = state.clone();
+        let demo_failed = demo_failed.clone();
         async move {
-            let terminated = shutdown_signal().await;
+            let terminated = tokio::select! {
+                terminated = shutdown_signal() => terminated,
+                _ = demo_failed.stop.notified() => false,
+            };
             state.draining.store(true, std::sync::atomic::Ordering::SeqCst);
             if terminated {
                 tokio::time::sleep(std::time::Duration::from_secs(state.config.drain_delay_secs)).await;
@@ -116,5 +148,24 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     }
     scratch.drop_templates().await;
     served?;
-    Ok(0)
+    // A demo that could not be prepared stopped the registry: say so in the exit code.
+    Ok(match demo_failed.failed.load(std::sync::atomic::Ordering::SeqCst) {
+        true => 1,
+        false => 0,
+    })
+}
+
+/// Set when the demo could not be prepared (the registry then stops).
+#[derive(Default)]
+struct DemoFailed {
+    failed: std::sync::atomic::AtomicBool,
+    stop: tokio::sync::Notify,
+}
+
+/// The address a person on this machine opens: loopback when listening on every address.
+fn console_address(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    match addr.ip().is_unspecified() {
+        true => std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port()),
+        false => addr,
+    }
 }

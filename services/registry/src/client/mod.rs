@@ -107,6 +107,11 @@ impl Registry {
                 "no token: give --token-file PATH or set SCHEMAREG_TOKEN".into(),
             ));
         }
+        Self::at(&base, &token, duration("--retry-for", &args.retry_for)?)
+    }
+
+    /// A registry at `base` (no trailing slash), asked with `token`, retried for `retry_for`.
+    pub fn at(base: &str, token: &str, retry_for: Duration) -> Result<Self, ClientError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("schemareg/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
@@ -115,11 +120,18 @@ impl Registry {
             .build()
             .map_err(|e| ClientError::Usage(format!("cannot start an HTTP client: {e}")))?;
         Ok(Self {
-            base,
-            token,
+            base: base.to_string(),
+            token: token.to_string(),
             http,
-            retry_for: duration("--retry-for", &args.retry_for)?,
+            retry_for,
         })
+    }
+
+    /// A PUT of a JSON body.
+    pub async fn put_json(&self, path: &str, body: &Value) -> Result<Answer, ClientError> {
+        let bytes = serde_json::to_vec(body).expect("a JSON value serialises");
+        self.send(Method::PUT, path.to_string(), bytes, Some("application/json"))
+            .await
     }
 
     pub async fn get(&self, path: &str) -> Result<Answer, ClientError> {

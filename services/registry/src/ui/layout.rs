@@ -8,27 +8,18 @@ use maud::{DOCTYPE, Markup, html};
 use super::session::Session;
 use crate::error::ApiError;
 
-const STYLE: &str = "
-body{font-family:system-ui,sans-serif;margin:0;line-height:1.45;color:#111;background:#fff;overflow-wrap:anywhere}
-dd{margin-left:1rem}
-code{word-break:break-all}
-header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;padding:.6rem 1rem;border-bottom:2px solid #111}
-header a{color:inherit}
-main{padding:1rem;max-width:72rem;margin:0 auto}
-table{border-collapse:collapse;width:100%}
-th,td{border:1px solid #555;padding:.35rem .5rem;text-align:left;vertical-align:top}
-.scroll{overflow-x:auto}
-pre{white-space:pre-wrap;word-break:break-word;background:#f3f3f3;padding:.5rem;border:1px solid #999}
-.problem{border:2px solid #a00;padding:.5rem 1rem;margin:1rem 0}
-.hazard{font-weight:bold}
-form.inline{display:inline-block;margin:.25rem .5rem .25rem 0}
-button{font:inherit;padding:.3rem .8rem}
-label{display:block;margin:.5rem 0 .2rem}
-textarea,input[type=text],input[type=password]{width:100%;max-width:40rem;box-sizing:border-box;font:inherit}
-";
-
 /// A whole page.
 pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
+    frame(title, session, body, false)
+}
+
+/// A page whose state the registry is changing: its main part is read again every two
+/// seconds (by the console's script, without a reload; else by a meta refresh).
+pub fn refreshing_page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
+    frame(title, session, body, true)
+}
+
+fn frame(title: &str, session: Option<&Session>, body: Markup, refresh: bool) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -36,12 +27,20 @@ pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · schemareg" }
-                style { (maud::PreEscaped(STYLE)) }
+                link rel="stylesheet" href=(super::assets::CSS_PATH);
+                script src=(super::assets::JS_PATH) defer {}
+                @if refresh { noscript { meta http-equiv="refresh" content="2"; } }
             }
             body {
                 header {
                     a href="/ui" { strong { "schemareg" } }
                     @if let Some(s) = session {
+                        nav aria-label="Console" {
+                            a href="/ui" { "Overview" }
+                            @if s.who.require(crate::auth::Role::Admin).is_ok() && s.who.require_unscoped().is_ok() {
+                                a href="/ui/audit" { "Audit log" }
+                            }
+                        }
                         span {
                             "Signed in as " strong { (s.who.subject) }
                             " (roles: " (roles(s)) ")"
@@ -54,7 +53,7 @@ pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
                         }
                     }
                 }
-                main { (body) }
+                @if refresh { main data-refresh { (body) } } @else { main { (body) } }
             }
         }
     }
@@ -101,5 +100,20 @@ pub fn answer(session: &Session, result: Result<Markup, ApiError>) -> Response {
     match result {
         Ok(markup) => (StatusCode::OK, markup).into_response(),
         Err(e) => problem(Some(session), &e),
+    }
+}
+
+/// How long ago a stored time (RFC 3339) was, in words: "42 s ago", "5 min ago", "3 h ago",
+/// "2 days ago" (empty when it cannot be read).
+pub fn age(at: &str) -> String {
+    let Ok(then) = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339) else {
+        return String::new();
+    };
+    let secs = (time::OffsetDateTime::now_utc() - then).whole_seconds().max(0);
+    match secs {
+        s if s < 120 => format!("{s} s ago"),
+        s if s < 7200 => format!("{} min ago", s / 60),
+        s if s < 172_800 => format!("{} h ago", s / 3600),
+        s => format!("{} days ago", s / 86_400),
     }
 }

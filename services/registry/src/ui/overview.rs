@@ -59,7 +59,7 @@ pub async fn page(State(state): State<AppState>, session: Session, Query(filter)
                                             a href={ "/ui/services/" (s.service) "/environments/" (p.environment) "/drift" } {
                                                 (layout::state(p.drift_state.as_deref().unwrap_or("not checked")))
                                             }
-                                            @if let Some(at) = &p.drift_last_read_at { br; "read " (at) }
+                                            @if let Some(at) = &p.drift_last_read_at { br; "read " (layout::age(at)) " (" (at) ")" }
                                             @if let Some(reason) = &p.drift_reason { br; "why: " (reason) }
                                         }
                                         @for id in &p.pending_plans {

@@ -6,15 +6,15 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use schemareg_adapters::store::{PlanRecord, PlanState, VersionRef};
+use schemareg_adapters::store::{Approval, PlanRecord, PlanState, VersionRef};
 use serde::Deserialize;
 
-use super::layout;
 use super::session::Session;
+use super::{layout, steps};
 use crate::audit::Origin;
 use crate::auth::{Principal, Role};
-use crate::error::ApiError;
-use crate::registry::{applying, approval, decisions};
+use crate::error::{ApiError, Invalid};
+use crate::registry::{applying, approval, decisions, planning};
 use crate::state::AppState;
 
 /// What the reader may do with the plan now.
@@ -22,9 +22,11 @@ struct May {
     approve: bool,
     reject: bool,
     apply: bool,
+    /// A stale plan: a new one from the database as it is now.
+    plan_again: bool,
 }
 
-async fn may(state: &AppState, who: &Principal, plan: &PlanRecord) -> Result<May, ApiError> {
+async fn may(state: &AppState, who: &Principal, plan: &PlanRecord, given: &[Approval]) -> Result<May, ApiError> {
     let approver = decisions::approver(state, who, plan).await.is_ok();
     let publisher = state
         .store
@@ -32,20 +34,13 @@ async fn may(state: &AppState, who: &Principal, plan: &PlanRecord) -> Result<May
         .await?
         .map(|v| v.pushed_by);
     let own = who.subject == plan.requested_by || Some(&who.subject) == publisher.as_ref();
-    let given = state.store.approvals(&plan.id).await?;
     let approved_already = given.iter().any(|a| a.approver == who.subject);
     Ok(May {
         approve: approver && !own && !approved_already && plan.state == PlanState::PendingApproval,
         reject: approver && matches!(plan.state, PlanState::PendingApproval | PlanState::Approved),
         apply: who.require(Role::Deployer).is_ok() && plan.state == PlanState::Approved,
+        plan_again: who.require(Role::Deployer).is_ok() && plan.state == PlanState::Stale,
     })
-}
-
-fn lock_name(lock: &schemareg_engine::plan::Lock) -> String {
-    serde_json::to_value(lock)
-        .ok()
-        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
-        .unwrap_or_default()
 }
 
 async fn render(state: &AppState, session: &Session, id: &str) -> Result<Markup, ApiError> {
@@ -58,16 +53,14 @@ async fn render(state: &AppState, session: &Session, id: &str) -> Result<Markup,
     let hazards = plan.body.as_ref().map(|b| b.hazards.clone()).unwrap_or_default();
     let needs = approval::needs(&policy, &hazards);
     let approvals = state.store.approvals(&plan.id).await?;
-    let may = may(state, &session.who, &plan).await?;
+    let may = may(state, &session.who, &plan, &approvals).await?;
     let roles: Vec<&str> = policy.approver_roles.iter().map(|r| r.as_str()).collect();
     let working = matches!(plan.state, PlanState::Computing | PlanState::Applying);
     let title = format!("Plan {} for {} in {}", plan.id, plan.service, plan.environment);
     let body = html! {
         h1 { (title) }
         @if working {
-            // Refreshed while the registry works on it.
-            meta http-equiv="refresh" content="2";
-            p role="status" { "The registry is working on this plan; this page refreshes every 2 seconds." }
+            p role="status" { "The registry is working on this plan; its state here follows by itself." }
         }
         dl {
             dt { "State" } dd { (layout::state(plan.state.as_str())) }
@@ -86,7 +79,13 @@ async fn render(state: &AppState, session: &Session, id: &str) -> Result<Markup,
         @if plan.state == PlanState::Stale {
             section.problem role="alert" {
                 h2 { "This plan is stale" }
-                p { "The live database changed since it was computed. Plan again for " (plan.service) " in " (plan.environment) "." }
+                p { "The live database changed since it was computed: approvals of it no longer count. Plan again for " (plan.service) " in " (plan.environment) " from the database as it is now." }
+                @if may.plan_again {
+                    form method="post" action={ "/ui/plans/" (plan.id) "/plan-again" } {
+                        input type="hidden" name="csrf" value=(session.csrf);
+                        button type="submit" { "Plan again" }
+                    }
+                }
             }
         }
         h2 { "Approvals" }
@@ -98,7 +97,7 @@ async fn render(state: &AppState, session: &Session, id: &str) -> Result<Markup,
             @if may.approve || may.reject {
                 form method="post" action={ "/ui/plans/" (plan.id) "/approve" } {
                     input type="hidden" name="csrf" value=(session.csrf);
-                    label for="comment" { "Comment (a reason, for a rejection)" }
+                    label for="comment" { "Comment (required to reject: the reason)" }
                     textarea id="comment" name="comment" rows="2" {}
                     p {
                         @if may.approve { button type="submit" name="action" value="approve" { "Approve" } " " }
@@ -116,36 +115,13 @@ async fn render(state: &AppState, session: &Session, id: &str) -> Result<Markup,
         h2 { "Steps" }
         @match plan.body.as_ref() {
             None => p { "Not computed yet." },
-            Some(body) => {
-                @if body.plan.steps.is_empty() { p { "Nothing to do: the database equals the version." } }
-                ol {
-                    @for step in &body.plan.steps {
-                        li {
-                            h3 { (step.description) }
-                            p {
-                                "Lock: " (lock_name(&step.lock))
-                                " · " @if step.transactional { "in the group's transaction" } @else { "outside a transaction" }
-                                @if step.commit_after { " · commits after this step" }
-                            }
-                            @if !step.hazards.is_empty() {
-                                ul.hazards {
-                                    @for h in &step.hazards {
-                                        li.hazard { "⚠ " (h.kind.as_str()) ": " (h.message) }
-                                    }
-                                }
-                            }
-                            pre { code { (step.sql) } }
-                            @if let Some(r) = &step.rollback_sql {
-                                details { summary { "Rollback" } pre { code { (r) } } }
-                            }
-                            @if let Some(n) = &step.rollback_note { p { "Rollback note: " (n) } }
-                        }
-                    }
-                }
-            }
+            Some(body) => (steps::list(&body.plan.steps)),
         }
     };
-    Ok(layout::page(&title, Some(session), body))
+    Ok(match working {
+        true => layout::refreshing_page(&title, Some(session), body),
+        false => layout::page(&title, Some(session), body),
+    })
 }
 
 pub async fn page(State(state): State<AppState>, session: Session, Path(id): Path<String>) -> Response {
@@ -168,7 +144,7 @@ async fn act_on(
     id: &str,
     action: &str,
     form: &ActionForm,
-) -> Result<(), ApiError> {
+) -> Result<String, ApiError> {
     session.check_csrf(&form.csrf)?;
     let who = &session.who;
     who.require_read()?;
@@ -177,17 +153,43 @@ async fn act_on(
     match action {
         "approve" => {
             let approver = decisions::approver(state, who, &plan).await?;
-            decisions::approve(state, who, origin, &plan, approver, &form.comment).await
+            decisions::approve(state, who, origin, &plan, approver, &form.comment)
+                .await
+                .map(|()| plan.id)
         }
         "reject" => {
             let approver = decisions::approver(state, who, &plan).await?;
-            decisions::reject(state, who, origin, &plan, approver, &form.comment).await
+            if form.comment.trim().is_empty() {
+                return Err(ApiError::invalid(
+                    Invalid::Body,
+                    "comment",
+                    "a rejection needs a reason: say in the comment what must change",
+                ));
+            }
+            decisions::reject(state, who, origin, &plan, approver, &form.comment)
+                .await
+                .map(|()| plan.id)
         }
         "apply" => {
             who.require(Role::Deployer)?;
+            let id = plan.id.clone();
             applying::start(state, who, origin, plan, std::time::Duration::from_secs(1))
                 .await
-                .map(|_| ())
+                .map(|_| id)
+        }
+        "plan-again" => {
+            who.require(Role::Deployer)?;
+            let asked = planning::Asked {
+                service: plan.service.clone(),
+                environment: plan.environment.clone(),
+                version: plan.to_version.to_string(),
+                concurrently: false,
+                override_reason: None,
+            };
+            let wait = std::time::Duration::from_secs(1);
+            planning::request(state, who, origin, asked, wait)
+                .await
+                .map(|(record, _)| record.id)
         }
         other => Err(ApiError::NotFound(format!(
             "no action {} on a plan",
@@ -196,7 +198,8 @@ async fn act_on(
     }
 }
 
-/// Approves, rejects or applies a plan from its page, then shows the page again.
+/// Approves, rejects or applies a plan from its page, then shows the page again (or, for a
+/// stale plan planned again, the new plan's page).
 pub async fn act(
     State(state): State<AppState>,
     session: Session,
@@ -205,7 +208,7 @@ pub async fn act(
     Form(form): Form<ActionForm>,
 ) -> Response {
     match act_on(&state, &session, &origin, &id, &action, &form).await {
-        Ok(()) => Redirect::to(&format!("/ui/plans/{id}")).into_response(),
+        Ok(shown) => Redirect::to(&format!("/ui/plans/{shown}")).into_response(),
         Err(e) => layout::problem(Some(&session), &e),
     }
 }

@@ -14,12 +14,21 @@ const MAX_ERROR_BODY: usize = 16 * 1024;
 
 /// Turns the error answers of layers and extractors that are not problem documents (body too
 /// large, timeouts, rejected paths or queries) into problem documents, and names the request
-/// path in every problem.
+/// path in every problem. HTML answers (the console's error pages) are left as they are.
 pub async fn problems_everywhere(request: Request<Body>, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let mut response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    // The console's own error pages (HTML with the problem's title and detail) stay pages.
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
         return response;
     }
     if let Some(mut problem) = response.extensions_mut().remove::<Problem>() {

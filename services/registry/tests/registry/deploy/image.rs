@@ -255,3 +255,50 @@ async fn the_image_health_check_asks_healthz() {
         "the HEALTHCHECK of deploy/Dockerfile passes with nothing listening"
     );
 }
+
+/// Files outside `services/` that the sources compile in (`include_str!`/`include_bytes!`),
+/// relative to the repository.
+fn compiled_in_from_outside() -> Vec<String> {
+    let root = repo().canonicalize().unwrap();
+    let mut outside = std::collections::BTreeSet::new();
+    for file in glob::glob(&format!("{}/services/*/src/**/*.rs", root.display())).unwrap() {
+        let file = file.unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        for macro_call in ["include_str!(\"", "include_bytes!(\""] {
+            for part in text.split(macro_call).skip(1) {
+                let relative = &part[..part.find('"').unwrap()];
+                let path = file.parent().unwrap().join(relative).canonicalize().unwrap();
+                if !path.starts_with(root.join("services")) {
+                    outside.insert(path.strip_prefix(&root).unwrap().display().to_string());
+                }
+            }
+        }
+    }
+    outside.into_iter().collect()
+}
+
+#[test]
+fn what_the_sources_compile_in_from_outside_services_is_in_the_image_build() {
+    let outside = compiled_in_from_outside();
+    assert!(
+        outside.iter().any(|p| p == "tests/fixtures/log158_models.sql"),
+        "the demo's models are found: {outside:?}"
+    );
+    let ignore = read("deploy/Dockerfile.dockerignore");
+    let dockerfile = read("deploy/Dockerfile");
+    let copied: Vec<&str> = dockerfile
+        .lines()
+        .filter(|l| l.starts_with("COPY ") && !l.contains("--from"))
+        .flat_map(|l| l.split_whitespace().skip(1))
+        .collect();
+    for path in &outside {
+        assert!(
+            ignore.lines().any(|l| l.trim() == format!("!{path}")),
+            "deploy/Dockerfile.dockerignore must let {path} into the build context (a source compiles it in)"
+        );
+        assert!(
+            copied.contains(&path.as_str()),
+            "deploy/Dockerfile must COPY {path} (a source compiles it in)"
+        );
+    }
+}

@@ -1,52 +1,15 @@
-//! Read-only pages: a version's snapshot as DDL, and a binding's drift (the drift watch's last
-//! observation: what differs, as SQL that would bring the database back to the version).
+//! A binding's drift: the drift watch's last observation (what differs, as SQL that would bring
+//! the database back to the version).
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{Markup, html};
-use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_script};
 
 use super::layout;
 use super::session::Session;
 use crate::error::ApiError;
 use crate::routes::drift::{DriftParams, get_drift};
 use crate::state::AppState;
-
-async fn version(state: &AppState, session: &Session, service: &str, version: &str) -> Result<Markup, ApiError> {
-    session.who.require_read()?;
-    session.who.require_scope(Some(service), None)?;
-    let at = crate::registry::version_ref(version)?;
-    let kept = crate::registry::versions::find(&state.store, &state.versions, service, &at).await?;
-    let snapshot = crate::registry::parsed(&kept)?;
-    let ddl = render_script(
-        &plan(&Default::default(), &snapshot, &PlanOptions::default()),
-        &ScriptOptions::default(),
-    );
-    let v = &kept.version;
-    let title = format!("{service} version {}", v.number);
-    let body = html! {
-        h1 { (title) }
-        dl {
-            dt { "Digest" } dd { code { (v.digest) } }
-            dt { "Pushed by" } dd { (v.pushed_by) " at " (v.created_at) }
-            @if let Some(c) = &v.commit { dt { "Commit" } dd { code { (c) } } }
-            @if let Some(u) = &v.pipeline_url { dt { "Pipeline" } dd { (u) } }
-        }
-        h2 { "The schema as DDL" }
-        pre { code { (ddl) } }
-    };
-    Ok(layout::page(&title, Some(session), body))
-}
-
-/// A version of a service: its provenance and its schema as DDL.
-pub async fn version_page(
-    State(state): State<AppState>,
-    session: Session,
-    Path((service, number)): Path<(String, String)>,
-) -> Response {
-    let result = version(&state, &session, &service, &number).await;
-    layout::answer(&session, result)
-}
 
 async fn drift(state: &AppState, session: &Session, service: &str, environment: &str) -> Result<Markup, ApiError> {
     let params = DriftParams {

@@ -1,0 +1,70 @@
+//! What the console tests start from: LOG-158 verified in dev and planned for staging.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::common::*;
+use crate::served::call;
+
+/// LOG-158 pushed by `ci`, verified in dev, and planned for staging by `ci`: the plan's id.
+pub(crate) async fn log158_waiting_in_staging(
+    base: &str,
+    ci: &str,
+) -> (String, Vec<schemareg_adapters::testing::TestDb>) {
+    let as_ci = |method: &str, path: &str, body: Option<serde_json::Value>| {
+        crate::served::call_as(ci, base, method, path, body.as_ref())
+    };
+    let (status, _) = call(
+        base,
+        "POST",
+        "/v1/services",
+        Some(&json!({"name": "log158", "scope": {"presets": ["supabase"]}})),
+    );
+    assert_eq!(status, 201);
+    let live = read(&live_before());
+    let dbs = vec![loaded(&live).await, loaded(&live).await];
+    for (env, db) in ["dev", "staging"].iter().zip(&dbs) {
+        let path = format!("/v1/services/log158/environments/{env}");
+        let body = json!({"database_url": db.url(), "scope": {"presets": ["supabase"]}});
+        assert_eq!(call(base, "PUT", &path, Some(&body)).0, 201);
+    }
+    let models = read(&fixture("log158_models.sql"));
+    let out = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
+        .args([
+            "-H",
+            &format!("Authorization: Bearer {ci}"),
+            "-H",
+            "Content-Type: application/sql",
+        ])
+        .args(["--data-binary", &models])
+        .arg(format!("{base}/v1/services/log158/versions"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "201");
+    let settle = |id: String| async move {
+        for _ in 0..600 {
+            let (_, p) = call(base, "GET", &format!("/v1/plans/{id}"), None);
+            if !matches!(p["state"].as_str(), Some("computing" | "applying")) {
+                return p;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("plan {id} did not settle");
+    };
+    let (_, dev) = as_ci("POST", "/v1/services/log158/environments/dev/plans", Some(json!({})));
+    let dev = dev["id"].as_str().unwrap().to_string();
+    assert_eq!(settle(dev.clone()).await["state"], "approved");
+    as_ci("POST", &format!("/v1/plans/{dev}/apply"), None);
+    assert_eq!(settle(dev).await["state"], "verified");
+    let (_, staging) = as_ci(
+        "POST",
+        "/v1/services/log158/environments/staging/plans",
+        Some(json!({})),
+    );
+    let staging = staging["id"].as_str().unwrap().to_string();
+    assert_eq!(settle(staging.clone()).await["state"], "pending_approval");
+    (staging, dbs)
+}
