@@ -209,6 +209,18 @@ pub async fn act(
 ) -> Response {
     match act_on(&state, &session, &origin, &id, &action, &form).await {
         Ok(shown) => Redirect::to(&format!("/ui/plans/{shown}")).into_response(),
+        // Found stale when applied: its page says so and offers a new plan.
+        Err(_) if action == "apply" && is_stale(&state, &id).await => {
+            Redirect::to(&format!("/ui/plans/{id}")).into_response()
+        }
         Err(e) => layout::problem(Some(&session), &e),
     }
+}
+
+async fn is_stale(state: &AppState, id: &str) -> bool {
+    state
+        .store
+        .existing_plan(id)
+        .await
+        .is_ok_and(|p| p.state == PlanState::Stale)
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::browser::*;
 use super::setup::log158_waiting_in_staging;
 use crate::common::*;
-use crate::served::{Served, call, call_raw};
+use crate::served::{Served, call, call_as, call_raw};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_apply_is_followed_without_a_reload_and_versions_and_the_audit_log_are_read() {
@@ -94,6 +94,40 @@ async fn an_apply_is_followed_without_a_reload_and_versions_and_the_audit_log_ar
     assert!(text(&browser).await.contains("Forbidden"));
     browser.close().await.unwrap();
 
+    // A plan to version 2 approved, then the database changed by hand: applying finds it
+    // stale, the page says so and plans again from the database as it is.
+    // (Version 2 verified in dev first: the promotion gate.)
+    let (_, dev) = call_as(&ci, &base, "POST", "/v1/services/log158/environments/dev/plans", Some(&json!({})));
+    let dev = dev["id"].as_str().unwrap().to_string();
+    wait_for_state(&base, &dev, "approved").await;
+    call_as(&ci, &base, "POST", &format!("/v1/plans/{dev}/apply"), None);
+    wait_for_state(&base, &dev, "verified").await;
+    let (_, next) = call_as(&ci, &base, "POST", "/v1/services/log158/environments/staging/plans", Some(&json!({})));
+    let next = next["id"].as_str().unwrap().to_string();
+    let pending = wait_for_state(&base, &next, "pending_approval").await;
+    assert_eq!(pending["to_version"], 2);
+    let alice = token("alice", &[Role::Approver], 3600);
+    let (status, _) = call_as(&alice, &base, "POST", &format!("/v1/plans/{next}/approvals"), Some(&json!({})));
+    assert_eq!(status, 201);
+    holder.batch_execute("ALTER TABLE public.users ADD COLUMN nickname text").await.unwrap();
+    let browser = driver.browser().await;
+    sign_in(&browser, &base, &ci).await;
+    browser.goto(&format!("{base}/ui/plans/{next}")).await.unwrap();
+    click(&browser, "main form[action$='/apply'] button").await;
+    wait_for(&browser, "//h2[. = 'This plan is stale']").await;
+    screenshot(&browser, "plan-stale").await;
+    click(&browser, "main form[action$='/plan-again'] button").await;
+    wait_for(&browser, "//h1[starts-with(., 'Plan ')]").await;
+    let again = browser.current_url().await.unwrap().path().trim_start_matches("/ui/plans/").to_string();
+    assert_ne!(again, next, "a new plan");
+    let planned = wait_for_state(&base, &again, "pending_approval").await;
+    assert_eq!(planned["requested_by"], "ci");
+    assert!(
+        planned["sql"].as_str().unwrap_or_default().contains("nickname"),
+        "planned from the database as it is now: {planned}"
+    );
+    browser.close().await.unwrap();
+
     // An admin: the log, filtered by action, a page at a time.
     let browser = driver.browser().await;
     sign_in(&browser, &base, &token("ada", &[Role::Admin], 3600)).await;
@@ -145,4 +179,16 @@ async fn table_text(browser: &fantoccini::Client) -> String {
         Ok(body) => body.text().await.unwrap(),
         Err(_) => String::new(),
     }
+}
+
+/// Reads plan `id` until it is in `state` (a minute at most).
+async fn wait_for_state(base: &str, id: &str, state: &str) -> serde_json::Value {
+    for _ in 0..600 {
+        let (_, plan) = call(base, "GET", &format!("/v1/plans/{id}"), None);
+        if plan["state"] == state {
+            return plan;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("plan {id} did not become {state}");
 }
