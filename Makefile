@@ -25,7 +25,7 @@ openapi: build
 test:
 	$(WITH_PG) $(CARGO) test --workspace --no-fail-fast
 
-## bench: introspection, live diff next to migra, diff + plan (1,000 and 10,000 tables), HTTP requests/s and p99, and plan latency over HTTP
+## bench: introspection, live diff next to migra, diff + plan (1,000 and 10,000 tables), HTTP requests/s and p99, plan latency over HTTP, the drift watch, and the console's pages (p99 against 50 ms)
 bench:
 	$(CARGO) build --release --workspace --bins --benches
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench introspect
@@ -34,6 +34,7 @@ bench:
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench http
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench plan_latency
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench drift_watch
+	$(CARGO) bench -p schemareg --bench console
 
 ## lint: formatting and clippy with warnings as errors
 lint:
