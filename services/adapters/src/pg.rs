@@ -138,6 +138,45 @@ impl Target {
         self.config.get_dbname().unwrap_or("postgres")
     }
 
+    /// The target as libpq's environment variables (`PGHOST`, `PGPORT`, `PGUSER`,
+    /// `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`), for the PostgreSQL tools: a password given to
+    /// them in an argument would be seen by every user of the machine (`ps`).
+    pub fn libpq_env(&self) -> Vec<(&'static str, String)> {
+        let join = |items: Vec<String>| items.join(",");
+        let hosts = join(
+            self.config
+                .get_hosts()
+                .iter()
+                .map(|h| match h {
+                    tokio_postgres::config::Host::Tcp(h) => h.clone(),
+                    tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+                })
+                .collect(),
+        );
+        let ports = join(self.config.get_ports().iter().map(|p| p.to_string()).collect());
+        let sslmode = match self.tls {
+            Tls::Disable => "disable",
+            Tls::Verified => "verify-full",
+            Tls::Unverified if self.config.get_ssl_mode() == SslMode::Require => "require",
+            Tls::Unverified => "prefer",
+        };
+        let mut env = vec![
+            ("PGUSER", self.user().to_string()),
+            ("PGDATABASE", self.database()),
+            ("PGSSLMODE", sslmode.to_string()),
+        ];
+        if !hosts.is_empty() {
+            env.push(("PGHOST", hosts));
+        }
+        if !ports.is_empty() {
+            env.push(("PGPORT", ports));
+        }
+        if let Some(password) = self.config.get_password() {
+            env.push(("PGPASSWORD", String::from_utf8_lossy(password).into_owned()));
+        }
+        env
+    }
+
     /// Connects and drives the connection on the current tokio runtime.
     pub async fn connect(&self) -> Result<Client, ConnectError> {
         let fail = |e: tokio_postgres::Error| ConnectError::Unreachable {
@@ -430,6 +469,25 @@ impl ServerCertVerifier for NoVerification {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn libpq_env_carries_the_target_with_the_password_out_of_arguments() {
+        let env = |url: &str| -> std::collections::BTreeMap<&str, String> {
+            Target::parse(url).unwrap().libpq_env().into_iter().collect()
+        };
+        let e = env("postgres://app:s%3Dcret@db.internal:6432/store?sslmode=require");
+        assert_eq!(e["PGHOST"], "db.internal");
+        assert_eq!(e["PGPORT"], "6432");
+        assert_eq!(e["PGUSER"], "app");
+        assert_eq!(e["PGPASSWORD"], "s=cret");
+        assert_eq!(e["PGDATABASE"], "store");
+        assert_eq!(e["PGSSLMODE"], "require");
+        let e = env("postgres://postgres@127.0.0.1/x?sslmode=disable");
+        assert_eq!(e["PGSSLMODE"], "disable");
+        assert!(!e.contains_key("PGPASSWORD"));
+        assert_eq!(env("postgres://h/x?sslmode=verify-full")["PGSSLMODE"], "verify-full");
+        assert_eq!(env("postgres://h/x")["PGSSLMODE"], "prefer");
+    }
 
     #[test]
     fn redact_hides_passwords_in_every_form() {

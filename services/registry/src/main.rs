@@ -6,6 +6,8 @@ fn main() {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colours for a person at a terminal, plain text for log collectors and files.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SCHEMAREG_LOG").unwrap_or_else(|_| "warn".into()))
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()

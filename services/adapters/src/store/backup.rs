@@ -65,11 +65,12 @@ impl Store {
             pool.close().await;
             return Ok(());
         }
+        let target = crate::pg::Target::parse(url).map_err(|e| StoreError::Url(e.problem()))?;
         run(
             Command::new(tool("pg_dump")?)
                 .args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
                 .arg(file)
-                .arg(format!("--dbname={url}")),
+                .envs(target.libpq_env()),
             "pg_dump",
         )
     }
@@ -123,7 +124,8 @@ impl Store {
                         "--single-transaction",
                         "--exit-on-error",
                     ])
-                    .arg(format!("--dbname={url}"))
+                    .arg(format!("--dbname={}", target.database()))
+                    .envs(target.libpq_env())
                     .arg(file),
                 "pg_restore",
             )?;

@@ -115,3 +115,33 @@ async fn retries_get_the_first_answer(backend: Backend) {
     assert_eq!(a.text, b.text);
     assert_eq!(count(&api, "plan.approve").await, 1);
 }
+
+/// A new webhook's answer holds its signing secret: a retry with the same key gets it again
+/// (still `no-store`), but the store keeps that answer encrypted, never the secret in plain text.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kept_answer_that_holds_a_secret_is_stored_encrypted() {
+    let api = Api::with(Backend::Sqlite, |c| {
+        c.webhook_allowed_networks = vec!["127.0.0.0/8".into()];
+    })
+    .await;
+    let admin = api.admin();
+    let body = json!({"url": "http://127.0.0.1:9/hook", "events": ["plan.approved"]});
+    let first = post(&api, "/v1/webhooks", &admin, "hook-1", body.clone()).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let secret = first.json()["secret"].as_str().unwrap().to_string();
+    let again = post(&api, "/v1/webhooks", &admin, "hook-1", body).await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert_eq!(again.json()["secret"], secret.as_str(), "the same answer");
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.headers["cache-control"], "no-store");
+    let listed = api.get("/v1/webhooks", &admin).await.json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "one webhook");
+    let path = api.config.store_url.trim_start_matches("sqlite://").to_string();
+    for file in [path.clone(), format!("{path}-wal")] {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{file} holds the webhook's secret in plain text"
+        );
+    }
+}

@@ -23,6 +23,9 @@ const KEPT: [HeaderName; 4] = [
     header::ETAG,
 ];
 
+/// The `Cache-Control` of answers that carry a secret.
+const NO_STORE: &str = "no-store";
+
 fn valid(key: &str) -> bool {
     (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
 }
@@ -87,7 +90,7 @@ pub async fn idempotent(State(state): State<AppState>, request: Request<Body>, n
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             r
         }
-        Ok(Claim::Replay(kept)) => replay(kept),
+        Ok(Claim::Replay(kept)) => replay(&state, kept),
         Ok(Claim::New) => {
             let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
             keep(&state, &subject, &key, response).await
@@ -116,10 +119,25 @@ async fn keep(state: &AppState, subject: &str, key: &str, response: Response) ->
                 .map(|v| (name.to_string(), v.to_string()))
         })
         .collect();
+    let body = String::from_utf8_lossy(&bytes).to_string();
+    // An answer that carries a secret (a new webhook's signing secret: `no-store`) is kept
+    // encrypted with the registry's key, as the secret itself is.
+    let secret = parts
+        .headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains(NO_STORE));
+    let mut headers = headers;
+    if secret {
+        headers.push((header::CACHE_CONTROL.to_string(), NO_STORE.to_string()));
+    }
     let kept = KeptAnswer {
         status: parts.status.as_u16(),
         headers: serde_json::to_string(&headers).unwrap_or_default(),
-        body: String::from_utf8_lossy(&bytes).to_string(),
+        body: match secret {
+            true => state.secrets.encrypt(&body),
+            false => body,
+        },
     };
     if let Err(e) = state.store.keep_answer(subject, key, &kept).await {
         tracing::warn!(error = %e, "cannot keep an idempotent answer");
@@ -127,10 +145,28 @@ async fn keep(state: &AppState, subject: &str, key: &str, response: Response) ->
     Response::from_parts(parts, Body::from(bytes))
 }
 
-fn replay(kept: KeptAnswer) -> Response {
+fn replay(state: &AppState, kept: KeptAnswer) -> Response {
     let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
-    let mut response = (status, Bytes::from(kept.body)).into_response();
     let headers: Vec<(String, String)> = serde_json::from_str(&kept.headers).unwrap_or_default();
+    // Kept with `no-store`: the body was encrypted (see `keep`).
+    let sealed = headers
+        .iter()
+        .any(|(n, v)| n.as_str() == header::CACHE_CONTROL.as_str() && v.as_str() == NO_STORE);
+    let body = match sealed {
+        false => kept.body,
+        true => match state.secrets.decrypt(&kept.body) {
+            Ok(plain) => plain,
+            Err(_) => {
+                return ApiError::Conflict(
+                    "the first answer to this Idempotency-Key cannot be read with this registry's key \
+                     (secret_key changed): use a new key"
+                        .into(),
+                )
+                .into_response();
+            }
+        },
+    };
+    let mut response = (status, Bytes::from(body)).into_response();
     for (name, value) in headers {
         if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
             response.headers_mut().insert(n, v);

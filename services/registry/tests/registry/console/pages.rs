@@ -97,19 +97,40 @@ async fn an_apply_is_followed_without_a_reload_and_versions_and_the_audit_log_ar
     // A plan to version 2 approved, then the database changed by hand: applying finds it
     // stale, the page says so and plans again from the database as it is.
     // (Version 2 verified in dev first: the promotion gate.)
-    let (_, dev) = call_as(&ci, &base, "POST", "/v1/services/log158/environments/dev/plans", Some(&json!({})));
+    let (_, dev) = call_as(
+        &ci,
+        &base,
+        "POST",
+        "/v1/services/log158/environments/dev/plans",
+        Some(&json!({})),
+    );
     let dev = dev["id"].as_str().unwrap().to_string();
     wait_for_state(&base, &dev, "approved").await;
     call_as(&ci, &base, "POST", &format!("/v1/plans/{dev}/apply"), None);
     wait_for_state(&base, &dev, "verified").await;
-    let (_, next) = call_as(&ci, &base, "POST", "/v1/services/log158/environments/staging/plans", Some(&json!({})));
+    let (_, next) = call_as(
+        &ci,
+        &base,
+        "POST",
+        "/v1/services/log158/environments/staging/plans",
+        Some(&json!({})),
+    );
     let next = next["id"].as_str().unwrap().to_string();
     let pending = wait_for_state(&base, &next, "pending_approval").await;
     assert_eq!(pending["to_version"], 2);
     let alice = token("alice", &[Role::Approver], 3600);
-    let (status, _) = call_as(&alice, &base, "POST", &format!("/v1/plans/{next}/approvals"), Some(&json!({})));
+    let (status, _) = call_as(
+        &alice,
+        &base,
+        "POST",
+        &format!("/v1/plans/{next}/approvals"),
+        Some(&json!({})),
+    );
     assert_eq!(status, 201);
-    holder.batch_execute("ALTER TABLE public.users ADD COLUMN nickname text").await.unwrap();
+    holder
+        .batch_execute("ALTER TABLE public.users ADD COLUMN nickname text")
+        .await
+        .unwrap();
     let browser = driver.browser().await;
     sign_in(&browser, &base, &ci).await;
     browser.goto(&format!("{base}/ui/plans/{next}")).await.unwrap();
@@ -118,7 +139,13 @@ async fn an_apply_is_followed_without_a_reload_and_versions_and_the_audit_log_ar
     screenshot(&browser, "plan-stale").await;
     click(&browser, "main form[action$='/plan-again'] button").await;
     wait_for(&browser, "//h1[starts-with(., 'Plan ')]").await;
-    let again = browser.current_url().await.unwrap().path().trim_start_matches("/ui/plans/").to_string();
+    let again = browser
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .trim_start_matches("/ui/plans/")
+        .to_string();
     assert_ne!(again, next, "a new plan");
     let planned = wait_for_state(&base, &again, "pending_approval").await;
     assert_eq!(planned["requested_by"], "ci");
