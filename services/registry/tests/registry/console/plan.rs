@@ -77,13 +77,7 @@ async fn an_approver_approves_the_log158_staging_plan_in_a_browser() {
     );
     screenshot(&browser, "overview").await;
     check_page(&browser, &axe, "overview").await;
-    browser
-        .find(Locator::Css(&format!("a[href='/ui/plans/{plan}']")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, &format!("a[href='/ui/plans/{plan}']")).await;
     wait_for(&browser, "//h1[starts-with(., 'Plan ')]").await;
     let page = text(&browser).await;
     assert!(page.contains(&format!("Plan {plan} for log158 in staging")), "{page}");
@@ -98,13 +92,7 @@ async fn an_approver_approves_the_log158_staging_plan_in_a_browser() {
         .send_keys("read the drops")
         .await
         .unwrap();
-    browser
-        .find(Locator::Css("button[value=approve]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "button[value=approve]").await;
     wait_for(&browser, "//li[contains(., 'read the drops')]").await;
     let page = text(&browser).await;
     assert!(page.contains("✓ approved"), "{page}");
@@ -124,13 +112,7 @@ async fn an_approver_approves_the_log158_staging_plan_in_a_browser() {
         "{page}"
     );
     check_page(&browser, &axe, "drift").await;
-    browser
-        .find(Locator::Css("a[href='/ui/services/log158/versions/1']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "a[href='/ui/services/log158/versions/1']").await;
     wait_for(&browser, "//h1[. = 'log158 version 1']").await;
     let page = text(&browser).await;
     assert!(page.contains("CREATE TABLE") && page.contains("ci at "), "{page}");
