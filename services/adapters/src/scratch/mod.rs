@@ -259,6 +259,7 @@ impl ScratchServer {
             .await
             .map_err(|e| refused(&self.admin, "copy a database", &e))?;
         private(&self.admin, &admin, &name).await?;
+        mark(&self.admin, &admin, &name).await?;
         Ok(guard)
     }
 
@@ -319,7 +320,49 @@ impl ScratchServer {
             .await
             .map_err(|e| refused(&self.admin, "create a database", &e))?;
         private(&self.admin, &admin, &name).await?;
+        mark(&self.admin, &admin, &name).await?;
         Ok(guard)
+    }
+
+    /// Drops this prefix's scratch databases made more than `older_than` ago that no one is
+    /// connected to: those a registry killed outright could not drop (templates have a sweep
+    /// of their own). Never with `FORCE`: a database someone is still using stays. Returns how
+    /// many were dropped.
+    pub async fn sweep_databases(&self, older_than: std::time::Duration) -> Result<usize, ScratchError> {
+        let client = self.admin.connect().await?;
+        let rows = client
+            .query(
+                "SELECT d.datname::text, substr(shobj_description(d.oid, 'pg_database'), length($1) + 1)
+                 FROM pg_database d
+                 WHERE starts_with(d.datname::text, $2)
+                   AND starts_with(shobj_description(d.oid, 'pg_database'), $1)
+                   AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datid = d.oid)
+                 ORDER BY 1",
+                &[&SCRATCH_MARK, &self.prefix],
+            )
+            .await
+            .map_err(|e| refused(&self.admin, "list databases", &e))?;
+        let now = unix_now();
+        let mut dropped = 0;
+        for row in rows {
+            let (name, made): (String, String) = (row.get(0), row.get(1));
+            let old = made
+                .trim()
+                .parse::<u64>()
+                .is_ok_and(|made| now.saturating_sub(made) >= older_than.as_secs());
+            // Made by this code: `<prefix><hex>` (a plain one's role has its name; a copy has none).
+            let ours = name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !old || !ours {
+                continue;
+            }
+            match drop_database(&self.admin, &name, Some(&name), false).await {
+                Ok(()) => dropped += 1,
+                Err(e) => tracing::warn!(database = %name, error = %e, "cannot drop a scratch database left behind"),
+            }
+        }
+        Ok(dropped)
     }
 
     /// Drops the marked roles that no run holds (left behind by a registry that stopped).
@@ -337,6 +380,26 @@ async fn private(server: &Target, admin: &Client, name: &str) -> Result<(), Scra
         .batch_execute(&format!("REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC"))
         .await
         .map_err(|e| refused(server, "keep a database private", &e))
+}
+
+/// The start of the comment that marks a scratch database; the rest is when it was made (Unix
+/// seconds), so that one left behind can be told from one in use.
+const SCRATCH_MARK: &str = "a schemareg scratch database, made at ";
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Marks a new scratch database with the time it was made.
+async fn mark(server: &Target, admin: &Client, name: &str) -> Result<(), ScratchError> {
+    // The name is generated here (hex) and the comment is a number: never user text.
+    admin
+        .batch_execute(&format!("COMMENT ON DATABASE {name} IS '{SCRATCH_MARK}{}'", unix_now()))
+        .await
+        .map_err(|e| refused(server, "mark a scratch database", &e))
 }
 
 /// The comment that marks a role made for scratch runs.

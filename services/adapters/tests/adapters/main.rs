@@ -7,6 +7,7 @@ mod dependencies;
 mod equivalence;
 mod log158;
 mod round_trip;
+mod scratch;
 mod set_based;
 mod store;
 mod verify;

@@ -72,6 +72,13 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
         Ok(n) => tracing::info!(dropped = n, "scratch templates left by a stopped registry are dropped"),
         Err(e) => tracing::warn!(error = %e, "could not sweep scratch templates"),
     }
+    // Scratch databases live for one verification (seconds, minutes): one of this prefix made
+    // hours ago with no one connected was left by a registry killed outright.
+    match scratch.sweep_databases(std::time::Duration::from_secs(6 * 3600)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(dropped = n, "scratch databases left by a killed registry are dropped"),
+        Err(e) => tracing::warn!(error = %e, "could not sweep scratch databases"),
+    }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;

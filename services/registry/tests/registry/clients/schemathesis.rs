@@ -36,7 +36,7 @@ async fn schemathesis_finds_no_answer_outside_the_document() {
         .args(["--phases", "examples,coverage,fuzzing,stateful"])
         .args([
             "--max-time",
-            "200",
+            "320",
             "--workers",
             "1",
             "--seed",

@@ -101,20 +101,16 @@ pub(crate) fn token(subject: &str, roles: &[Role], secs: u64) -> String {
 pub(crate) async fn sign_in(browser: &Client, base: &str, token: &str) {
     browser.goto(&format!("{base}/ui")).await.unwrap();
     assert!(browser.current_url().await.unwrap().path().starts_with("/ui/sign-in"));
+    // Pasted, as a person does (typing 300 characters one by one is slow on a busy machine,
+    // and a short-lived token could expire meanwhile).
     browser
-        .find(Locator::Css("textarea#token"))
-        .await
-        .unwrap()
-        .send_keys(token)
+        .execute(
+            "document.querySelector('textarea#token').value = arguments[0]",
+            vec![json!(token)],
+        )
         .await
         .unwrap();
-    browser
-        .find(Locator::Css("main button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(browser, "main button[type=submit]").await;
     wait_for(browser, "//header//form[@action='/ui/sign-out']").await;
 }
 

@@ -121,7 +121,7 @@ async fn an_approver_approves_the_log158_staging_plan_in_a_browser() {
 
     // A token that expires ends the session.
     let browser = driver.browser().await;
-    sign_in(&browser, &base, &token("bob", &[Role::Approver], 2)).await;
+    sign_in(&browser, &base, &token("bob", &[Role::Approver], 5)).await;
     assert!(text(&browser).await.contains("Signed in as bob"));
     tokio::time::sleep(Duration::from_secs(8)).await;
     browser.goto(&format!("{base}/ui")).await.unwrap();
