@@ -10,9 +10,17 @@ use crate::state::AppState;
 /// The plans this registry is working on, so that it can give their leases back when it
 /// stops.
 #[derive(Default)]
-pub struct Working(std::sync::Mutex<std::collections::BTreeSet<String>>);
+pub struct Working(
+    std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// Set once the leases are given back: no work renews its lease after that.
+    std::sync::atomic::AtomicBool,
+);
 
 impl Working {
+    fn given_back(&self) -> bool {
+        self.1.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     fn set(&self, plan_id: &str, on: bool) {
         let mut ids = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if on {
@@ -45,6 +53,9 @@ impl Drop for Held<'_> {
 /// replica marks them failed at once instead of after `lease_secs`, and may apply to their
 /// databases again.
 pub async fn release_all(state: &AppState) {
+    // First, so that work still running (an apply waiting on a lock) does not renew a lease
+    // given back while this process winds down.
+    state.working.1.store(true, std::sync::atomic::Ordering::SeqCst);
     for id in state.working.ids() {
         if let Err(e) = state.store.expire_plan_lease(&id).await {
             tracing::warn!(plan = %id, error = %e, "cannot give back a plan's lease");
@@ -64,6 +75,9 @@ pub async fn with_lease<F: Future>(state: &AppState, plan_id: &str, lock: Option
         tokio::select! {
             result = &mut work => return result,
             _ = renew.tick() => {
+                if state.working.given_back() {
+                    continue;
+                }
                 if let Err(e) = state.store.renew_plan(plan_id, secs).await {
                     tracing::warn!(plan = %plan_id, error = %e, "cannot renew a plan's lease");
                 }

@@ -70,6 +70,24 @@ async fn blocked_apply(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // And its statement waits on the lock (the plan is `applying` a moment before its work,
+    // and the lease this test is about, starts).
+    for _ in 0..100 {
+        // (Inside the holder's transaction the activity view is a snapshot until cleared.)
+        holder.batch_execute("SELECT pg_stat_clear_snapshot()").await.unwrap();
+        let waiting: i64 = holder
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     applier
 }
 
