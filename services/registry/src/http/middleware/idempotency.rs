@@ -15,8 +15,10 @@ use crate::http::middleware::authenticate::Authentication;
 use crate::state::AppState;
 
 const HEADER: &str = "idempotency-key";
-/// The headers of an answer that a replay gives again.
-const KEPT: [HeaderName; 4] = [
+/// The headers of an answer that a replay gives again (`Cache-Control: no-store` also says
+/// that the kept body is encrypted).
+const KEPT: [HeaderName; 5] = [
+    header::CACHE_CONTROL,
     header::CONTENT_TYPE,
     header::LOCATION,
     header::RETRY_AFTER,
@@ -119,18 +121,10 @@ async fn keep(state: &AppState, subject: &str, key: &str, response: Response) ->
                 .map(|v| (name.to_string(), v.to_string()))
         })
         .collect();
-    let body = String::from_utf8_lossy(&bytes).to_string();
     // An answer that carries a secret (a new webhook's signing secret: `no-store`) is kept
     // encrypted with the registry's key, as the secret itself is.
-    let secret = parts
-        .headers
-        .get(header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains(NO_STORE));
-    let mut headers = headers;
-    if secret {
-        headers.push((header::CACHE_CONTROL.to_string(), NO_STORE.to_string()));
-    }
+    let body = String::from_utf8_lossy(&bytes).to_string();
+    let secret = sealed(&headers);
     let kept = KeptAnswer {
         status: parts.status.as_u16(),
         headers: serde_json::to_string(&headers).unwrap_or_default(),
@@ -145,14 +139,17 @@ async fn keep(state: &AppState, subject: &str, key: &str, response: Response) ->
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// Whether an answer's kept headers mark it as carrying a secret (its body kept encrypted).
+fn sealed(headers: &[(String, String)]) -> bool {
+    headers
+        .iter()
+        .any(|(n, v)| n.as_str() == header::CACHE_CONTROL.as_str() && v.contains(NO_STORE))
+}
+
 fn replay(state: &AppState, kept: KeptAnswer) -> Response {
     let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
     let headers: Vec<(String, String)> = serde_json::from_str(&kept.headers).unwrap_or_default();
-    // Kept with `no-store`: the body was encrypted (see `keep`).
-    let sealed = headers
-        .iter()
-        .any(|(n, v)| n.as_str() == header::CACHE_CONTROL.as_str() && v.as_str() == NO_STORE);
-    let body = match sealed {
+    let body = match sealed(&headers) {
         false => kept.body,
         true => match state.secrets.decrypt(&kept.body) {
             Ok(plain) => plain,

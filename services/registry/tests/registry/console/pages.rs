@@ -8,7 +8,7 @@ use schemareg::auth::Role;
 use serde_json::json;
 
 use super::browser::*;
-use super::setup::log158_waiting_in_staging;
+use super::setup::{log158_waiting_in_staging, wait_for_state};
 use crate::common::*;
 use crate::served::{Served, call, call_as, call_raw};
 
@@ -208,14 +208,40 @@ async fn table_text(browser: &fantoccini::Client) -> String {
     }
 }
 
-/// Reads plan `id` until it is in `state` (a minute at most).
-async fn wait_for_state(base: &str, id: &str, state: &str) -> serde_json::Value {
-    for _ in 0..600 {
-        let (_, plan) = call(base, "GET", &format!("/v1/plans/{id}"), None);
-        if plan["state"] == state {
-            return plan;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+/// What the console's answers carry on the wire, from the real binary: pages allow only the
+/// registry's own stylesheet and script (CSP), are not kept by shared caches, and the assets
+/// they name are served, with their media types.
+#[tokio::test(flavor = "multi_thread")]
+async fn console_answers_carry_a_content_security_policy_and_serve_their_own_assets() {
+    let served = Served::start(&[("SCHEMAREG_DRIFT_WATCH", "false")]).await;
+    let get = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let page = crate::served::raw(served.port, get("/ui/sign-in").as_bytes())
+        .await
+        .to_ascii_lowercase();
+    for header in [
+        "content-security-policy: default-src 'none'; style-src 'self'; script-src 'self';",
+        "frame-ancestors 'none'",
+        "x-content-type-options: nosniff",
+        "cache-control: private, no-store",
+        "<link rel=\"stylesheet\" href=\"/ui/assets/console.css\">",
+        "<script src=\"/ui/assets/console.js\" defer>",
+    ] {
+        assert!(page.contains(header), "{header} missing from:\n{page}");
     }
-    panic!("plan {id} did not become {state}");
+    for (path, media_type) in [
+        ("/ui/assets/console.css", "content-type: text/css"),
+        ("/ui/assets/console.js", "content-type: text/javascript"),
+    ] {
+        let answer = crate::served::raw(served.port, get(path).as_bytes())
+            .await
+            .to_ascii_lowercase();
+        assert!(
+            answer.starts_with("http/1.1 200") && answer.contains(media_type),
+            "{path}:\n{answer}"
+        );
+        assert!(
+            answer.contains("cache-control: public, max-age=300"),
+            "{path}:\n{answer}"
+        );
+    }
 }

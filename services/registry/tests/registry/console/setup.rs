@@ -44,27 +44,29 @@ pub(crate) async fn log158_waiting_in_staging(
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "201");
-    let settle = |id: String| async move {
-        for _ in 0..600 {
-            let (_, p) = call(base, "GET", &format!("/v1/plans/{id}"), None);
-            if !matches!(p["state"].as_str(), Some("computing" | "applying")) {
-                return p;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("plan {id} did not settle");
-    };
     let (_, dev) = as_ci("POST", "/v1/services/log158/environments/dev/plans", Some(json!({})));
     let dev = dev["id"].as_str().unwrap().to_string();
-    assert_eq!(settle(dev.clone()).await["state"], "approved");
+    wait_for_state(base, &dev, "approved").await;
     as_ci("POST", &format!("/v1/plans/{dev}/apply"), None);
-    assert_eq!(settle(dev).await["state"], "verified");
+    wait_for_state(base, &dev, "verified").await;
     let (_, staging) = as_ci(
         "POST",
         "/v1/services/log158/environments/staging/plans",
         Some(json!({})),
     );
     let staging = staging["id"].as_str().unwrap().to_string();
-    assert_eq!(settle(staging.clone()).await["state"], "pending_approval");
+    wait_for_state(base, &staging, "pending_approval").await;
     (staging, dbs)
+}
+
+/// Reads plan `id` until it is in `state` (a minute at most).
+pub(crate) async fn wait_for_state(base: &str, id: &str, state: &str) -> serde_json::Value {
+    for _ in 0..600 {
+        let (_, plan) = call(base, "GET", &format!("/v1/plans/{id}"), None);
+        if plan["state"] == state {
+            return plan;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("plan {id} did not become {state}");
 }
