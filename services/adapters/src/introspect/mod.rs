@@ -33,6 +33,9 @@ pub struct IntrospectStats {
 
 /// The catalog queries, in the order they run.
 pub const QUERIES: &[(&str, &str)] = &[
+    ("keywords", include_str!("queries/keywords.sql")),
+    ("opclass_names", include_str!("queries/opclass_names.sql")),
+    ("collation_names", include_str!("queries/collation_names.sql")),
     ("schemas", include_str!("queries/schemas.sql")),
     ("extensions", include_str!("queries/extensions.sql")),
     ("enums", include_str!("queries/enums.sql")),
@@ -43,7 +46,6 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("sequences", include_str!("queries/sequences.sql")),
     ("constraints", include_str!("queries/constraints.sql")),
     ("indexes", include_str!("queries/indexes.sql")),
-    ("index_keys", include_str!("queries/index_keys.sql")),
     ("functions", include_str!("queries/functions.sql")),
     ("triggers", include_str!("queries/triggers.sql")),
     ("policies", include_str!("queries/policies.sql")),
@@ -70,6 +72,16 @@ pub fn query_for_version(sql: &str, server_version: u32) -> String {
     .replace(
         "{index_nulls_not_distinct}",
         if pg15 { "i.indnullsnotdistinct" } else { "NULL::boolean" },
+    )
+    // The builder writes keys' and foreign keys' definitions as pg_get_constraintdef of
+    // PostgreSQL 12 to 17 does; a newer server's are its own (WITHOUT OVERLAPS, NOT ENFORCED…).
+    .replace(
+        "{client_definitions}",
+        if server_version < 180000 { "true" } else { "false" },
+    )
+    .replace(
+        "{no_delete_set_columns}",
+        if pg15 { "con.confdelsetcols IS NULL" } else { "true" },
     )
     .replace("{trigger_is_local}", if pg13 { "t.tgparentid = 0" } else { "true" })
     .replace(
@@ -105,6 +117,8 @@ pub struct CatalogRows {
     rows: Vec<(&'static str, Vec<Row>)>,
     /// The role reading (the one plans are applied as): what it owns lists no owner.
     reader: String,
+    /// The server quotes every identifier it prints (`quote_all_identifiers`).
+    quote_all: bool,
 }
 
 impl CatalogRows {
@@ -128,9 +142,12 @@ pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), 
     };
     client
         // JIT compiles plans whose estimates are large (thousands of tables), which costs
-        // more than it saves on these one-off catalog queries.
+        // more than it saves on these one-off catalog queries; parallel workers take a few
+        // milliseconds each to start and compete with the other side read at the same time;
+        // the hash joins of tens of thousands of columns spill to disk in the default 4 MB.
         .batch_execute(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''; SET LOCAL jit = off",
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''; SET LOCAL jit = off; \
+             SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '64MB'",
         )
         .await
         .map_err(fail("begin"))?;
@@ -138,7 +155,8 @@ pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), 
     let result = async {
         let version_row = client
             .query_one(
-                "SELECT current_setting('server_version_num')::int, current_setting('server_version'), current_user::text",
+                "SELECT current_setting('server_version_num')::int, current_setting('server_version'), current_user::text, \
+                 current_setting('quote_all_identifiers')::bool",
                 &[],
             )
             .await
@@ -152,6 +170,7 @@ pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), 
         let mut rows = CatalogRows {
             rows: Vec::with_capacity(QUERIES.len()),
             reader: version_row.get(2),
+            quote_all: version_row.get(3),
         };
         // Sent all at once: the connection pipelines them, so the server goes from one to the
         // next without waiting for the client to read each answer.

@@ -26,6 +26,10 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
     for group in placed.chunk_by(|x, y| x.0 == y.0) {
         let i = group[0].0;
         b.positions[i] = group.iter().map(|(_, position, _)| *position).collect();
+        b.collations[i] = group
+            .iter()
+            .map(|(_, _, r)| get::<u32>(r, q, "collation_oid"))
+            .collect::<Result<_, _>>()?;
         match &mut b.relations[i] {
             Relation::Table(t) => t.columns.reserve_exact(group.len()),
             Relation::View(v) => v.columns.reserve_exact(group.len()),

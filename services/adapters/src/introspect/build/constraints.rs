@@ -1,7 +1,8 @@
 //! Reads `constraints.sql`: the constraints of tables (primary key, unique, check, exclusion,
 //! foreign key), each added to the table read by `relations.sql` that it belongs to.
 //! Constraints cloned onto partitions and inherited checks are the parent's and do not come
-//! back.
+//! back. Keys' and foreign keys' definitions are written here as `pg_get_constraintdef`
+//! writes them, where the query left them out (see `constraints.sql`).
 
 use schemareg_engine::{
     CheckConstraint, ExclusionConstraint, ForeignKey, ForeignKeyAction, ForeignKeyMatch, PrimaryKey, QualifiedName,
@@ -9,6 +10,7 @@ use schemareg_engine::{
 };
 use tokio_postgres::Row;
 
+use super::quote::Quoter;
 use super::{Builder, IntrospectError, Relation, decode, get};
 
 /// The query this builder reads.
@@ -25,15 +27,36 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
             .iter()
             .filter_map(|n| b.column_name(i, *n).map(str::to_string))
             .collect();
-        let Relation::Table(t) = &mut b.relations[i] else {
-            continue;
-        };
         let name: String = get(&r, q, "name")?;
         let kind: String = get(&r, q, "kind")?;
-        let definition: String = get(&r, q, "definition")?;
         let comment: Option<String> = get(&r, q, "comment")?;
         let deferrable: bool = get(&r, q, "deferrable")?;
         let initially_deferred: bool = get(&r, q, "initially_deferred")?;
+        let definition = match get::<Option<String>>(&r, q, "definition")? {
+            Some(d) => d,
+            None => {
+                if columns.len() != numbers.len() {
+                    return Err(IntrospectError::Decode {
+                        query: q,
+                        message: format!("constraint {name}: a column number names no column"),
+                    });
+                }
+                let mut d = written(&b.quoter, &kind, &columns, &r)?;
+                if deferrable {
+                    d.push_str(" DEFERRABLE");
+                }
+                if initially_deferred {
+                    d.push_str(" INITIALLY DEFERRED");
+                }
+                if !get::<bool>(&r, q, "validated")? {
+                    d.push_str(" NOT VALID");
+                }
+                d
+            }
+        };
+        let Relation::Table(t) = &mut b.relations[i] else {
+            continue;
+        };
         match kind.as_str() {
             "p" => {
                 t.primary_key = Some(PrimaryKey {
@@ -98,4 +121,57 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
         }
     }
     Ok(())
+}
+
+/// A primary key's, unique constraint's or foreign key's definition up to its deferrability,
+/// as `pg_get_constraintdef` prints it.
+fn written(quoter: &Quoter, kind: &str, columns: &[String], r: &Row) -> Result<String, IntrospectError> {
+    let q = QUERY;
+    Ok(match kind {
+        "p" => format!("PRIMARY KEY ({})", quoter.list(columns)),
+        "u" => format!(
+            "UNIQUE {}({})",
+            if get(r, q, "nulls_not_distinct")? {
+                "NULLS NOT DISTINCT "
+            } else {
+                ""
+            },
+            quoter.list(columns)
+        ),
+        "f" => {
+            let ref_schema: String = get(r, q, "ref_schema")?;
+            let ref_table: String = get(r, q, "ref_table")?;
+            let ref_columns: Vec<String> = get(r, q, "ref_columns")?;
+            let mut d = format!(
+                "FOREIGN KEY ({}) REFERENCES {}.{}({})",
+                quoter.list(columns),
+                quoter.ident(&ref_schema),
+                quoter.ident(&ref_table),
+                quoter.list(&ref_columns)
+            );
+            d.push_str(match get::<String>(r, q, "match_type")?.as_str() {
+                "f" => " MATCH FULL",
+                "p" => " MATCH PARTIAL",
+                _ => "",
+            });
+            for (clause, column) in [(" ON UPDATE ", "on_update"), (" ON DELETE ", "on_delete")] {
+                let action = match get::<String>(r, q, column)?.as_str() {
+                    "r" => "RESTRICT",
+                    "c" => "CASCADE",
+                    "n" => "SET NULL",
+                    "d" => "SET DEFAULT",
+                    _ => continue,
+                };
+                d.push_str(clause);
+                d.push_str(action);
+            }
+            d
+        }
+        other => {
+            return Err(IntrospectError::Decode {
+                query: q,
+                message: format!("constraint kind {other} has no definition"),
+            });
+        }
+    })
 }

@@ -1,8 +1,8 @@
-//! Reads `index_keys.sql` and `indexes.sql`: the indexes of tables and materialized views that
-//! do not implement a constraint. The key columns or expressions (with operator class,
-//! collation and sort options) and INCLUDE columns come first, one row per position, gathered
-//! by (schema, table, index); then each index takes its own and is added to the relation read
-//! by `relations.sql` that it belongs to.
+//! Reads `indexes.sql`: the indexes of tables and materialized views that do not implement a
+//! constraint, each added to the relation read by `relations.sql` that it belongs to. Their
+//! keys come as pg_index holds them (column numbers, operator classes, collations, sort
+//! options) and are named here: columns from the columns read, non-default operator classes
+//! and collations from `opclass_names.sql` and `collation_names.sql`.
 
 use std::collections::HashMap;
 
@@ -11,47 +11,45 @@ use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, Relation, get};
 
-/// The query of the indexes' columns, read first.
-pub(super) const KEYS_QUERY: &str = "index_keys";
-/// The query of the indexes themselves.
+/// The query of the indexes.
 pub(super) const QUERY: &str = "indexes";
+/// The query of the operator classes that are not their type's default.
+pub(super) const OPCLASSES_QUERY: &str = "opclass_names";
+/// The query of every collation.
+pub(super) const COLLATIONS_QUERY: &str = "collation_names";
 
-/// An index's key columns and INCLUDE columns, by (schema, table, index).
-type IndexColumns = HashMap<(String, String, String), (Vec<IndexKey>, Vec<String>)>;
+/// The collation of expressions (`DEFAULT`): a key's collation other than it is named.
+const DEFAULT_COLLATION: u32 = 100;
 
-pub(super) fn add(b: &mut Builder, key_rows: Vec<Row>, index_rows: Vec<Row>) -> Result<(), IntrospectError> {
-    // Index keys first, by (schema, table, index), then the indexes that own them.
-    let q = KEYS_QUERY;
-    let mut index_keys: IndexColumns = HashMap::new();
-    // The rows come in no order: each index's columns go in by position.
-    let mut key_rows = key_rows
-        .into_iter()
-        .map(|r| Ok((get::<i32>(&r, q, "position")?, r)))
-        .collect::<Result<Vec<_>, IntrospectError>>()?;
-    key_rows.sort_by_key(|(position, _)| *position);
-    for (_, r) in key_rows {
-        let key = (get(&r, q, "schema")?, get(&r, q, "relation")?, get(&r, q, "index")?);
-        let entry = index_keys.entry(key).or_default();
-        let expression: String = get(&r, q, "expression")?;
-        if get(&r, q, "is_key")? {
-            let option: i32 = get(&r, q, "option")?;
-            entry.0.push(IndexKey {
-                expression,
-                opclass: get(&r, q, "opclass")?,
-                collation: get(&r, q, "collation")?,
-                descending: option & 1 != 0,
-                nulls_first: option & 2 != 0,
-            });
-        } else {
-            entry.1.push(expression);
-        }
+/// Operator classes (non-default ones) and collations by oid, qualified and quoted.
+pub(super) struct Names {
+    opclasses: HashMap<u32, String>,
+    collations: HashMap<u32, String>,
+}
+
+impl Names {
+    pub(super) fn read(opclasses: Vec<Row>, collations: Vec<Row>) -> Result<Names, IntrospectError> {
+        let by_oid = |rows: Vec<Row>, q: &'static str| {
+            rows.iter()
+                .map(|r| Ok((get::<u32>(r, q, "oid")?, get::<String>(r, q, "name")?)))
+                .collect::<Result<HashMap<_, _>, IntrospectError>>()
+        };
+        Ok(Names {
+            opclasses: by_oid(opclasses, OPCLASSES_QUERY)?,
+            collations: by_oid(collations, COLLATIONS_QUERY)?,
+        })
     }
+}
+
+pub(super) fn add(b: &mut Builder, names: &Names, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in index_rows {
+    for r in rows {
         let Some(i) = b.find(&r, q)? else { continue };
         let name: String = get(&r, q, "name")?;
-        let key = (get(&r, q, "schema")?, get(&r, q, "relation")?, name.clone());
-        let (keys, include) = index_keys.remove(&key).unwrap_or_default();
+        let (keys, include) = keys(b, names, i, &r).map_err(|message| IntrospectError::Decode {
+            query: q,
+            message: format!("index {name}: {message}"),
+        })?;
         let mut options: Vec<String> = get(&r, q, "storage")?;
         options.sort();
         let ix = Index {
@@ -72,4 +70,57 @@ pub(super) fn add(b: &mut Builder, key_rows: Vec<Row>, index_rows: Vec<Row>) -> 
         }
     }
     Ok(())
+}
+
+/// An index's key columns or expressions (with operator class, collation other than the
+/// column's, sort options), then its INCLUDE columns.
+fn keys(b: &Builder, names: &Names, i: usize, r: &Row) -> Result<(Vec<IndexKey>, Vec<String>), String> {
+    let q = QUERY;
+    let field = |e: IntrospectError| e.to_string();
+    let key_count: i32 = get(r, q, "key_count").map_err(field)?;
+    let numbers: Vec<i16> = get(r, q, "column_numbers").map_err(field)?;
+    let opclasses: Vec<u32> = get(r, q, "opclasses").map_err(field)?;
+    let collations: Vec<u32> = get(r, q, "collations").map_err(field)?;
+    let sort_options: Vec<i16> = get(r, q, "sort_options").map_err(field)?;
+    let mut expressions = get::<Option<Vec<String>>>(r, q, "expressions")
+        .map_err(field)?
+        .unwrap_or_default()
+        .into_iter();
+    let mut keys = Vec::new();
+    let mut include = Vec::new();
+    for (k, number) in numbers.iter().enumerate() {
+        let (expression, column_collation) = if *number == 0 {
+            let e = expressions.next().ok_or("fewer expressions than expression keys")?;
+            (e, DEFAULT_COLLATION)
+        } else {
+            let (column, collation) = b
+                .indexed_column(i, *number)
+                .ok_or_else(|| format!("no column number {number}"))?;
+            (b.quoter.ident(column).into_owned(), collation)
+        };
+        if k >= key_count as usize {
+            include.push(expression);
+            continue;
+        }
+        let collation = collations.get(k).copied().unwrap_or(0);
+        let option = sort_options.get(k).copied().unwrap_or(0);
+        keys.push(IndexKey {
+            expression,
+            opclass: opclasses.get(k).and_then(|o| names.opclasses.get(o)).cloned(),
+            collation: if collation != 0 && collation != column_collation {
+                Some(
+                    names
+                        .collations
+                        .get(&collation)
+                        .cloned()
+                        .ok_or_else(|| format!("no collation {collation}"))?,
+                )
+            } else {
+                None
+            },
+            descending: option & 1 != 0,
+            nulls_first: option & 2 != 0,
+        });
+    }
+    Ok((keys, include))
 }

@@ -19,6 +19,7 @@ mod grants;
 mod indexes;
 mod owners;
 mod policies;
+mod quote;
 mod relations;
 mod schemas;
 mod sequences;
@@ -86,6 +87,10 @@ struct Builder {
     /// Identity columns whose sequence options the sequences query brings: (relation,
     /// column) and how the identity generates.
     identities: HashMap<(usize, String), schemareg_engine::IdentityGeneration>,
+    /// Each relation's column collations (oid), in the order of its columns.
+    collations: Vec<Vec<u32>>,
+    /// Names quoted as the server quotes them.
+    quoter: quote::Quoter,
 }
 
 impl Builder {
@@ -126,6 +131,7 @@ impl Builder {
         self.index.entry(schema).or_default().insert(name, self.relations.len());
         self.relations.push(rel);
         self.positions.push(Vec::new());
+        self.collations.push(Vec::new());
     }
 
     /// The name of column number `number` (`attnum`) of table `i`.
@@ -135,6 +141,18 @@ impl Builder {
             Relation::Table(t) => t.columns.get(k).map(|c| c.name.as_str()),
             _ => None,
         }
+    }
+
+    /// The name and collation (oid) of column number `number` of a table or materialized
+    /// view `i`.
+    fn indexed_column(&self, i: usize, number: i16) -> Option<(&str, u32)> {
+        let k = self.positions[i].iter().position(|p| *p == number)?;
+        let name = match &self.relations[i] {
+            Relation::Table(t) => t.columns.get(k).map(|c| c.name.as_str()),
+            Relation::Materialized(m) => m.columns.get(k).map(|c| c.name.as_str()),
+            _ => None,
+        }?;
+        Some((name, self.collations[i].get(k).copied().unwrap_or(0)))
     }
 
     /// The table a row is about, when it is one of the tables read.
@@ -150,8 +168,14 @@ impl Builder {
 }
 
 pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectError> {
+    let keywords = rows
+        .take(quote::QUERY)
+        .iter()
+        .map(|r| get::<String>(r, quote::QUERY, "word"))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut b = Builder {
         reader: rows.reader.clone(),
+        quoter: quote::Quoter::new(keywords, rows.quote_all),
         ..Builder::default()
     };
 
@@ -166,7 +190,8 @@ pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectErr
     columns::add(&mut b, rows.take(columns::QUERY))?;
     sequences::add(&mut b, rows.take(sequences::QUERY))?;
     constraints::add(&mut b, rows.take(constraints::QUERY))?;
-    indexes::add(&mut b, rows.take(indexes::KEYS_QUERY), rows.take(indexes::QUERY))?;
+    let names = indexes::Names::read(rows.take(indexes::OPCLASSES_QUERY), rows.take(indexes::COLLATIONS_QUERY))?;
+    indexes::add(&mut b, &names, rows.take(indexes::QUERY))?;
     functions::add(&mut b, rows.take(functions::QUERY))?;
     triggers::add(&mut b, rows.take(triggers::QUERY))?;
     policies::add(&mut b, rows.take(policies::QUERY))?;
@@ -216,7 +241,9 @@ mod tests {
             columns::QUERY,
             sequences::QUERY,
             constraints::QUERY,
-            indexes::KEYS_QUERY,
+            quote::QUERY,
+            indexes::OPCLASSES_QUERY,
+            indexes::COLLATIONS_QUERY,
             indexes::QUERY,
             functions::QUERY,
             triggers::QUERY,

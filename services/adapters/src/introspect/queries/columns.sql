@@ -16,6 +16,7 @@ SELECT n.nspname::text AS schema, c.relname::text AS relation,
        CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END AS storage,
        {compression} AS compression,
        CASE WHEN a.attacl IS NOT NULL THEN a.attacl::text[] END AS acl,
+       a.attcollation AS collation_oid,
        dsc.description AS comment
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid

@@ -1,15 +1,22 @@
 -- Table constraints: primary key, unique, check, exclusion, foreign key. Constraints cloned
 -- onto partitions from their parent (conparentid) and inherited checks are the parent's. The
 -- constrained columns come as numbers (the builder names them from the columns it read);
--- the snapshot orders constraints by name.
+-- the snapshot orders constraints by name. The definition is the server's only where the
+-- builder cannot write it as pg_get_constraintdef does: checks and exclusions (expressions),
+-- keys with INCLUDE columns, ON DELETE SET NULL (columns), and every constraint of servers
+-- newer than the builder knows; the server's function costs a catalog lookup per name on a
+-- fresh connection.
 SELECT n.nspname::text AS schema, c.relname::text AS relation,
        con.conname::text AS name, con.contype::text AS kind,
-       pg_get_constraintdef(con.oid) AS definition,
+       CASE WHEN {client_definitions}
+                 AND ((con.contype IN ('p', 'u') AND ci.indnatts = ci.indnkeyatts)
+                      OR (con.contype = 'f' AND {no_delete_set_columns}))
+            THEN NULL ELSE pg_get_constraintdef(con.oid) END AS definition,
        CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expression,
        con.conkey AS column_numbers,
        fn.nspname::text AS ref_schema, fc.relname::text AS ref_table,
-       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, i)
-             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.i) AS ref_columns,
+       ARRAY(SELECT (SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = con.confrelid AND a.attnum = k.attnum)
+             FROM unnest(con.confkey) WITH ORDINALITY k(attnum, i) ORDER BY k.i) AS ref_columns,
        con.confupdtype::text AS on_update, con.confdeltype::text AS on_delete,
        con.confmatchtype::text AS match_type,
        con.condeferrable AS deferrable, con.condeferred AS initially_deferred,

@@ -1,5 +1,10 @@
 -- Indexes of tables and materialized views that do not implement a constraint, and that are
--- not the partitions of a parent's index. Their keys come from index_keys.sql.
+-- not the partitions of a parent's index. Their keys come as the catalog holds them, one
+-- array element per position (key columns, then INCLUDE columns): the column number (0 for
+-- an expression), operator class, collation and sort options; the builder names columns from
+-- the columns it read and classes and collations from opclass_names.sql and
+-- collation_names.sql. Only expressions are printed here, in position order.
+-- (pg_index's vectors index from 0; the arrays they are cast to from 1.)
 SELECT n.nspname::text AS schema, c.relname::text AS relation,
        ic.relname::text AS name,
        i.indisunique AS is_unique,
@@ -7,6 +12,14 @@ SELECT n.nspname::text AS schema, c.relname::text AS relation,
        am.amname::text AS method,
        COALESCE(ic.reloptions::text[], '{}') AS storage,
        CASE WHEN i.indpred IS NOT NULL THEN pg_get_expr(i.indpred, i.indrelid) END AS predicate,
+       i.indnkeyatts::int AS key_count,
+       i.indkey::int2[] AS column_numbers,
+       i.indclass::oid[] AS opclasses,
+       i.indcollation::oid[] AS collations,
+       i.indoption::int2[] AS sort_options,
+       CASE WHEN i.indexprs IS NOT NULL
+            THEN ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, false) FROM generate_series(1, i.indnatts::int) k
+                       WHERE i.indkey[k - 1] = 0 ORDER BY k) END AS expressions,
        dsc.description AS comment
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
