@@ -118,12 +118,32 @@ fn read(path: &Path) -> Result<Vec<u8>, SourceError> {
     })
 }
 
+/// The live table sizes of a database, by table.
+pub type Sizes = std::collections::BTreeMap<schemareg_engine::QualifiedName, schemareg_engine::plan::TableSize>;
+
 /// Reads a source into its scoped snapshot.
 pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> Result<Snapshot, SourceError> {
+    Ok(load_sized(source, scope, scratch, false).await?.0)
+}
+
+/// Reads a source into its scoped snapshot and, when it is a database and `sized`, its table
+/// sizes (for hazards), on the same connection: a connection of its own would be another
+/// server process filling its catalog caches while both sides are read.
+pub async fn load_sized(
+    source: &Source,
+    scope: &Scope,
+    scratch: &ScratchProvider,
+    sized: bool,
+) -> Result<(Snapshot, Sizes), SourceError> {
+    let mut sizes = Sizes::new();
     let snapshot = match source {
         Source::Database(url) => {
             let client = Target::parse(url)?.connect().await?;
-            introspect(&client).await?.0
+            let snapshot = introspect(&client).await?.0;
+            if sized {
+                sizes = table_sizes(&client).await?;
+            }
+            snapshot
         }
         Source::Sql(path) => {
             let bytes = read(path)?;
@@ -155,7 +175,7 @@ pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> 
             settled(server, scope, path, spelled).await?
         }
     };
-    Ok(scope.apply(snapshot))
+    Ok((scope.apply(snapshot), sizes))
 }
 
 /// A file's schema as a plan would write it (see `verify::settle`).
@@ -202,13 +222,3 @@ pub async fn comparable(
     }
 }
 
-/// The live table sizes when the source is a database (for hazards), else none.
-pub async fn sizes(
-    source: &Source,
-) -> Result<std::collections::BTreeMap<schemareg_engine::QualifiedName, schemareg_engine::plan::TableSize>, SourceError>
-{
-    match source {
-        Source::Database(url) => Ok(table_sizes(&Target::parse(url)?.connect().await?).await?),
-        _ => Ok(Default::default()),
-    }
-}

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script, valid_duration};
 
-use crate::source::{ScratchProvider, Source, comparable, load, sizes};
+use crate::source::{ScratchProvider, Source, comparable, load, load_sized};
 
 use super::ScopeArgs;
 
@@ -58,16 +58,15 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
     let to_source = Source::parse(&args.to)?;
     let scope = args.scope.scope()?;
     let scratch = ScratchProvider::new(args.scope.scratch_url.clone(), args.scope.scratch_prefix.clone());
-    // Both sides (and FROM's table sizes) are read at once: on two servers, or on two
+    // Both sides (FROM with its table sizes) are read at once: on two servers, or on two
     // connections of one, the catalog queries run side by side.
     // Each runs to its end even when another fails (a side cancelled half-way could leave a
     // scratch database behind).
-    let (from, to, sizes) = tokio::join!(
-        load(&from_source, &scope, &scratch),
+    let (from, to) = tokio::join!(
+        load_sized(&from_source, &scope, &scratch, true),
         load(&to_source, &scope, &scratch),
-        sizes(&from_source),
     );
-    let (mut from, mut to, sizes) = (from?, to?, sizes?);
+    let ((mut from, sizes), mut to) = (from?, to?);
     // A database is read as a role: default privileges without FOR ROLE and objects without
     // an owner are that role's, and the other side's naming it are the same.
     for (source, other) in [(&from_source, &mut to), (&to_source, &mut from)] {
