@@ -221,4 +221,3 @@ pub async fn comparable(
         }
     }
 }
-

@@ -190,7 +190,10 @@ pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectErr
     columns::add(&mut b, rows.take(columns::QUERY))?;
     sequences::add(&mut b, rows.take(sequences::QUERY))?;
     constraints::add(&mut b, rows.take(constraints::QUERY))?;
-    let names = indexes::Names::read(rows.take(indexes::OPCLASSES_QUERY), rows.take(indexes::COLLATIONS_QUERY))?;
+    let names = indexes::Names::read(
+        rows.take(indexes::OPCLASSES_QUERY),
+        rows.take(indexes::COLLATIONS_QUERY),
+    )?;
     indexes::add(&mut b, &names, rows.take(indexes::QUERY))?;
     functions::add(&mut b, rows.take(functions::QUERY))?;
     triggers::add(&mut b, rows.take(triggers::QUERY))?;

@@ -34,7 +34,9 @@ impl Quoter {
     pub(crate) fn ident<'a>(&self, name: &'a str) -> Cow<'a, str> {
         let bare = !self.all
             && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && name.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+            && name
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
             && !self.keywords.contains(name);
         if bare {
             Cow::Borrowed(name)
