@@ -6,6 +6,7 @@ use schemareg_adapters::ingest::{IngestError, ingest};
 use schemareg_adapters::introspect::{IntrospectError, introspect, table_sizes};
 use schemareg_adapters::pg::{ConnectError, Target};
 use schemareg_adapters::scratch::{ScratchError, ScratchServer};
+use schemareg_engine::plan::TableSizes;
 use schemareg_engine::{ParseError, Scope, Snapshot};
 
 /// A schema source named on the command line.
@@ -118,9 +119,6 @@ fn read(path: &Path) -> Result<Vec<u8>, SourceError> {
     })
 }
 
-/// The live table sizes of a database, by table.
-pub type Sizes = std::collections::BTreeMap<schemareg_engine::QualifiedName, schemareg_engine::plan::TableSize>;
-
 /// Reads a source into its scoped snapshot.
 pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> Result<Snapshot, SourceError> {
     Ok(load_sized(source, scope, scratch, false).await?.0)
@@ -134,8 +132,8 @@ pub async fn load_sized(
     scope: &Scope,
     scratch: &ScratchProvider,
     sized: bool,
-) -> Result<(Snapshot, Sizes), SourceError> {
-    let mut sizes = Sizes::new();
+) -> Result<(Snapshot, TableSizes), SourceError> {
+    let mut sizes = TableSizes::new();
     let snapshot = match source {
         Source::Database(url) => {
             let client = Target::parse(url)?.connect().await?;

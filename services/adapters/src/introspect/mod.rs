@@ -213,12 +213,7 @@ pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), 
 /// The size of every table of the database (rows estimated by `reltuples`, bytes by the
 /// pages of the table, its TOAST table and indexes), in one query and without taking a lock:
 /// plans say how big what they rewrite is.
-pub async fn table_sizes(
-    client: &Client,
-) -> Result<
-    std::collections::BTreeMap<schemareg_engine::QualifiedName, schemareg_engine::plan::TableSize>,
-    IntrospectError,
-> {
+pub async fn table_sizes(client: &Client) -> Result<schemareg_engine::plan::TableSizes, IntrospectError> {
     let rows = client
         .query(include_str!("queries/table_sizes.sql"), &[])
         .await

@@ -105,9 +105,12 @@ impl Hazard {
 pub struct TableSize {
     /// `pg_class.reltuples` (an estimate; -1 when never analysed).
     pub rows: f64,
-    /// `pg_total_relation_size`, in bytes.
+    /// The pages of the table, its TOAST table and its indexes, in bytes.
     pub bytes: i64,
 }
+
+/// The sizes of a live database's tables, by table.
+pub type TableSizes = std::collections::BTreeMap<crate::QualifiedName, TableSize>;
 
 impl TableSize {
     /// `≈1.2 M rows, 340 MB`.

@@ -11,15 +11,13 @@ mod order;
 mod script;
 mod steps;
 
-pub use hazard::{Hazard, HazardKind, TableSize};
+pub use hazard::{Hazard, HazardKind, TableSize, TableSizes};
 pub use script::{ScriptOptions, groups, render_rollback_script, render_script, session_settings, valid_duration};
-
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::diff::{Change, diff};
-use crate::model::{QualifiedName, Snapshot};
+use crate::model::Snapshot;
 
 /// The lock a step takes on the object it changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -124,7 +122,7 @@ pub struct PlanOptions {
     /// Build indexes on existing tables with `CREATE INDEX CONCURRENTLY` (outside transactions).
     pub concurrently: bool,
     /// The live database's table sizes, when FROM is one: hazards then say how big.
-    pub sizes: BTreeMap<QualifiedName, TableSize>,
+    pub sizes: TableSizes,
     /// The role that will apply the plan, when known: it will own what the plan creates.
     pub applier: Option<Applier>,
 }

@@ -1,11 +1,9 @@
 //! Reading an environment's live database: its secret resolved, introspected now, scoped.
 
-use std::collections::BTreeMap;
-
 use schemareg_adapters::pg::Target;
 use schemareg_adapters::store::{Binding, Service};
-use schemareg_engine::plan::{Applier, TableSize};
-use schemareg_engine::{QualifiedName, Scope, Snapshot};
+use schemareg_engine::plan::{Applier, TableSizes};
+use schemareg_engine::{Scope, Snapshot};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -16,7 +14,7 @@ pub struct Live {
     /// The digest of the scoped live schema.
     pub fingerprint: String,
     pub read_at: String,
-    pub sizes: BTreeMap<QualifiedName, TableSize>,
+    pub sizes: TableSizes,
     pub scope: Scope,
     /// The role the registry connects as: it applies plans, so it owns what they create.
     pub applier: Applier,

@@ -25,7 +25,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
         // left out, as a join on the column would leave them.
         let columns: Vec<String> = numbers
             .iter()
-            .filter_map(|n| b.column_name(i, *n).map(str::to_string))
+            .filter_map(|n| b.column(i, *n).map(|(name, _)| name.to_string()))
             .collect();
         let name: String = get(&r, q, "name")?;
         let kind: String = get(&r, q, "kind")?;

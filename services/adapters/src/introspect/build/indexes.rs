@@ -94,7 +94,7 @@ fn keys(b: &Builder, names: &Names, i: usize, r: &Row) -> Result<(Vec<IndexKey>,
             (e, DEFAULT_COLLATION)
         } else {
             let (column, collation) = b
-                .indexed_column(i, *number)
+                .column(i, *number)
                 .ok_or_else(|| format!("no column number {number}"))?;
             (b.quoter.ident(column).into_owned(), collation)
         };

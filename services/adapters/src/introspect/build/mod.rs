@@ -134,18 +134,9 @@ impl Builder {
         self.collations.push(Vec::new());
     }
 
-    /// The name of column number `number` (`attnum`) of table `i`.
-    fn column_name(&self, i: usize, number: i16) -> Option<&str> {
-        let k = self.positions[i].iter().position(|p| *p == number)?;
-        match &self.relations[i] {
-            Relation::Table(t) => t.columns.get(k).map(|c| c.name.as_str()),
-            _ => None,
-        }
-    }
-
-    /// The name and collation (oid) of column number `number` of a table or materialized
-    /// view `i`.
-    fn indexed_column(&self, i: usize, number: i16) -> Option<(&str, u32)> {
+    /// The name and collation (oid) of column number `number` (`attnum`) of a table or
+    /// materialized view `i`.
+    fn column(&self, i: usize, number: i16) -> Option<(&str, u32)> {
         let k = self.positions[i].iter().position(|p| *p == number)?;
         let name = match &self.relations[i] {
             Relation::Table(t) => t.columns.get(k).map(|c| c.name.as_str()),

@@ -15,7 +15,7 @@ pub(super) const QUERY: &str = "keywords";
 
 /// How the server being read quotes identifiers.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Quoter {
+pub(super) struct Quoter {
     /// Keywords that are not unreserved (these need quotes as names).
     keywords: HashSet<String>,
     /// `quote_all_identifiers` is on: every name is quoted.
@@ -23,7 +23,7 @@ pub(crate) struct Quoter {
 }
 
 impl Quoter {
-    pub(crate) fn new(keywords: impl IntoIterator<Item = String>, all: bool) -> Quoter {
+    pub(super) fn new(keywords: impl IntoIterator<Item = String>, all: bool) -> Quoter {
         Quoter {
             keywords: keywords.into_iter().collect(),
             all,
@@ -31,7 +31,7 @@ impl Quoter {
     }
 
     /// `name` as `quote_ident(name)` prints it.
-    pub(crate) fn ident<'a>(&self, name: &'a str) -> Cow<'a, str> {
+    pub(super) fn ident<'a>(&self, name: &'a str) -> Cow<'a, str> {
         let bare = !self.all
             && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
             && name
@@ -46,7 +46,7 @@ impl Quoter {
     }
 
     /// Names quoted and joined with `, `, as column lists are printed.
-    pub(crate) fn list<S: AsRef<str>>(&self, names: &[S]) -> String {
+    pub(super) fn list<S: AsRef<str>>(&self, names: &[S]) -> String {
         let mut out = String::new();
         for (k, n) in names.iter().enumerate() {
             if k > 0 {
