@@ -141,3 +141,22 @@ async fn default_privileges_are_read_as_the_databases_user() {
     leases.drop_now().await.unwrap();
     assert_eq!(databases_like(PREFIX).await, Vec::<String>::new());
 }
+
+/// FROM's table sizes reach the hazards of `schemareg diff URL FILE`: read on FROM's own
+/// connection, after its catalog, by the real binary.
+#[tokio::test(flavor = "multi_thread")]
+async fn hazards_name_the_size_of_the_live_table_they_rewrite() {
+    const PREFIX: &str = "cli_sizes_";
+    let db = schemareg_adapters::testing::fixtures::loaded(
+        "CREATE TABLE t (a int); INSERT INTO t SELECT g FROM generate_series(1, 5000) g; ANALYZE t;",
+    )
+    .await;
+    let (_f, wider) = temp_file("wider.sql", "CREATE TABLE t (a bigint);");
+    let out = schemareg_in(PREFIX, &["diff", &db.url(), &wider, "--format", "json"], true);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hazards = plan["steps"].to_string();
+    assert!(hazards.contains("public.t (≈5.0 k rows"), "{hazards}");
+    drop(db);
+    assert!(databases_like(PREFIX).await.is_empty());
+}
