@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use schemareg_adapters::ingest::{IngestError, ingest};
-use schemareg_adapters::introspect::{IntrospectError, introspect, table_sizes};
+use schemareg_adapters::introspect::{IntrospectError, introspect, introspect_sized};
 use schemareg_adapters::pg::{ConnectError, Target};
 use schemareg_adapters::scratch::{ScratchError, ScratchServer};
 use schemareg_engine::plan::TableSizes;
@@ -125,7 +125,8 @@ pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> 
 }
 
 /// Reads a source into its scoped snapshot and, when it is a database and `sized`, its table
-/// sizes (for hazards), on the same connection: a connection of its own would be another
+/// sizes (for hazards), on the same connection and in the same transaction (asked for with the
+/// catalog queries): a connection of its own would be another
 /// server process filling its catalog caches while both sides are read.
 pub async fn load_sized(
     source: &Source,
@@ -137,11 +138,13 @@ pub async fn load_sized(
     let snapshot = match source {
         Source::Database(url) => {
             let client = Target::parse(url)?.connect().await?;
-            let snapshot = introspect(&client).await?.0;
             if sized {
-                sizes = table_sizes(&client).await?;
+                let (snapshot, _, read) = introspect_sized(&client).await?;
+                sizes = read;
+                snapshot
+            } else {
+                introspect(&client).await?.0
             }
-            snapshot
         }
         Source::Sql(path) => {
             let bytes = read(path)?;

@@ -133,13 +133,32 @@ impl CatalogRows {
 
 /// Reads the whole (unscoped) schema of the database the client is connected to.
 pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), IntrospectError> {
+    let (snapshot, stats, _) = read(client, false).await?;
+    Ok((snapshot, stats))
+}
+
+/// Reads the whole (unscoped) schema and the size of every table (see [`table_sizes`]) in one
+/// transaction: the sizes are asked for with the catalog queries, so the server reads them
+/// while the snapshot is being built.
+pub async fn introspect_sized(
+    client: &Client,
+) -> Result<(Snapshot, IntrospectStats, schemareg_engine::plan::TableSizes), IntrospectError> {
+    let (snapshot, stats, sizes) = read(client, true).await?;
+    Ok((snapshot, stats, sizes.unwrap_or_default()))
+}
+
+fn failed(query: &'static str) -> impl Fn(tokio_postgres::Error) -> IntrospectError {
+    move |e| IntrospectError::Query {
+        query,
+        message: crate::pg::error_text(&e),
+    }
+}
+
+async fn read(
+    client: &Client,
+    sized: bool,
+) -> Result<(Snapshot, IntrospectStats, Option<schemareg_engine::plan::TableSizes>), IntrospectError> {
     let mut stats = IntrospectStats::default();
-    let fail = |query: &'static str| {
-        move |e: tokio_postgres::Error| IntrospectError::Query {
-            query,
-            message: crate::pg::error_text(&e),
-        }
-    };
     client
         // JIT compiles plans whose estimates are large (thousands of tables), which costs
         // more than it saves on these one-off catalog queries; parallel workers take a few
@@ -150,53 +169,75 @@ pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), 
              SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '64MB'",
         )
         .await
-        .map_err(fail("begin"))?;
+        .map_err(failed("begin"))?;
     stats.queries += 1;
     let result = async {
-        let version_row = client
-            .query_one(
-                "SELECT current_setting('server_version_num')::int, current_setting('server_version'), current_user::text, \
-                 current_setting('quote_all_identifiers')::bool",
-                &[],
-            )
-            .await
-            .map_err(fail("server_version"))?;
-        stats.queries += 1;
-        let version: i32 = version_row.get(0);
-        stats.server_version = version as u32;
-        if version < 120000 {
-            return Err(IntrospectError::UnsupportedVersion(version_row.get(1)));
-        }
-        let mut rows = CatalogRows {
-            rows: Vec::with_capacity(QUERIES.len()),
-            reader: version_row.get(2),
-            quote_all: version_row.get(3),
-        };
-        // Sent all at once: the connection pipelines them, so the server goes from one to the
-        // next without waiting for the client to read each answer.
-        let started = std::time::Instant::now();
+        let mut rows = catalog_start(client, &mut stats).await?;
+        // The catalog queries, then the table sizes, sent at once (`join` polls the catalog
+        // first): the connection pipelines them, so the server goes from one to the next
+        // without waiting for the client to read each answer. The snapshot is built from the
+        // catalog's rows while the server reads the sizes.
         let texts: Vec<String> = QUERIES
             .iter()
             .map(|(_, sql)| query_for_version(sql, stats.server_version))
             .collect();
-        let answers = futures_util::future::join_all(texts.iter().map(|sql| client.query(sql.as_str(), &[]))).await;
-        for ((name, _), answer) in QUERIES.iter().zip(answers) {
-            let r = answer.map_err(fail(name))?;
-            tracing::debug!(query = name, rows = r.len(), "catalog query");
-            stats.queries += 1;
-            rows.rows.push((*name, r));
-        }
-        tracing::debug!(elapsed = ?started.elapsed(), "catalog read");
-        Ok(rows)
+        let catalog = async {
+            let started = std::time::Instant::now();
+            let answers = futures_util::future::join_all(texts.iter().map(|sql| client.query(sql.as_str(), &[]))).await;
+            for ((name, _), answer) in QUERIES.iter().zip(answers) {
+                let r = answer.map_err(failed(name))?;
+                tracing::debug!(query = name, rows = r.len(), "catalog query");
+                rows.rows.push((*name, r));
+            }
+            tracing::debug!(elapsed = ?started.elapsed(), "catalog read");
+            build_snapshot(rows).await
+        };
+        let sizes = async {
+            match sized {
+                true => Some(table_sizes(client).await),
+                false => None,
+            }
+        };
+        let (snapshot, sizes) = futures_util::future::join(catalog, sizes).await;
+        stats.queries += QUERIES.len() + usize::from(sized);
+        Ok((snapshot?, sizes.transpose()?))
     }
     .await;
     // A read-only transaction: ending it cannot lose anything.
     let _ = client.batch_execute("ROLLBACK").await;
     stats.queries += 1;
-    let mut rows = result?;
-    // Building is CPU work (a quarter of a second at 10,000 tables): off the async workers,
-    // so that another introspection's rows keep flowing meanwhile.
-    let snapshot = tokio::task::spawn_blocking(move || {
+    let (snapshot, sizes) = result?;
+    Ok((snapshot, stats, sizes))
+}
+
+/// The server's version and the reading role, before the catalog queries (whose text depends
+/// on the version).
+async fn catalog_start(client: &Client, stats: &mut IntrospectStats) -> Result<CatalogRows, IntrospectError> {
+    let version_row = client
+        .query_one(
+            "SELECT current_setting('server_version_num')::int, current_setting('server_version'), current_user::text, \
+             current_setting('quote_all_identifiers')::bool",
+            &[],
+        )
+        .await
+        .map_err(failed("server_version"))?;
+    stats.queries += 1;
+    let version: i32 = version_row.get(0);
+    stats.server_version = version as u32;
+    if version < 120000 {
+        return Err(IntrospectError::UnsupportedVersion(version_row.get(1)));
+    }
+    Ok(CatalogRows {
+        rows: Vec::with_capacity(QUERIES.len()),
+        reader: version_row.get(2),
+        quote_all: version_row.get(3),
+    })
+}
+
+/// Builds the snapshot on a blocking thread: CPU work (a quarter of a second at 10,000
+/// tables), kept off the async workers so that another introspection's rows keep flowing.
+async fn build_snapshot(mut rows: CatalogRows) -> Result<Snapshot, IntrospectError> {
+    tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
         let snapshot = build::snapshot(&mut rows);
         tracing::debug!(elapsed = ?started.elapsed(), "snapshot built");
@@ -206,8 +247,7 @@ pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), 
     .map_err(|e| IntrospectError::Decode {
         query: "build",
         message: e.to_string(),
-    })??;
-    Ok((snapshot, stats))
+    })?
 }
 
 /// The size of every table of the database (rows estimated by `reltuples`, bytes by the
@@ -217,10 +257,7 @@ pub async fn table_sizes(client: &Client) -> Result<schemareg_engine::plan::Tabl
     let rows = client
         .query(include_str!("queries/table_sizes.sql"), &[])
         .await
-        .map_err(|e| IntrospectError::Query {
-            query: "table_sizes",
-            message: crate::pg::error_text(&e),
-        })?;
+        .map_err(failed("table_sizes"))?;
     Ok(rows
         .iter()
         .map(|r| {

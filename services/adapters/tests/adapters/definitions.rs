@@ -2,11 +2,12 @@
 //! have said: keys' and foreign keys' definitions are `pg_get_constraintdef`'s, and index keys
 //! name the columns, operator classes and collations as the catalog query that named them
 //! on the server did (`INDEX_KEYS` below), for names that need quotes, keywords, sort
-//! options, INCLUDE columns, expressions, and with `quote_all_identifiers` on.
+//! options, INCLUDE columns, expressions, and with `quote_all_identifiers` on; partial
+//! indexes' predicates are `pg_get_expr`'s.
 
 use std::collections::BTreeMap;
 
-use schemareg_adapters::introspect::introspect;
+use schemareg_adapters::introspect::{QUERIES, introspect, query_for_version};
 use schemareg_adapters::testing::TestDb;
 use schemareg_engine::Snapshot;
 use schemareg_engine::diff::Constraint;
@@ -38,6 +39,16 @@ CREATE INDEX order_mixed ON sales."order" ("select" DESC NULLS LAST, lower(note)
 CREATE INDEX order_ops ON sales."order" (note text_pattern_ops, "select" COLLATE "POSIX", note COLLATE "C");
 CREATE INDEX order_exprs ON sales."order" ((parent_id + 1), (lower("select") COLLATE "POSIX") DESC) WHERE total > 10;
 CREATE UNIQUE INDEX order_desc ON sales."order" USING btree (id DESC);
+ALTER TABLE sales."order" ADD COLUMN "Active" boolean, ADD COLUMN archived boolean, ADD COLUMN "end" date,
+    ADD COLUMN deleted_at timestamptz, ADD COLUMN parent "Other Schema"."Parent";
+CREATE INDEX order_active ON sales."order" (id) WHERE "Active";
+CREATE INDEX order_not_archived ON sales."order" (id) WHERE NOT archived;
+CREATE INDEX order_live ON sales."order" (id) WHERE deleted_at IS NULL;
+CREATE INDEX order_ended ON sales."order" (id) WHERE "end" IS NOT NULL;
+CREATE INDEX order_not_ended ON sales."order" (id) WHERE NOT ("end" IS NOT NULL);
+CREATE INDEX order_orphan ON sales."order" (id) WHERE parent IS NULL;
+CREATE INDEX order_both ON sales."order" (id) WHERE archived AND deleted_at IS NULL;
+CREATE INDEX order_is_true ON sales."order" (id) WHERE archived IS TRUE;
 "#;
 
 /// Same shape, on PostgreSQL 15 and later only.
@@ -157,6 +168,50 @@ async fn check(db: &TestDb) {
         .collect();
     assert!(server_keys.len() >= 11, "{server_keys:#?}");
     assert_eq!(keys(&snapshot), server_keys);
+    let server_predicates: BTreeMap<String, String> = client
+        .query(
+            "SELECT ic.relname::text, pg_get_expr(i.indpred, i.indrelid) FROM pg_index i \
+             JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'sales' AND i.indpred IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert!(server_predicates.len() >= 9, "{server_predicates:#?}");
+    assert_eq!(predicates(&snapshot), server_predicates);
+    // The four of the commonest shapes were written by the builder, the rest by the server.
+    let (_, sql) = QUERIES.iter().find(|(name, _)| *name == "indexes").unwrap();
+    let version: i32 = client
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let mut written: Vec<String> = client
+        .query(&query_for_version(sql, version as u32), &[])
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.get::<_, Option<String>>("predicate_tree").is_some())
+        .map(|r| r.get("name"))
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        ["order_active", "order_ended", "order_live", "order_not_archived"]
+    );
+}
+
+/// Every partial index's predicate of schema `sales`, by index name.
+fn predicates(s: &Snapshot) -> BTreeMap<String, String> {
+    s.tables
+        .iter()
+        .filter(|t| t.schema == "sales")
+        .flat_map(|t| &t.indexes)
+        .filter_map(|ix| Some((ix.name.clone(), ix.predicate.clone()?)))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -71,10 +71,7 @@ pub async fn read(state: &AppState, service: &Service, binding: &Binding) -> Res
         target.host()
     );
     let read_at = schemareg_adapters::store::now();
-    let (snapshot, _) = schemareg_adapters::introspect::introspect(&client)
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("{place} cannot be read: {e}")))?;
-    let sizes = schemareg_adapters::introspect::table_sizes(&client)
+    let (snapshot, _, sizes) = schemareg_adapters::introspect::introspect_sized(&client)
         .await
         .map_err(|e| ApiError::Unavailable(format!("{place} cannot be read: {e}")))?;
     let applier = schemareg_adapters::introspect::applier(&client)

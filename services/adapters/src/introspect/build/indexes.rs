@@ -2,7 +2,8 @@
 //! constraint, each added to the relation read by `relations.sql` that it belongs to. Their
 //! keys come as pg_index holds them (column numbers, operator classes, collations, sort
 //! options) and are named here: columns from the columns read, non-default operator classes
-//! and collations from `opclass_names.sql` and `collation_names.sql`.
+//! and collations from `opclass_names.sql` and `collation_names.sql`. Predicates of the
+//! commonest shapes come as node trees and are written here too.
 
 use std::collections::HashMap;
 
@@ -50,6 +51,13 @@ pub(super) fn add(b: &mut Builder, names: &Names, rows: Vec<Row>) -> Result<(), 
             query: q,
             message: format!("index {name}: {message}"),
         })?;
+        let predicate = match get::<Option<String>>(&r, q, "predicate_tree")? {
+            Some(tree) => Some(predicate(b, i, &tree).map_err(|message| IntrospectError::Decode {
+                query: q,
+                message: format!("index {name}: predicate {tree}: {message}"),
+            })?),
+            None => get(&r, q, "predicate")?,
+        };
         let mut options: Vec<String> = get(&r, q, "storage")?;
         options.sort();
         let ix = Index {
@@ -59,7 +67,7 @@ pub(super) fn add(b: &mut Builder, names: &Names, rows: Vec<Row>) -> Result<(), 
             method: get(&r, q, "method")?,
             keys,
             include,
-            predicate: get(&r, q, "predicate")?,
+            predicate,
             options,
             comment: get(&r, q, "comment")?,
         };
@@ -123,4 +131,28 @@ fn keys(b: &Builder, names: &Names, i: usize, r: &Row) -> Result<(Vec<IndexKey>,
         });
     }
     Ok((keys, include))
+}
+
+/// A predicate the query sent as its node tree (see `indexes.sql`): a boolean column, its
+/// negation, or a column `IS [NOT] NULL`, written as `pg_get_expr` writes it.
+fn predicate(b: &Builder, i: usize, tree: &str) -> Result<String, String> {
+    let number: i16 = tree
+        .split(":varattno ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .ok_or("no column number")?;
+    let (column, _) = b
+        .column(i, number)
+        .ok_or_else(|| format!("no column number {number}"))?;
+    let column = b.quoter.ident(column);
+    Ok(if tree.starts_with("{NULLTEST ") {
+        // NullTestType: 0 IS_NULL, 1 IS_NOT_NULL.
+        let not = if tree.contains(" :nulltesttype 1 ") { "NOT " } else { "" };
+        format!("({column} IS {not}NULL)")
+    } else if tree.starts_with("{BOOLEXPR ") {
+        format!("(NOT {column})")
+    } else {
+        column.into_owned()
+    })
 }

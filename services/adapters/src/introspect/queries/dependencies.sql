@@ -39,6 +39,11 @@ FROM (SELECT * FROM pg_depend d
         -- (what they use elsewhere as 'n'): left out before the joins, the bulk of pg_depend.
         AND NOT (d.deptype = 'a' AND d.refclassid = 'pg_class'::regclass
                  AND d.classid IN ('pg_class'::regclass, 'pg_constraint'::regclass))
+        -- A default's own column ('a'), and what the constraints other than checks use
+        -- (foreign keys: the referenced columns and key), are most of the rest.
+        AND NOT (d.deptype = 'a' AND d.classid = 'pg_attrdef'::regclass)
+        AND (d.classid <> 'pg_constraint'::regclass
+             OR d.objid IN (SELECT c.oid FROM pg_constraint c WHERE c.contype = 'c'))
       OFFSET 0) d
 LEFT JOIN pg_rewrite rw ON d.classid = 'pg_rewrite'::regclass AND rw.oid = d.objid
 LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid

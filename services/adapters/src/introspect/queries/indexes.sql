@@ -11,7 +11,8 @@ SELECT n.nspname::text AS schema, c.relname::text AS relation,
        COALESCE({index_nulls_not_distinct}, false) AS nulls_not_distinct,
        am.amname::text AS method,
        COALESCE(ic.reloptions::text[], '{}') AS storage,
-       CASE WHEN i.indpred IS NOT NULL THEN pg_get_expr(i.indpred, i.indrelid) END AS predicate,
+       CASE WHEN NOT p.simple THEN pg_get_expr(i.indpred, i.indrelid) END AS predicate,
+       CASE WHEN p.simple THEN pt.tree END AS predicate_tree,
        i.indnkeyatts::int AS key_count,
        i.indkey::int2[] AS column_numbers,
        i.indclass::oid[] AS opclasses,
@@ -26,6 +27,15 @@ JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
+-- A predicate that is a boolean column, its negation or a column IS [NOT] NULL comes as its
+-- node tree, for the builder to write as pg_get_expr does: printing it here opens the table
+-- (a relation cache entry built per table on a fresh connection, the bulk of this query).
+CROSS JOIN LATERAL (SELECT i.indpred::text AS tree) pt
+CROSS JOIN LATERAL (SELECT length(pt.tree) - length(replace(pt.tree, '{', '')) AS nodes) pn
+CROSS JOIN LATERAL (SELECT (pn.nodes = 1 AND pt.tree LIKE '{VAR :varno 1 :varattno %}')
+                        OR (pn.nodes = 2 AND (pt.tree LIKE '{NULLTEST :arg {VAR :varno 1 :varattno %} :nulltesttype _ :argisrow false %}'
+                                              OR pt.tree LIKE '{BOOLEXPR :boolop not :args ({VAR :varno 1 :varattno %}) %}'))
+                    AS simple) p
 LEFT JOIN pg_description dsc ON dsc.objoid = ic.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0
 WHERE c.relkind IN ('r', 'p', 'm')
   AND NOT ic.relispartition
