@@ -6,6 +6,7 @@ use schemareg_adapters::ingest::{IngestError, ingest};
 use schemareg_adapters::introspect::{IntrospectError, introspect, introspect_sized};
 use schemareg_adapters::pg::{ConnectError, Target};
 use schemareg_adapters::scratch::{ScratchError, ScratchServer};
+use schemareg_engine::diff::Change;
 use schemareg_engine::plan::TableSizes;
 use schemareg_engine::{ParseError, Scope, Snapshot};
 
@@ -196,16 +197,17 @@ async fn settled(
 
 /// FROM and TO made ready to compare: settled when their differences include redefinitions
 /// (a scratch server is then needed even for two live databases). When that cannot be done,
-/// they are compared as read, with a warning.
+/// they are compared as read, with a warning. The differences come too when they are those
+/// of the pair returned (nothing was settled).
 pub async fn comparable(
     scope: &Scope,
     scratch: &ScratchProvider,
     from: Snapshot,
     to: Snapshot,
-) -> (Snapshot, Snapshot) {
+) -> (Snapshot, Snapshot, Option<Vec<Change>>) {
     let changes = schemareg_engine::diff::diff(&from, &to);
     if !schemareg_engine::diff::redefinitions(&changes).contains(&true) {
-        return (from, to);
+        return (from, to, Some(changes));
     }
     let settled = match scratch.get().await {
         Ok(server) => schemareg_adapters::verify::settle_pair(server, scope, &from, &to)
@@ -214,11 +216,11 @@ pub async fn comparable(
         Err(e) => Err(e.to_string()),
     };
     match settled {
-        Ok(Some(pair)) => pair,
-        Ok(None) => (from, to),
+        Ok(Some((from, to))) => (from, to, None),
+        Ok(None) => (from, to, Some(changes)),
         Err(e) => {
             eprintln!("schemareg: warning: cannot compare as PostgreSQL prints both sides ({e}): compared as read");
-            (from, to)
+            (from, to, Some(changes))
         }
     }
 }

@@ -112,9 +112,11 @@ pub fn query_for_version(sql: &str, server_version: u32) -> String {
     )
 }
 
-/// The rows of every catalog query, by name.
+/// The rows of the catalog queries as they arrive, by name: the builder takes each query's
+/// rows when it needs them, waiting for them if they have not come yet.
 pub struct CatalogRows {
-    rows: Vec<(&'static str, Vec<Row>)>,
+    arrived: Vec<(&'static str, Vec<Row>)>,
+    incoming: std::sync::mpsc::Receiver<(&'static str, Vec<Row>)>,
     /// The role reading (the one plans are applied as): what it owns lists no owner.
     reader: String,
     /// The server quotes every identifier it prints (`quote_all_identifiers`).
@@ -122,12 +124,18 @@ pub struct CatalogRows {
 }
 
 impl CatalogRows {
+    /// The rows of query `name` (none when the reading stopped before them: it then fails,
+    /// and what was built is dropped).
     fn take(&mut self, name: &str) -> Vec<Row> {
-        self.rows
-            .iter_mut()
-            .find(|(n, _)| *n == name)
-            .map(|(_, r)| std::mem::take(r))
-            .unwrap_or_default()
+        loop {
+            if let Some(k) = self.arrived.iter().position(|(n, _)| *n == name) {
+                return self.arrived.swap_remove(k).1;
+            }
+            match self.incoming.recv() {
+                Ok(next) => self.arrived.push(next),
+                Err(_) => return Vec::new(),
+            }
+        }
     }
 }
 
@@ -172,25 +180,39 @@ async fn read(
         .map_err(failed("begin"))?;
     stats.queries += 1;
     let result = async {
-        let mut rows = catalog_start(client, &mut stats).await?;
+        let (reader, quote_all) = catalog_start(client, &mut stats).await?;
         // The catalog queries, then the table sizes, sent at once (`join` polls the catalog
         // first): the connection pipelines them, so the server goes from one to the next
-        // without waiting for the client to read each answer. The snapshot is built from the
-        // catalog's rows while the server reads the sizes.
+        // without waiting for the client to read each answer. Each query's rows go to the
+        // builder as they come: it builds while the server runs the queries after them, and
+        // while it reads the sizes.
         let texts: Vec<String> = QUERIES
             .iter()
             .map(|(_, sql)| query_for_version(sql, stats.server_version))
             .collect();
+        let (send, incoming) = std::sync::mpsc::channel();
+        let built = build_snapshot(CatalogRows {
+            arrived: Vec::new(),
+            incoming,
+            reader,
+            quote_all,
+        });
         let catalog = async {
             let started = std::time::Instant::now();
-            let answers = futures_util::future::join_all(texts.iter().map(|sql| client.query(sql.as_str(), &[]))).await;
-            for ((name, _), answer) in QUERIES.iter().zip(answers) {
-                let r = answer.map_err(failed(name))?;
-                tracing::debug!(query = name, rows = r.len(), "catalog query");
-                rows.rows.push((*name, r));
+            let mut answers: futures_util::stream::FuturesOrdered<_> = QUERIES
+                .iter()
+                .zip(&texts)
+                .map(|((name, _), sql)| async move { (*name, client.query(sql.as_str(), &[]).await) })
+                .collect();
+            while let Some((name, answer)) = futures_util::StreamExt::next(&mut answers).await {
+                let rows = answer.map_err(failed(name))?;
+                tracing::debug!(query = name, rows = rows.len(), "catalog query");
+                // The builder has stopped only when it failed: its error is the one to tell.
+                let _ = send.send((name, rows));
             }
+            drop(send);
             tracing::debug!(elapsed = ?started.elapsed(), "catalog read");
-            build_snapshot(rows).await
+            Ok::<_, IntrospectError>(())
         };
         let sizes = async {
             match sized {
@@ -198,9 +220,11 @@ async fn read(
                 false => None,
             }
         };
-        let (snapshot, sizes) = futures_util::future::join(catalog, sizes).await;
+        let (read, sizes) = futures_util::future::join(catalog, sizes).await;
+        read?;
+        let snapshot = built.await?;
         stats.queries += QUERIES.len() + usize::from(sized);
-        Ok((snapshot?, sizes.transpose()?))
+        Ok((snapshot, sizes.transpose()?))
     }
     .await;
     // A read-only transaction: ending it cannot lose anything.
@@ -210,9 +234,9 @@ async fn read(
     Ok((snapshot, stats, sizes))
 }
 
-/// The server's version and the reading role, before the catalog queries (whose text depends
-/// on the version).
-async fn catalog_start(client: &Client, stats: &mut IntrospectStats) -> Result<CatalogRows, IntrospectError> {
+/// The server's version (the catalog queries' text depends on it), the role reading and
+/// whether the server quotes every identifier.
+async fn catalog_start(client: &Client, stats: &mut IntrospectStats) -> Result<(String, bool), IntrospectError> {
     let version_row = client
         .query_one(
             "SELECT current_setting('server_version_num')::int, current_setting('server_version'), current_user::text, \
@@ -227,27 +251,25 @@ async fn catalog_start(client: &Client, stats: &mut IntrospectStats) -> Result<C
     if version < 120000 {
         return Err(IntrospectError::UnsupportedVersion(version_row.get(1)));
     }
-    Ok(CatalogRows {
-        rows: Vec::with_capacity(QUERIES.len()),
-        reader: version_row.get(2),
-        quote_all: version_row.get(3),
-    })
+    Ok((version_row.get(2), version_row.get(3)))
 }
 
-/// Builds the snapshot on a blocking thread: CPU work (a quarter of a second at 10,000
-/// tables), kept off the async workers so that another introspection's rows keep flowing.
-async fn build_snapshot(mut rows: CatalogRows) -> Result<Snapshot, IntrospectError> {
-    tokio::task::spawn_blocking(move || {
+/// Builds the snapshot on a blocking thread from rows as they arrive: CPU work (a quarter of
+/// a second at 10,000 tables), kept off the async workers so that the rows keep flowing.
+/// Started at once; awaited for its snapshot.
+fn build_snapshot(mut rows: CatalogRows) -> impl std::future::Future<Output = Result<Snapshot, IntrospectError>> {
+    let task = tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
         let snapshot = build::snapshot(&mut rows);
-        tracing::debug!(elapsed = ?started.elapsed(), "snapshot built");
+        tracing::debug!(elapsed = ?started.elapsed(), "snapshot built (from the first rows)");
         snapshot
-    })
-    .await
-    .map_err(|e| IntrospectError::Decode {
-        query: "build",
-        message: e.to_string(),
-    })?
+    });
+    async move {
+        task.await.map_err(|e| IntrospectError::Decode {
+            query: "build",
+            message: e.to_string(),
+        })?
+    }
 }
 
 /// The size of every table of the database (rows estimated by `reltuples`, bytes by the

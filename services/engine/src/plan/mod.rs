@@ -136,10 +136,15 @@ pub struct Applier {
 
 /// Diffs FROM and TO and plans the changes.
 pub fn plan(from: &Snapshot, to: &Snapshot, options: &PlanOptions) -> Plan {
+    plan_diffed(from, to, &diff(from, to), options)
+}
+
+/// Plans the changes `diff(from, to)` returned, for a caller that has them already.
+pub fn plan_diffed(from: &Snapshot, to: &Snapshot, changes: &[Change], options: &PlanOptions) -> Plan {
     // Steps are planned against FROM with TO's declared renames made (its tables and columns
     // under the names they will have); the plan still names FROM's digest.
     let (_, renamed) = crate::diff::renames::apply(from, to);
-    let mut p = plan_changes(&renamed, to, &diff(from, to), options);
+    let mut p = plan_changes(&renamed, to, changes, options);
     if matches!(renamed, std::borrow::Cow::Owned(_)) {
         p.from_digest = crate::digest(from);
     }

@@ -3,7 +3,9 @@
 
 use std::io::Write;
 
-use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script, valid_duration};
+use schemareg_engine::plan::{
+    PlanOptions, ScriptOptions, plan, plan_diffed, render_rollback_script, render_script, valid_duration,
+};
 
 use crate::source::{ScratchProvider, Source, comparable, load, load_sized};
 
@@ -74,14 +76,17 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
             other.as_applied_by(&user);
         }
     }
-    let (from, to) = comparable(&scope, &scratch, from, to).await;
+    let (from, to, changes) = comparable(&scope, &scratch, from, to).await;
     let options = PlanOptions {
         concurrently: args.concurrently,
         sizes,
         ..PlanOptions::default()
     };
     let started = std::time::Instant::now();
-    let plan = plan(&from, &to, &options);
+    let plan = match &changes {
+        Some(changes) => plan_diffed(&from, &to, changes, &options),
+        None => plan(&from, &to, &options),
+    };
     tracing::debug!(steps = plan.steps.len(), elapsed = ?started.elapsed(), "planned");
     if args.verify && !plan.is_empty() {
         let server = scratch.get().await?;

@@ -8,18 +8,87 @@ use schemareg_engine::{
 };
 use tokio_postgres::Row;
 
-use super::{Builder, IntrospectError, Relation, get};
+use super::indexes::Names;
+use super::{Builder, Field, IntrospectError, Relation, decode, field, fields};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "columns";
 
-pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+/// The columns of the query's rows.
+struct Fields {
+    name: Field,
+    data_type: Field,
+    comment: Field,
+    collation: Field,
+    type_collation: Field,
+    acl: Field,
+    identity: Field,
+    storage: Field,
+    compression: Field,
+    not_null: Field,
+    default: Field,
+    generated: Field,
+    statistics: Field,
+}
+
+pub(super) fn add(b: &mut Builder, names: &Names, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
+    let [
+        relation,
+        position,
+        collation,
+        name,
+        data_type,
+        comment,
+        type_collation,
+        acl,
+    ] = fields(
+        &rows,
+        [
+            "relation",
+            "position",
+            "collation_oid",
+            "name",
+            "type",
+            "comment",
+            "type_collation",
+            "acl",
+        ],
+    );
+    let [identity, storage, compression, not_null, default, generated, statistics] = fields(
+        &rows,
+        [
+            "identity",
+            "storage",
+            "compression",
+            "not_null",
+            "default",
+            "generated",
+            "statistics",
+        ],
+    );
+    let f = Fields {
+        name,
+        data_type,
+        comment,
+        collation,
+        type_collation,
+        acl,
+        identity,
+        storage,
+        compression,
+        not_null,
+        default,
+        generated,
+        statistics,
+    };
     // The rows come in no order: each relation's columns go in by position.
     let mut placed = Vec::with_capacity(rows.len());
     for r in rows {
-        let Some(i) = b.find(&r, q)? else { continue };
-        let position: i16 = get(&r, q, "position")?;
+        let Some(i) = b.find_oid(&r, q, relation)? else {
+            continue;
+        };
+        let position: i16 = field(&r, q, position)?;
         placed.push((i, position, r));
     }
     placed.sort_by_key(|(i, position, _)| (*i, *position));
@@ -28,7 +97,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
         b.positions[i] = group.iter().map(|(_, position, _)| *position).collect();
         b.collations[i] = group
             .iter()
-            .map(|(_, _, r)| get::<u32>(r, q, "collation_oid"))
+            .map(|(_, _, r)| field::<u32>(r, q, collation))
             .collect::<Result<_, _>>()?;
         match &mut b.relations[i] {
             Relation::Table(t) => t.columns.reserve_exact(group.len()),
@@ -37,20 +106,26 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
             Relation::Composite(c) => c.attributes.reserve_exact(group.len()),
         }
         for (_, _, r) in group {
-            add_column(b, i, r)?;
+            add_column(b, names, &f, i, r)?;
         }
     }
     Ok(())
 }
 
 /// One column (or attribute) of relation `i`, in position order.
-fn add_column(b: &mut Builder, i: usize, r: &Row) -> Result<(), IntrospectError> {
+fn add_column(b: &mut Builder, names: &Names, f: &Fields, i: usize, r: &Row) -> Result<(), IntrospectError> {
     let q = QUERY;
-    let name: String = get(r, q, "name")?;
-    let data_type: String = get(r, q, "type")?;
-    let comment: Option<String> = get(r, q, "comment")?;
-    let collation: Option<String> = get(r, q, "collation")?;
-    if let Some(acl) = get::<Option<Vec<String>>>(r, q, "acl")? {
+    let name: String = field(r, q, f.name)?;
+    let data_type: String = field(r, q, f.data_type)?;
+    let comment: Option<String> = field(r, q, f.comment)?;
+    // A collation is named when it is not the type's.
+    let collation_oid: u32 = field(r, q, f.collation)?;
+    let collation = if collation_oid != 0 && collation_oid != field::<u32>(r, q, f.type_collation)? {
+        Some(decode(q, "collation", names.collations.get(&collation_oid).cloned())?)
+    } else {
+        None
+    };
+    if let Some(acl) = field::<Option<Vec<String>>>(r, q, f.acl)? {
         let (schema, table) = match &b.relations[i] {
             Relation::Table(t) => (t.schema.clone(), t.name.clone()),
             Relation::View(v) => (v.schema.clone(), v.name.clone()),
@@ -64,7 +139,7 @@ fn add_column(b: &mut Builder, i: usize, r: &Row) -> Result<(), IntrospectError>
     }
     match &mut b.relations[i] {
         Relation::Table(t) => {
-            let identity: String = get(r, q, "identity")?;
+            let identity: String = field(r, q, f.identity)?;
             if !identity.is_empty() {
                 // Its sequence's options are read with the sequences.
                 let generation = if identity == "a" {
@@ -74,18 +149,18 @@ fn add_column(b: &mut Builder, i: usize, r: &Row) -> Result<(), IntrospectError>
                 };
                 b.identities.insert((i, name.clone()), generation);
             }
-            let storage: Option<String> = get(r, q, "storage")?;
-            let compression: Option<String> = get(r, q, "compression")?;
+            let storage: Option<String> = field(r, q, f.storage)?;
+            let compression: Option<String> = field(r, q, f.compression)?;
             t.columns.push(Column {
                 name,
                 renamed_from: None,
                 data_type,
-                not_null: get(r, q, "not_null")?,
-                default: get(r, q, "default")?,
+                not_null: field(r, q, f.not_null)?,
+                default: field(r, q, f.default)?,
                 identity: None,
-                generated: get(r, q, "generated")?,
+                generated: field(r, q, f.generated)?,
                 collation,
-                statistics: get(r, q, "statistics")?,
+                statistics: field(r, q, f.statistics)?,
                 storage: storage.as_deref().and_then(ColumnStorage::from_catalog),
                 compression: match compression.as_deref() {
                     Some("l") => Some(Compression::Lz4),

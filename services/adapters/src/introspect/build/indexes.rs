@@ -25,7 +25,7 @@ const DEFAULT_COLLATION: u32 = 100;
 /// Operator classes (non-default ones) and collations by oid, qualified and quoted.
 pub(super) struct Names {
     opclasses: HashMap<u32, String>,
-    collations: HashMap<u32, String>,
+    pub(super) collations: HashMap<u32, String>,
 }
 
 impl Names {

@@ -42,6 +42,31 @@ fn get<'a, T: FromSql<'a>>(row: &'a Row, query: &'static str, col: &str) -> Resu
     })
 }
 
+/// A column of a query's rows, found by name once per query (a query of many rows read
+/// value by value by name compares names for every value).
+#[derive(Debug, Clone, Copy)]
+struct Field {
+    index: usize,
+    name: &'static str,
+}
+
+/// The columns `names` of `rows`; one that is not there fails when it is read.
+fn fields<const N: usize>(rows: &[Row], names: [&'static str; N]) -> [Field; N] {
+    let columns = rows.first().map(|r| r.columns()).unwrap_or_default();
+    names.map(|name| Field {
+        index: columns.iter().position(|c| c.name() == name).unwrap_or(usize::MAX),
+        name,
+    })
+}
+
+/// The value of a row's column found by [`fields`].
+fn field<'a, T: FromSql<'a>>(row: &'a Row, query: &'static str, f: Field) -> Result<T, IntrospectError> {
+    row.try_get(f.index).map_err(|e| IntrospectError::Decode {
+        query,
+        message: format!("{}: {e}", f.name),
+    })
+}
+
 fn decode<T>(query: &'static str, what: &str, v: Option<T>) -> Result<T, IntrospectError> {
     v.ok_or_else(|| IntrospectError::Decode {
         query,
@@ -77,6 +102,8 @@ struct Builder {
     relations: Vec<Relation>,
     /// Relations by schema, then name (looked up by `&str`, without building a key).
     index: HashMap<String, HashMap<String, usize>>,
+    /// Relations by oid, for the queries that name them so.
+    by_oid: HashMap<u32, usize>,
     /// Each relation's owner (whose own privileges are no grants).
     owners: Vec<String>,
     /// Each relation's column numbers (`attnum`), in the order of its columns, for the
@@ -99,6 +126,11 @@ impl Builder {
         Ok(self.lookup(get(r, q, "schema")?, get(r, q, "relation")?))
     }
 
+    /// The relation a row's column `relation` names by oid, if it was read.
+    fn find_oid(&self, r: &Row, q: &'static str, relation: Field) -> Result<Option<usize>, IntrospectError> {
+        Ok(self.by_oid.get(&field::<u32>(r, q, relation)?).copied())
+    }
+
     /// The relation named `schema`.`name`, if it was read.
     fn lookup(&self, schema: &str, name: &str) -> Option<usize> {
         self.index.get(schema).and_then(|m| m.get(name)).copied()
@@ -118,7 +150,7 @@ impl Builder {
     }
 
     /// Records a relation read by `relations.sql`.
-    fn add_relation(&mut self, schema: String, name: String, owner: String, rel: Relation) {
+    fn add_relation(&mut self, oid: u32, schema: String, name: String, owner: String, rel: Relation) {
         use schemareg_engine::OwnedKind;
         let kind = match &rel {
             Relation::Table(_) => OwnedKind::Table,
@@ -129,6 +161,7 @@ impl Builder {
         self.owned(kind, &schema, &name, &owner);
         self.owners.push(owner);
         self.index.entry(schema).or_default().insert(name, self.relations.len());
+        self.by_oid.insert(oid, self.relations.len());
         self.relations.push(rel);
         self.positions.push(Vec::new());
         self.collations.push(Vec::new());
@@ -176,15 +209,15 @@ pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectErr
     domains::add(&mut b, rows.take(domains::QUERY))?;
     collations::add(&mut b, rows.take(collations::QUERY))?;
 
-    // Relations, then everything that hangs off them, found by (schema, name).
-    relations::add(&mut b, rows.take(relations::QUERY))?;
-    columns::add(&mut b, rows.take(columns::QUERY))?;
-    sequences::add(&mut b, rows.take(sequences::QUERY))?;
-    constraints::add(&mut b, rows.take(constraints::QUERY))?;
     let names = indexes::Names::read(
         rows.take(indexes::OPCLASSES_QUERY),
         rows.take(indexes::COLLATIONS_QUERY),
     )?;
+    // Relations, then everything that hangs off them, found by oid or (schema, name).
+    relations::add(&mut b, rows.take(relations::QUERY))?;
+    columns::add(&mut b, &names, rows.take(columns::QUERY))?;
+    sequences::add(&mut b, rows.take(sequences::QUERY))?;
+    constraints::add(&mut b, rows.take(constraints::QUERY))?;
     indexes::add(&mut b, &names, rows.take(indexes::QUERY))?;
     functions::add(&mut b, rows.take(functions::QUERY))?;
     triggers::add(&mut b, rows.take(triggers::QUERY))?;

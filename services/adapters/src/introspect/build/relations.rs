@@ -1,7 +1,7 @@
 //! Reads `relations.sql`: one row per table, partitioned table, view, materialized view and
 //! composite type (extension members excluded), with what belongs to the relation itself
 //! (kind, options, row security, partitioning, parents, view definition, comment). Each is
-//! recorded by (schema, name) so that the later queries (columns, constraints, indexes,
+//! recorded by oid and (schema, name) so that the later queries (columns, constraints, indexes,
 //! triggers, policies) can add to it.
 
 use schemareg_engine::{
@@ -18,6 +18,7 @@ pub(super) const QUERY: &str = "relations";
 pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
     for r in rows {
+        let oid: u32 = get(&r, q, "oid")?;
         let schema: String = get(&r, q, "schema")?;
         let name: String = get(&r, q, "name")?;
         let kind: String = get(&r, q, "kind")?;
@@ -112,7 +113,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
                 });
             }
         };
-        b.add_relation(schema, name, owner, rel);
+        b.add_relation(oid, schema, name, owner, rel);
     }
     Ok(())
 }

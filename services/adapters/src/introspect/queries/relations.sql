@@ -1,7 +1,7 @@
 -- Tables, partitioned tables, views, materialized views and composite types (and foreign
 -- tables, which are not modelled); extension members excluded. One row per relation, with its
--- owner and its ACL (the grants are read from it).
-SELECT n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind,
+-- oid (the columns name their relation by it), owner and ACL (the grants are read from it).
+SELECT c.oid AS oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind,
        c.relpersistence = 'u' AS unlogged,
        c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
        COALESCE(c.reloptions::text[], '{}') AS options,
