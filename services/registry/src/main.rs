@@ -10,10 +10,14 @@ fn main() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SCHEMAREG_LOG").unwrap_or_else(|_| "warn".into()))
         .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("start the runtime");
+    // The service serves many requests at once; a command waits on a few connections, whose
+    // messages are cheaper handled on one thread than handed between threads (CPU work goes
+    // to blocking threads either way).
+    let mut runtime = match cli.command {
+        schemareg::cli::Command::Serve(_) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = runtime.enable_all().build().expect("start the runtime");
     // The runtime (and with it any private cluster) is shut down before the process exits.
     let code = runtime.block_on(async {
         match run(cli).await {

@@ -84,7 +84,11 @@ impl ScratchServer {
 
     /// Starts a private cluster from the installed PostgreSQL binaries.
     pub async fn private() -> Result<Self, ScratchError> {
-        let cluster = tokio::task::block_in_place(PrivateCluster::start)?;
+        // Starting takes seconds of waiting on processes: on a blocking thread, which works
+        // on either kind of runtime.
+        let cluster = tokio::task::spawn_blocking(PrivateCluster::start)
+            .await
+            .map_err(|e| ScratchError::Cluster(e.to_string()))??;
         let admin = Target::parse(&cluster.url())?;
         Self::with_admin(admin, Some(cluster)).await
     }
