@@ -49,6 +49,13 @@ CREATE INDEX order_not_ended ON sales."order" (id) WHERE NOT ("end" IS NOT NULL)
 CREATE INDEX order_orphan ON sales."order" (id) WHERE parent IS NULL;
 CREATE INDEX order_both ON sales."order" (id) WHERE archived AND deleted_at IS NULL;
 CREATE INDEX order_is_true ON sales."order" (id) WHERE archived IS TRUE;
+-- A table of an extension is not read: the columns a foreign key references there are named
+-- by the server.
+CREATE TABLE sales.of_extension ("Code" text PRIMARY KEY);
+ALTER EXTENSION plpgsql ADD TABLE sales.of_extension;
+CREATE TABLE sales.uses_extension (code text REFERENCES sales.of_extension ("Code"));
+CREATE SEQUENCE sales.of_extension_seq OWNED BY sales.of_extension."Code";
+CREATE SEQUENCE sales."Counter" OWNED BY sales."order"."1st";
 "#;
 
 /// Same shape, on PostgreSQL 15 and later only.
@@ -138,7 +145,8 @@ async fn check(db: &TestDb) {
             "SELECT c.relname::text, con.conname::text, pg_get_constraintdef(con.oid) \
              FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE con.contype IN ('p', 'u', 'f') AND n.nspname IN ('sales', 'Other Schema')",
+             WHERE con.contype IN ('p', 'u', 'f') AND n.nspname IN ('sales', 'Other Schema') \
+             AND c.relname <> 'of_extension'",
             &[],
         )
         .await
@@ -182,6 +190,22 @@ async fn check(db: &TestDb) {
         .collect();
     assert!(server_predicates.len() >= 9, "{server_predicates:#?}");
     assert_eq!(predicates(&snapshot), server_predicates);
+    // Sequences name the column owning them, in a table read or one of an extension.
+    let owners: BTreeMap<String, String> = snapshot
+        .sequences
+        .iter()
+        .filter_map(|q| {
+            let o = q.owned_by.as_ref()?;
+            Some((q.name.clone(), format!("{}.{}.{}", o.schema, o.table, o.column)))
+        })
+        .collect();
+    assert_eq!(
+        owners,
+        BTreeMap::from([
+            ("Counter".to_string(), "sales.order.1st".to_string()),
+            ("of_extension_seq".to_string(), "sales.of_extension.Code".to_string()),
+        ])
+    );
     // The four of the commonest shapes were written by the builder, the rest by the server.
     let (_, sql) = QUERIES.iter().find(|(name, _)| *name == "indexes").unwrap();
     let version: i32 = client

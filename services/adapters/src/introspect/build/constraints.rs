@@ -29,6 +29,14 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
             .collect();
         let name: String = get(&r, q, "name")?;
         let kind: String = get(&r, q, "kind")?;
+        let ref_columns = if kind == "f" {
+            referenced_columns(b, &r).ok_or_else(|| IntrospectError::Decode {
+                query: q,
+                message: format!("foreign key {name}: a referenced column number names no column"),
+            })?
+        } else {
+            Vec::new()
+        };
         let comment: Option<String> = get(&r, q, "comment")?;
         let deferrable: bool = get(&r, q, "deferrable")?;
         let initially_deferred: bool = get(&r, q, "initially_deferred")?;
@@ -41,7 +49,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
                         message: format!("constraint {name}: a column number names no column"),
                     });
                 }
-                let mut d = written(&b.quoter, &kind, &columns, &r)?;
+                let mut d = written(&b.quoter, &kind, &columns, &ref_columns, &r)?;
                 if deferrable {
                     d.push_str(" DEFERRABLE");
                 }
@@ -101,7 +109,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
                         get::<String>(&r, q, "ref_schema")?,
                         get::<String>(&r, q, "ref_table")?,
                     ),
-                    referenced_columns: get(&r, q, "ref_columns")?,
+                    referenced_columns: ref_columns,
                     on_update: decode(q, "action", ForeignKeyAction::from_catalog(&on_update))?,
                     on_delete: decode(q, "action", ForeignKeyAction::from_catalog(&on_delete))?,
                     match_type: decode(q, "match type", ForeignKeyMatch::from_catalog(&match_type))?,
@@ -125,7 +133,13 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
 
 /// A primary key's, unique constraint's or foreign key's definition up to its deferrability,
 /// as `pg_get_constraintdef` prints it.
-fn written(quoter: &Quoter, kind: &str, columns: &[String], r: &Row) -> Result<String, IntrospectError> {
+fn written(
+    quoter: &Quoter,
+    kind: &str,
+    columns: &[String],
+    ref_columns: &[String],
+    r: &Row,
+) -> Result<String, IntrospectError> {
     let q = QUERY;
     Ok(match kind {
         "p" => format!("PRIMARY KEY ({})", quoter.list(columns)),
@@ -141,13 +155,12 @@ fn written(quoter: &Quoter, kind: &str, columns: &[String], r: &Row) -> Result<S
         "f" => {
             let ref_schema: String = get(r, q, "ref_schema")?;
             let ref_table: String = get(r, q, "ref_table")?;
-            let ref_columns: Vec<String> = get(r, q, "ref_columns")?;
             let mut d = format!(
                 "FOREIGN KEY ({}) REFERENCES {}.{}({})",
                 quoter.list(columns),
                 quoter.ident(&ref_schema),
                 quoter.ident(&ref_table),
-                quoter.list(&ref_columns)
+                quoter.list(ref_columns)
             );
             d.push_str(match get::<String>(r, q, "match_type")?.as_str() {
                 "f" => " MATCH FULL",
@@ -174,4 +187,19 @@ fn written(quoter: &Quoter, kind: &str, columns: &[String], r: &Row) -> Result<S
             });
         }
     })
+}
+
+/// The columns a foreign key references: named by the server for a table of an extension,
+/// otherwise from the columns read of the referenced table (`None`: a number names none).
+fn referenced_columns(b: &Builder, r: &Row) -> Option<Vec<String>> {
+    let q = QUERY;
+    if let Ok(Some(names)) = get::<Option<Vec<String>>>(r, q, "ref_columns") {
+        return Some(names);
+    }
+    let table = b.by_oid.get(&get::<u32>(r, q, "ref_oid").ok()?).copied()?;
+    let numbers: Vec<i16> = get(r, q, "ref_column_numbers").ok()?;
+    numbers
+        .iter()
+        .map(|n| b.column(table, *n).map(|(name, _)| name.to_string()))
+        .collect()
 }

@@ -167,6 +167,16 @@ impl Builder {
         self.collations.push(Vec::new());
     }
 
+    /// The schema and name of relation `i`.
+    fn relation_name(&self, i: usize) -> (&str, &str) {
+        match &self.relations[i] {
+            Relation::Table(t) => (&t.schema, &t.name),
+            Relation::View(v) => (&v.schema, &v.name),
+            Relation::Materialized(m) => (&m.schema, &m.name),
+            Relation::Composite(c) => (&c.schema, &c.name),
+        }
+    }
+
     /// The name and collation (oid) of column number `number` (`attnum`) of a table or
     /// materialized view `i`.
     fn column(&self, i: usize, number: i16) -> Option<(&str, u32)> {

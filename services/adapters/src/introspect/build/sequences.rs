@@ -26,11 +26,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
             continue;
         }
         let owned_by = match deptype {
-            Some(_) => Some(ColumnRef {
-                schema: get(&r, q, "owner_schema")?,
-                table: get(&r, q, "owner_table")?,
-                column: get(&r, q, "owner_column")?,
-            }),
+            Some(_) => Some(owner(b, &r)?),
             None => None,
         };
         if owned_by.is_none() {
@@ -50,18 +46,57 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
     Ok(())
 }
 
+/// The column owning a sequence: named by the server for a table of an extension, otherwise
+/// from the table and columns read.
+fn owner(b: &Builder, r: &Row) -> Result<ColumnRef, IntrospectError> {
+    let q = QUERY;
+    if let Some(names) = get::<Option<Vec<String>>>(r, q, "owner_names")? {
+        let [schema, table, column] = <[String; 3]>::try_from(names).map_err(|_| IntrospectError::Decode {
+            query: q,
+            message: "owner_names: not a schema, table and column".into(),
+        })?;
+        return Ok(ColumnRef { schema, table, column });
+    }
+    let (i, column) = owner_read(b, r)?.ok_or_else(|| IntrospectError::Decode {
+        query: q,
+        message: format!(
+            "sequence {}: its owning column is not one read",
+            get::<String>(r, q, "name").unwrap_or_default()
+        ),
+    })?;
+    let (schema, table) = b.relation_name(i);
+    Ok(ColumnRef {
+        schema: schema.to_string(),
+        table: table.to_string(),
+        column: column.to_string(),
+    })
+}
+
+/// The relation read and the column of it that own a sequence, if they were read.
+fn owner_read<'b>(b: &'b Builder, r: &Row) -> Result<Option<(usize, &'b str)>, IntrospectError> {
+    let q = QUERY;
+    let Some(&i) = b.by_oid.get(&get::<u32>(r, q, "owner_oid")?) else {
+        return Ok(None);
+    };
+    let number: i32 = get(r, q, "owner_column_number")?;
+    Ok(i16::try_from(number)
+        .ok()
+        .and_then(|n| b.column(i, n))
+        .map(|(column, _)| (i, column)))
+}
+
 /// Gives an identity column (read by the columns query) its sequence's options.
 fn identity(b: &mut Builder, r: &Row) -> Result<(), IntrospectError> {
     let q = QUERY;
-    let column: String = get(r, q, "owner_column")?;
-    let Some(i) = b.lookup(get(r, q, "owner_schema")?, get(r, q, "owner_table")?) else {
+    let Some((i, column)) = owner_read(b, r)? else {
         return Ok(());
     };
+    let column = column.to_string();
     let Some(generation) = b.identities.remove(&(i, column.clone())) else {
         return Ok(());
     };
     let name: String = get(r, q, "name")?;
-    let table: String = get(r, q, "owner_table")?;
+    let table = b.relation_name(i).1;
     let default = format!("{table}_{column}_seq");
     if let Relation::Table(t) = &mut b.relations[i]
         && let Some(c) = t.columns.iter_mut().find(|c| c.name == column)

@@ -1,7 +1,8 @@
 -- Table constraints: primary key, unique, check, exclusion, foreign key. Constraints cloned
 -- onto partitions from their parent (conparentid) and inherited checks are the parent's. The
--- constrained columns come as numbers (the builder names them from the columns it read);
--- the snapshot orders constraints by name. The definition is the server's only where the
+-- constrained columns come as numbers (the builder names them from the columns it read), and
+-- so do the columns a foreign key references, with the referenced table's oid (named here
+-- for a table of an extension, which is not read); the snapshot orders constraints by name. The definition is the server's only where the
 -- builder cannot write it as pg_get_constraintdef does: checks and exclusions (expressions),
 -- keys with INCLUDE columns, ON DELETE SET NULL (columns), and every constraint of servers
 -- newer than the builder knows; the server's function costs a catalog lookup per name on a
@@ -15,8 +16,11 @@ SELECT n.nspname::text AS schema, c.relname::text AS relation,
        CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expression,
        con.conkey AS column_numbers,
        fn.nspname::text AS ref_schema, fc.relname::text AS ref_table,
-       ARRAY(SELECT (SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = con.confrelid AND a.attnum = k.attnum)
-             FROM unnest(con.confkey) WITH ORDINALITY k(attnum, i) ORDER BY k.i) AS ref_columns,
+       con.confrelid AS ref_oid, con.confkey AS ref_column_numbers,
+       CASE WHEN con.contype = 'f' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                                               AND d.objid = con.confrelid AND d.deptype = 'e')
+            THEN ARRAY(SELECT (SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = con.confrelid AND a.attnum = k.attnum)
+                       FROM unnest(con.confkey) WITH ORDINALITY k(attnum, i) ORDER BY k.i) END AS ref_columns,
        con.confupdtype::text AS on_update, con.confdeltype::text AS on_delete,
        con.confmatchtype::text AS match_type,
        con.condeferrable AS deferrable, con.condeferred AS initially_deferred,

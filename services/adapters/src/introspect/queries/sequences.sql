@@ -1,8 +1,18 @@
--- Sequences with their options and the column owning them (serial: 'a'; identity: 'i').
+-- Sequences with their options and the column owning them (serial: 'a'; identity: 'i'), by
+-- the table's oid and the column's number (the builder names them from what it read), named
+-- here for a table of an extension (which is not read).
 SELECT n.nspname::text AS schema, c.relname::text AS name,
        format_type(s.seqtypid, NULL) AS data_type, s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
        s.seqcache, s.seqcycle,
-       own.deptype, own.schema AS owner_schema, own.relation AS owner_table, own.column AS owner_column,
+       own.deptype, own.relation AS owner_oid, own.column_number AS owner_column_number,
+       -- (evaluated only for a table of an extension: a join would read every column of all)
+       CASE WHEN EXISTS (SELECT 1 FROM pg_depend e
+                         WHERE e.classid = 'pg_class'::regclass AND e.objid = own.relation AND e.deptype = 'e')
+            THEN ARRAY[(SELECT tn.nspname::text FROM pg_class tc JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+                        WHERE tc.oid = own.relation),
+                       (SELECT tc.relname::text FROM pg_class tc WHERE tc.oid = own.relation),
+                       (SELECT ta.attname::text FROM pg_attribute ta
+                        WHERE ta.attrelid = own.relation AND ta.attnum = own.column_number)] END AS owner_names,
        dsc.description AS comment,
        CASE WHEN c.relacl IS NOT NULL THEN c.relacl::text[] END AS acl,
        pg_get_userbyid(c.relowner)::text AS owner
@@ -10,11 +20,8 @@ FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
-    SELECT d.deptype::text AS deptype, tn.nspname::text AS schema, tc.relname::text AS relation, ta.attname::text AS column
+    SELECT d.deptype::text AS deptype, d.refobjid AS relation, d.refobjsubid AS column_number
     FROM pg_depend d
-    JOIN pg_class tc ON tc.oid = d.refobjid
-    JOIN pg_namespace tn ON tn.oid = tc.relnamespace
-    JOIN pg_attribute ta ON ta.attrelid = d.refobjid AND ta.attnum = d.refobjsubid
     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
       AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
     LIMIT 1
