@@ -126,9 +126,9 @@ pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> 
 }
 
 /// Reads a source into its scoped snapshot and, when it is a database and `sized`, its table
-/// sizes (for hazards), on the same connection and in the same transaction (asked for with the
-/// catalog queries): a connection of its own would be another
-/// server process filling its catalog caches while both sides are read.
+/// sizes (for hazards), asked for with the catalog queries on the same connection and in the
+/// same transaction: a connection of its own would be another server process filling its
+/// catalog caches while both sides are read.
 pub async fn load_sized(
     source: &Source,
     scope: &Scope,

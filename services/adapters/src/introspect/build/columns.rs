@@ -14,8 +14,10 @@ use super::{Builder, Field, IntrospectError, Relation, decode, field, fields};
 /// The query this builder reads.
 pub(super) const QUERY: &str = "columns";
 
-/// The columns of the query's rows.
+/// The columns of the query's rows, found once.
 struct Fields {
+    relation: Field,
+    position: Field,
     name: Field,
     data_type: Field,
     comment: Field,
@@ -31,64 +33,74 @@ struct Fields {
     statistics: Field,
 }
 
+impl Fields {
+    fn of(rows: &[Row]) -> Fields {
+        let [
+            relation,
+            position,
+            name,
+            data_type,
+            comment,
+            collation,
+            type_collation,
+            acl,
+            identity,
+            storage,
+            compression,
+            not_null,
+            default,
+            generated,
+            statistics,
+        ] = fields(
+            rows,
+            [
+                "relation",
+                "position",
+                "name",
+                "type",
+                "comment",
+                "collation_oid",
+                "type_collation",
+                "acl",
+                "identity",
+                "storage",
+                "compression",
+                "not_null",
+                "default",
+                "generated",
+                "statistics",
+            ],
+        );
+        Fields {
+            relation,
+            position,
+            name,
+            data_type,
+            comment,
+            collation,
+            type_collation,
+            acl,
+            identity,
+            storage,
+            compression,
+            not_null,
+            default,
+            generated,
+            statistics,
+        }
+    }
+}
+
 pub(super) fn add(b: &mut Builder, names: &Names, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
-    let [
-        relation,
-        position,
-        collation,
-        name,
-        data_type,
-        comment,
-        type_collation,
-        acl,
-    ] = fields(
-        &rows,
-        [
-            "relation",
-            "position",
-            "collation_oid",
-            "name",
-            "type",
-            "comment",
-            "type_collation",
-            "acl",
-        ],
-    );
-    let [identity, storage, compression, not_null, default, generated, statistics] = fields(
-        &rows,
-        [
-            "identity",
-            "storage",
-            "compression",
-            "not_null",
-            "default",
-            "generated",
-            "statistics",
-        ],
-    );
-    let f = Fields {
-        name,
-        data_type,
-        comment,
-        collation,
-        type_collation,
-        acl,
-        identity,
-        storage,
-        compression,
-        not_null,
-        default,
-        generated,
-        statistics,
-    };
+    let f = Fields::of(&rows);
     // The rows come in no order: each relation's columns go in by position.
     let mut placed = Vec::with_capacity(rows.len());
     for r in rows {
-        let Some(i) = b.find_oid(&r, q, relation)? else {
+        let Some(i) = b.find_oid(&r, q, f.relation)? else {
             continue;
         };
-        let position: i16 = field(&r, q, position)?;
+        let position: i16 = field(&r, q, f.position)?;
         placed.push((i, position, r));
     }
     placed.sort_by_key(|(i, position, _)| (*i, *position));
@@ -97,7 +109,7 @@ pub(super) fn add(b: &mut Builder, names: &Names, rows: Vec<Row>) -> Result<(), 
         b.positions[i] = group.iter().map(|(_, position, _)| *position).collect();
         b.collations[i] = group
             .iter()
-            .map(|(_, _, r)| field::<u32>(r, q, collation))
+            .map(|(_, _, r)| field::<u32>(r, q, f.collation))
             .collect::<Result<_, _>>()?;
         match &mut b.relations[i] {
             Relation::Table(t) => t.columns.reserve_exact(group.len()),

@@ -30,9 +30,9 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
         let name: String = get(&r, q, "name")?;
         let kind: String = get(&r, q, "kind")?;
         let ref_columns = if kind == "f" {
-            referenced_columns(b, &r).ok_or_else(|| IntrospectError::Decode {
+            referenced_columns(b, &r)?.ok_or_else(|| IntrospectError::Decode {
                 query: q,
-                message: format!("foreign key {name}: a referenced column number names no column"),
+                message: format!("foreign key {name}: a referenced column number names no column read"),
             })?
         } else {
             Vec::new()
@@ -191,15 +191,15 @@ fn written(
 
 /// The columns a foreign key references: named by the server for a table of an extension,
 /// otherwise from the columns read of the referenced table (`None`: a number names none).
-fn referenced_columns(b: &Builder, r: &Row) -> Option<Vec<String>> {
+fn referenced_columns(b: &Builder, r: &Row) -> Result<Option<Vec<String>>, IntrospectError> {
     let q = QUERY;
-    if let Ok(Some(names)) = get::<Option<Vec<String>>>(r, q, "ref_columns") {
-        return Some(names);
+    if let Some(names) = get::<Option<Vec<String>>>(r, q, "ref_columns")? {
+        return Ok(Some(names));
     }
-    let table = b.by_oid.get(&get::<u32>(r, q, "ref_oid").ok()?).copied()?;
-    let numbers: Vec<i16> = get(r, q, "ref_column_numbers").ok()?;
-    numbers
+    let table: u32 = get(r, q, "ref_oid")?;
+    let numbers: Vec<i16> = get(r, q, "ref_column_numbers")?;
+    Ok(numbers
         .iter()
-        .map(|n| b.column(table, *n).map(|(name, _)| name.to_string()))
-        .collect()
+        .map(|n| b.column_of(table, *n).map(|(_, name)| name.to_string()))
+        .collect())
 }

@@ -131,6 +131,13 @@ impl Builder {
         Ok(self.by_oid.get(&field::<u32>(r, q, relation)?).copied())
     }
 
+    /// The relation read with oid `oid` and the name of its column number `number`, if both
+    /// were read (for the queries that name another relation's columns by number).
+    fn column_of(&self, oid: u32, number: i16) -> Option<(usize, &str)> {
+        let i = *self.by_oid.get(&oid)?;
+        self.column(i, number).map(|(name, _)| (i, name))
+    }
+
     /// The relation named `schema`.`name`, if it was read.
     fn lookup(&self, schema: &str, name: &str) -> Option<usize> {
         self.index.get(schema).and_then(|m| m.get(name)).copied()

@@ -75,14 +75,9 @@ fn owner(b: &Builder, r: &Row) -> Result<ColumnRef, IntrospectError> {
 /// The relation read and the column of it that own a sequence, if they were read.
 fn owner_read<'b>(b: &'b Builder, r: &Row) -> Result<Option<(usize, &'b str)>, IntrospectError> {
     let q = QUERY;
-    let Some(&i) = b.by_oid.get(&get::<u32>(r, q, "owner_oid")?) else {
-        return Ok(None);
-    };
     let number: i32 = get(r, q, "owner_column_number")?;
-    Ok(i16::try_from(number)
-        .ok()
-        .and_then(|n| b.column(i, n))
-        .map(|(column, _)| (i, column)))
+    let oid: u32 = get(r, q, "owner_oid")?;
+    Ok(i16::try_from(number).ok().and_then(|n| b.column_of(oid, n)))
 }
 
 /// Gives an identity column (read by the columns query) its sequence's options.
