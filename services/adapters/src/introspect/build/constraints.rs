@@ -1,5 +1,5 @@
 //! Reads `constraints.sql`: the constraints of tables (primary key, unique, check, exclusion,
-//! foreign key), each added to the table read by `relations.sql` that it belongs to.
+//! foreign key), each added to the table read by `relations.sql` that it belongs to (by oid).
 //! Constraints cloned onto partitions and inherited checks are the parent's and do not come
 //! back. Keys' and foreign keys' definitions are written here as `pg_get_constraintdef`
 //! writes them, where the query left them out (see `constraints.sql`).
@@ -11,31 +11,50 @@ use schemareg_engine::{
 use tokio_postgres::Row;
 
 use super::quote::Quoter;
-use super::{Builder, IntrospectError, Relation, decode, get};
+use super::{Builder, Field, IntrospectError, Relation, decode, field, fields, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "constraints";
 
 pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
+    let [relation, numbers_f, name_f, kind_f, names, oid, ref_numbers] = fields(
+        &rows,
+        [
+            "relation",
+            "column_numbers",
+            "name",
+            "kind",
+            "ref_names",
+            "ref_oid",
+            "ref_column_numbers",
+        ],
+    );
+    let refs = References {
+        names,
+        oid,
+        numbers: ref_numbers,
+    };
     for r in rows {
-        let Some(i) = b.find(&r, q)? else { continue };
-        let numbers: Vec<i16> = get::<Option<Vec<i16>>>(&r, q, "column_numbers")?.unwrap_or_default();
+        let Some(i) = b.find_oid(&r, q, relation)? else {
+            continue;
+        };
+        let numbers: Vec<i16> = field::<Option<Vec<i16>>>(&r, q, numbers_f)?.unwrap_or_default();
         // Numbers that name no column (0 for an expression of an exclusion constraint) are
         // left out, as a join on the column would leave them.
         let columns: Vec<String> = numbers
             .iter()
             .filter_map(|n| b.column(i, *n).map(|(name, _)| name.to_string()))
             .collect();
-        let name: String = get(&r, q, "name")?;
-        let kind: String = get(&r, q, "kind")?;
-        let ref_columns = if kind == "f" {
-            referenced_columns(b, &r)?.ok_or_else(|| IntrospectError::Decode {
+        let name: String = field(&r, q, name_f)?;
+        let kind: String = field(&r, q, kind_f)?;
+        let (references, ref_columns) = if kind == "f" {
+            referenced(b, &r, &refs)?.ok_or_else(|| IntrospectError::Decode {
                 query: q,
-                message: format!("foreign key {name}: a referenced column number names no column read"),
+                message: format!("foreign key {name}: references a table or column not read"),
             })?
         } else {
-            Vec::new()
+            (QualifiedName::new(String::new(), String::new()), Vec::new())
         };
         let comment: Option<String> = get(&r, q, "comment")?;
         let deferrable: bool = get(&r, q, "deferrable")?;
@@ -49,7 +68,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
                         message: format!("constraint {name}: a column number names no column"),
                     });
                 }
-                let mut d = written(&b.quoter, &kind, &columns, &ref_columns, &r)?;
+                let mut d = written(&b.quoter, &kind, &columns, (&references, &ref_columns), &r)?;
                 if deferrable {
                     d.push_str(" DEFERRABLE");
                 }
@@ -105,10 +124,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
                 t.foreign_keys.push(ForeignKey {
                     name,
                     columns,
-                    references: QualifiedName::new(
-                        get::<String>(&r, q, "ref_schema")?,
-                        get::<String>(&r, q, "ref_table")?,
-                    ),
+                    references,
                     referenced_columns: ref_columns,
                     on_update: decode(q, "action", ForeignKeyAction::from_catalog(&on_update))?,
                     on_delete: decode(q, "action", ForeignKeyAction::from_catalog(&on_delete))?,
@@ -137,7 +153,7 @@ fn written(
     quoter: &Quoter,
     kind: &str,
     columns: &[String],
-    ref_columns: &[String],
+    (references, ref_columns): (&QualifiedName, &[String]),
     r: &Row,
 ) -> Result<String, IntrospectError> {
     let q = QUERY;
@@ -153,13 +169,11 @@ fn written(
             quoter.list(columns)
         ),
         "f" => {
-            let ref_schema: String = get(r, q, "ref_schema")?;
-            let ref_table: String = get(r, q, "ref_table")?;
             let mut d = format!(
                 "FOREIGN KEY ({}) REFERENCES {}.{}({})",
                 quoter.list(columns),
-                quoter.ident(&ref_schema),
-                quoter.ident(&ref_table),
+                quoter.ident(&references.schema),
+                quoter.ident(&references.name),
                 quoter.list(ref_columns)
             );
             d.push_str(match get::<String>(r, q, "match_type")?.as_str() {
@@ -189,17 +203,43 @@ fn written(
     })
 }
 
-/// The columns a foreign key references: named by the server for a table of an extension,
-/// otherwise from the columns read of the referenced table (`None`: a number names none).
-fn referenced_columns(b: &Builder, r: &Row) -> Result<Option<Vec<String>>, IntrospectError> {
+/// Where a query's foreign keys point: the referenced table's oid and column numbers, or the
+/// names the server gave for a table of an extension (schema, table, then the columns).
+struct References {
+    names: Field,
+    oid: Field,
+    numbers: Field,
+}
+
+/// The table and columns a foreign key references: named by the server for a table of an
+/// extension, otherwise from what was read of the referenced table (`None`: the table or a
+/// column number is not among what was read).
+fn referenced(
+    b: &Builder,
+    r: &Row,
+    refs: &References,
+) -> Result<Option<(QualifiedName, Vec<String>)>, IntrospectError> {
     let q = QUERY;
-    if let Some(names) = get::<Option<Vec<String>>>(r, q, "ref_columns")? {
-        return Ok(Some(names));
+    if let Some(mut names) = field::<Option<Vec<Option<String>>>>(r, q, refs.names)? {
+        // (a name the server could not find comes as NULL)
+        let columns = names.split_off(2.min(names.len()));
+        return Ok(match names.as_slice() {
+            [Some(schema), Some(table)] => columns
+                .into_iter()
+                .collect::<Option<Vec<String>>>()
+                .map(|c| (QualifiedName::new(schema, table), c)),
+            _ => None,
+        });
     }
-    let table: u32 = get(r, q, "ref_oid")?;
-    let numbers: Vec<i16> = get(r, q, "ref_column_numbers")?;
-    Ok(numbers
+    let table: u32 = field(r, q, refs.oid)?;
+    let Some(&i) = b.by_oid.get(&table) else {
+        return Ok(None);
+    };
+    let (schema, name) = b.relation_name(i);
+    let numbers: Vec<i16> = field(r, q, refs.numbers)?;
+    let columns: Option<Vec<String>> = numbers
         .iter()
-        .map(|n| b.column_of(table, *n).map(|(_, name)| name.to_string()))
-        .collect())
+        .map(|n| b.column(i, *n).map(|(name, _)| name.to_string()))
+        .collect();
+    Ok(columns.map(|c| (QualifiedName::new(schema, name), c)))
 }

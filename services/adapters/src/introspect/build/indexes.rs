@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use schemareg_engine::{Index, IndexKey};
 use tokio_postgres::Row;
 
-use super::{Builder, IntrospectError, Relation, get};
+use super::{Builder, IntrospectError, Relation, fields, get};
 
 /// The query of the indexes.
 pub(super) const QUERY: &str = "indexes";
@@ -44,8 +44,11 @@ impl Names {
 
 pub(super) fn add(b: &mut Builder, names: &Names, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
+    let [relation] = fields(&rows, ["relation"]);
     for r in rows {
-        let Some(i) = b.find(&r, q)? else { continue };
+        let Some(i) = b.find_oid(&r, q, relation)? else {
+            continue;
+        };
         let name: String = get(&r, q, "name")?;
         let (keys, include) = keys(b, names, i, &r).map_err(|message| IntrospectError::Decode {
             query: q,

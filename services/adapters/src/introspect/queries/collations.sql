@@ -11,5 +11,5 @@ LEFT JOIN pg_description dsc ON dsc.objoid = co.oid AND dsc.classoid = 'pg_colla
 WHERE co.collprovider IN ('c', 'i')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                  WHERE d.classid = 'pg_collation'::regclass AND d.objid = co.oid AND d.deptype = 'e')
+                  WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_collation'::regclass AND d.objid = co.oid AND d.deptype = 'e')
 ORDER BY 1, 2

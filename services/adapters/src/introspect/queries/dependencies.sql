@@ -44,6 +44,10 @@ FROM (SELECT * FROM pg_depend d
         AND NOT (d.deptype = 'a' AND d.classid = 'pg_attrdef'::regclass)
         AND (d.classid <> 'pg_constraint'::regclass
              OR d.objid IN (SELECT c.oid FROM pg_constraint c WHERE c.contype = 'c'))
+        -- PostgreSQL's own objects (made by initdb, below FirstNormalObjectId) are in the
+        -- system schemas left out below: their rows (views of information_schema on
+        -- pg_catalog's tables, the bulk of what is left) go before the joins.
+        AND d.objid >= 16384 AND d.refobjid >= 16384
       OFFSET 0) d
 LEFT JOIN pg_rewrite rw ON d.classid = 'pg_rewrite'::regclass AND rw.oid = d.objid
 LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid

@@ -17,7 +17,7 @@ WITH objects AS (
     WHERE n.nspacl IS NOT NULL
       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                      WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+                      WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
     UNION ALL
     SELECT CASE WHEN p.prokind = 'p' THEN 'procedure' ELSE 'function' END, n.nspname::text, p.proname::text,
            pg_get_function_identity_arguments(p.oid), NULL, p.proacl, acldefault('f', p.proowner), p.proowner
@@ -26,7 +26,9 @@ WITH objects AS (
     WHERE p.proacl IS NOT NULL AND p.prokind IN ('f', 'p', 'w', 'a')
       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype IN ('e', 'i'))
+                      WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
     UNION ALL
     SELECT 'type', n.nspname::text, t.typname::text, NULL, NULL, t.typacl, acldefault('T', t.typowner), t.typowner
     FROM pg_type t
@@ -36,7 +38,7 @@ WITH objects AS (
            OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c')))
       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                      WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+                      WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
 ),
 marks AS (
     SELECT o.kind, o.schema, o.name, o.arguments, o."column", e.grantee, e.privilege_type,

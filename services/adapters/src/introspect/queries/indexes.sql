@@ -1,11 +1,12 @@
 -- Indexes of tables and materialized views that do not implement a constraint, and that are
--- not the partitions of a parent's index. Their keys come as the catalog holds them, one
--- array element per position (key columns, then INCLUDE columns): the column number (0 for
--- an expression), operator class, collation and sort options; the builder names columns from
--- the columns it read and classes and collations from opclass_names.sql and
--- collation_names.sql. Only expressions are printed here, in position order.
+-- not the partitions of a parent's index, by their table's oid (the builder finds the table
+-- among those it read; an index is in its table's schema). Their keys come as the catalog
+-- holds them, one array element per position (key columns, then INCLUDE columns): the column
+-- number (0 for an expression), operator class, collation and sort options; the builder
+-- names columns from the columns it read and classes and collations from opclass_names.sql
+-- and collation_names.sql. Only expressions are printed here, in position order.
 -- (pg_index's vectors index from 0; the arrays they are cast to from 1.)
-SELECT n.nspname::text AS schema, c.relname::text AS relation,
+SELECT i.indrelid AS relation,
        ic.relname::text AS name,
        i.indisunique AS is_unique,
        COALESCE({index_nulls_not_distinct}, false) AS nulls_not_distinct,
@@ -24,8 +25,7 @@ SELECT n.nspname::text AS schema, c.relname::text AS relation,
        dsc.description AS comment
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
-JOIN pg_class c ON c.oid = i.indrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_namespace n ON n.oid = ic.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
 -- A predicate that is a boolean column, its negation or a column IS [NOT] NULL comes as its
 -- node tree, for the builder to write as pg_get_expr does: printing it here opens the table
@@ -37,8 +37,7 @@ CROSS JOIN LATERAL (SELECT (pn.nodes = 1 AND pt.tree LIKE '{VAR :varno 1 :varatt
                                               OR pt.tree LIKE '{BOOLEXPR :boolop not :args ({VAR :varno 1 :varattno %}) %}'))
                     AS simple) p
 LEFT JOIN pg_description dsc ON dsc.objoid = ic.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0
-WHERE c.relkind IN ('r', 'p', 'm')
-  AND NOT ic.relispartition
+WHERE NOT ic.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
                   WHERE con.conrelid = i.indrelid AND con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x'))
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'

@@ -16,18 +16,20 @@ FROM pg_namespace x JOIN ns n ON n.oid = x.oid
 WHERE x.nspowner <> (SELECT oid FROM me)
   AND NOT (x.nspname = 'public' AND (x.nspowner = 10 OR pg_get_userbyid(x.nspowner) = 'pg_database_owner'))
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                  WHERE d.classid = 'pg_namespace'::regclass AND d.objid = x.oid AND d.deptype = 'e')
+                  WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_namespace'::regclass AND d.objid = x.oid AND d.deptype = 'e')
 UNION ALL
 SELECT 'routine', n.nspname, p.proname::text, pg_get_function_identity_arguments(p.oid),
        pg_get_userbyid(p.proowner)::text
 FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p', 'a', 'w') AND p.proowner <> (SELECT oid FROM me)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                  WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype IN ('e', 'i'))
+                  WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                  WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
 UNION ALL
 SELECT CASE t.typtype WHEN 'd' THEN 'domain' ELSE 'type' END, n.nspname, t.typname::text, NULL,
        pg_get_userbyid(t.typowner)::text
 FROM pg_type t JOIN ns n ON n.oid = t.typnamespace
 WHERE t.typtype IN ('e', 'd') AND t.typowner <> (SELECT oid FROM me)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                  WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+                  WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')

@@ -7,7 +7,7 @@ SELECT n.nspname::text AS schema, c.relname::text AS name,
        own.deptype, own.relation AS owner_oid, own.column_number AS owner_column_number,
        -- (evaluated only for a table of an extension: a join would read every column of all)
        CASE WHEN EXISTS (SELECT 1 FROM pg_depend e
-                         WHERE e.classid = 'pg_class'::regclass AND e.objid = own.relation AND e.deptype = 'e')
+                         WHERE e.refclassid = 'pg_extension'::regclass AND e.classid = 'pg_class'::regclass AND e.objid = own.relation AND e.deptype = 'e')
             THEN ARRAY[(SELECT tn.nspname::text FROM pg_class tc JOIN pg_namespace tn ON tn.oid = tc.relnamespace
                         WHERE tc.oid = own.relation),
                        (SELECT tc.relname::text FROM pg_class tc WHERE tc.oid = own.relation),
@@ -29,4 +29,4 @@ LEFT JOIN LATERAL (
 LEFT JOIN pg_description dsc ON dsc.objoid = c.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+                  WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
