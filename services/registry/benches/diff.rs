@@ -1,7 +1,8 @@
 //! `make bench`: `schemareg diff URL URL` on two live databases of generated tables (10
 //! columns, 2 indexes, 1 foreign key each; 1 % of the tables changed), next to migra (PyPI,
 //! pinned, installed into `target/tools/bench-py` on first use) on the same databases in the
-//! same run. Wall time of each whole command, median of 3.
+//! same run. Wall time of each whole command, median of 5 (both commands vary by a tenth from
+//! run to run on a shared machine).
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -65,7 +66,7 @@ fn migra() -> PathBuf {
 /// The median wall time of a command that exits with one of `codes`.
 fn timed(mut make: impl FnMut() -> Command, codes: &[i32]) -> Duration {
     let mut runs = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..5 {
         let start = Instant::now();
         let out = make().stdout(Stdio::null()).stderr(Stdio::piped()).output().unwrap();
         runs.push(start.elapsed());
@@ -77,7 +78,7 @@ fn timed(mut make: impl FnMut() -> Command, codes: &[i32]) -> Duration {
         );
     }
     runs.sort();
-    runs[1]
+    runs[runs.len() / 2]
 }
 
 #[tokio::main]
@@ -87,7 +88,7 @@ async fn main() {
     }
     let migra = migra();
     let schemareg = repo().join("target/release/schemareg");
-    println!("live diff benchmark: two databases, 1 % of the tables changed; whole commands, median of 3");
+    println!("live diff benchmark: two databases, 1 % of the tables changed; whole commands, median of 5");
     println!(
         "{:>7} | {:>16} | {:>10} | {:>12} | target",
         "tables", "schemareg diff", "migra", "migra/ours"

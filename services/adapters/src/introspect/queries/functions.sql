@@ -41,7 +41,9 @@ JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
 LEFT JOIN pg_aggregate ag ON ag.aggfnoid = p.oid
 LEFT JOIN pg_description dsc ON dsc.objoid = p.oid AND dsc.classoid = 'pg_proc'::regclass AND dsc.objsubid = 0
-WHERE p.prokind IN ('f', 'p', 'w', 'a')
+-- (p.oid >= 16384: PostgreSQL's own objects, made by initdb below FirstNormalObjectId, are
+-- passed over by the oid index before the schema test.)
+WHERE p.prokind IN ('f', 'p', 'w', 'a') AND p.oid >= 16384
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
                   WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')

@@ -3,7 +3,8 @@
 -- and the defaults revoked (PUBLIC's EXECUTE on functions, USAGE on types). Tables', views',
 -- columns' and sequences' grants come from the ACLs their own queries read. The owner's own privileges are
 -- never listed; the public schema's defaults are PUBLIC's USAGE (and CREATE before
--- PostgreSQL 15), as initdb makes it. Extension members are left out.
+-- PostgreSQL 15), as initdb makes it. Extension members are left out, and so are routines
+-- numbered below FirstNormalObjectId (16384: PostgreSQL's own, passed over by the oid index).
 WITH objects AS (
     SELECT 'schema'::text AS kind, NULL::text AS schema, n.nspname::text AS name, NULL::text AS arguments,
            NULL::text AS "column", n.nspacl AS acl,
@@ -23,7 +24,7 @@ WITH objects AS (
            pg_get_function_identity_arguments(p.oid), NULL, p.proacl, acldefault('f', p.proowner), p.proowner
     FROM pg_proc p
     JOIN pg_namespace n ON n.oid = p.pronamespace
-    WHERE p.proacl IS NOT NULL AND p.prokind IN ('f', 'p', 'w', 'a')
+    WHERE p.proacl IS NOT NULL AND p.prokind IN ('f', 'p', 'w', 'a') AND p.oid >= 16384
       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d
                       WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')

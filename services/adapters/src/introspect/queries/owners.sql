@@ -3,6 +3,8 @@
 -- sequences' owners come with their own rows (relations.sql, sequences.sql). Extension
 -- members and PostgreSQL's own schemas are left out, and so is the public schema while
 -- initdb's owner has it (pg_database_owner, or the bootstrap superuser before PostgreSQL 15).
+-- Routines numbered below FirstNormalObjectId (16384) are PostgreSQL's own: passed over by
+-- the oid index.
 WITH me AS (
     SELECT oid FROM pg_roles WHERE rolname = current_user
 ),
@@ -21,7 +23,7 @@ UNION ALL
 SELECT 'routine', n.nspname, p.proname::text, pg_get_function_identity_arguments(p.oid),
        pg_get_userbyid(p.proowner)::text
 FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace
-WHERE p.prokind IN ('f', 'p', 'a', 'w') AND p.proowner <> (SELECT oid FROM me)
+WHERE p.prokind IN ('f', 'p', 'a', 'w') AND p.proowner <> (SELECT oid FROM me) AND p.oid >= 16384
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
                   WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
