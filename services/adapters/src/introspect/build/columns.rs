@@ -9,7 +9,7 @@ use schemareg_engine::{
 use tokio_postgres::Row;
 
 use super::indexes::Names;
-use super::{Builder, Field, IntrospectError, Relation, decode, field, fields};
+use super::{Builder, Field, IntrospectError, Relation, decode, field, field_named};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "columns";
@@ -35,58 +35,23 @@ struct Fields {
 
 impl Fields {
     fn of(rows: &[Row]) -> Fields {
-        let [
-            relation,
-            position,
-            name,
-            data_type,
-            comment,
-            collation,
-            type_collation,
-            acl,
-            identity,
-            storage,
-            compression,
-            not_null,
-            default,
-            generated,
-            statistics,
-        ] = fields(
-            rows,
-            [
-                "relation",
-                "position",
-                "name",
-                "type",
-                "comment",
-                "collation_oid",
-                "type_collation",
-                "acl",
-                "identity",
-                "storage",
-                "compression",
-                "not_null",
-                "default",
-                "generated",
-                "statistics",
-            ],
-        );
+        let f = |name| field_named(rows, name);
         Fields {
-            relation,
-            position,
-            name,
-            data_type,
-            comment,
-            collation,
-            type_collation,
-            acl,
-            identity,
-            storage,
-            compression,
-            not_null,
-            default,
-            generated,
-            statistics,
+            relation: f("relation"),
+            position: f("position"),
+            name: f("name"),
+            data_type: f("type"),
+            comment: f("comment"),
+            collation: f("collation_oid"),
+            type_collation: f("type_collation"),
+            acl: f("acl"),
+            identity: f("identity"),
+            storage: f("storage"),
+            compression: f("compression"),
+            not_null: f("not_null"),
+            default: f("default"),
+            generated: f("generated"),
+            statistics: f("statistics"),
         }
     }
 }

@@ -11,29 +11,18 @@ use schemareg_engine::{
 use tokio_postgres::Row;
 
 use super::quote::Quoter;
-use super::{Builder, Field, IntrospectError, Relation, decode, field, fields, get};
+use super::{Builder, Field, IntrospectError, Relation, decode, field, field_named, fields, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "constraints";
 
 pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
-    let [relation, numbers_f, name_f, kind_f, names, oid, ref_numbers] = fields(
-        &rows,
-        [
-            "relation",
-            "column_numbers",
-            "name",
-            "kind",
-            "ref_names",
-            "ref_oid",
-            "ref_column_numbers",
-        ],
-    );
+    let [relation, numbers_f, name_f, kind_f] = fields(&rows, ["relation", "column_numbers", "name", "kind"]);
     let refs = References {
-        names,
-        oid,
-        numbers: ref_numbers,
+        names: field_named(&rows, "ref_names"),
+        oid: field_named(&rows, "ref_oid"),
+        numbers: field_named(&rows, "ref_column_numbers"),
     };
     for r in rows {
         let Some(i) = b.find_oid(&r, q, relation)? else {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use schemareg_engine::{Index, IndexKey};
 use tokio_postgres::Row;
 
-use super::{Builder, IntrospectError, Relation, fields, get};
+use super::{Builder, IntrospectError, Relation, field_named, get};
 
 /// The query of the indexes.
 pub(super) const QUERY: &str = "indexes";
@@ -44,7 +44,7 @@ impl Names {
 
 pub(super) fn add(b: &mut Builder, names: &Names, rows: Vec<Row>) -> Result<(), IntrospectError> {
     let q = QUERY;
-    let [relation] = fields(&rows, ["relation"]);
+    let relation = field_named(&rows, "relation");
     for r in rows {
         let Some(i) = b.find_oid(&r, q, relation)? else {
             continue;

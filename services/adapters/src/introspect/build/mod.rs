@@ -50,13 +50,18 @@ struct Field {
     name: &'static str,
 }
 
-/// The columns `names` of `rows`; one that is not there fails when it is read.
-fn fields<const N: usize>(rows: &[Row], names: [&'static str; N]) -> [Field; N] {
+/// The column `name` of `rows`; one that is not there fails when it is read.
+fn field_named(rows: &[Row], name: &'static str) -> Field {
     let columns = rows.first().map(|r| r.columns()).unwrap_or_default();
-    names.map(|name| Field {
+    Field {
         index: columns.iter().position(|c| c.name() == name).unwrap_or(usize::MAX),
         name,
-    })
+    }
+}
+
+/// The columns `names` of `rows` (see [`field_named`]).
+fn fields<const N: usize>(rows: &[Row], names: [&'static str; N]) -> [Field; N] {
+    names.map(|name| field_named(rows, name))
 }
 
 /// The value of a row's column found by [`fields`].
