@@ -1,8 +1,10 @@
 //! `make bench`: `schemareg diff URL URL` on two live databases of generated tables (10
 //! columns, 2 indexes, 1 foreign key each; 1 % of the tables changed), next to migra (PyPI,
 //! pinned, installed into `target/tools/bench-py` on first use) on the same databases in the
-//! same run. Wall time of each whole command, median of 5 (both commands vary by a tenth from
-//! run to run on a shared machine).
+//! same run. Wall time of each whole command, median of 7, the two commands taking turns
+//! after one untimed run of each: a shared machine slows down and speeds up over seconds, and
+//! taking turns gives both the same machine (five of ours and then five of migra's measured
+//! the two at different moments, and the ratio moved by a fifth between runs).
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -63,22 +65,48 @@ fn migra() -> PathBuf {
     venv.join("bin/migra")
 }
 
-/// The median wall time of a command that exits with one of `codes`.
-fn timed(mut make: impl FnMut() -> Command, codes: &[i32]) -> Duration {
-    let mut runs = Vec::new();
-    for _ in 0..5 {
+/// A command to time, and the exit codes it may end with.
+struct Timed {
+    command: Box<dyn Fn() -> Command>,
+    codes: &'static [i32],
+}
+
+impl Timed {
+    fn run(&self) -> Duration {
         let start = Instant::now();
-        let out = make().stdout(Stdio::null()).stderr(Stdio::piped()).output().unwrap();
-        runs.push(start.elapsed());
+        let out = (self.command)()
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let took = start.elapsed();
         let code = out.status.code().unwrap_or(-1);
         assert!(
-            codes.contains(&code),
+            self.codes.contains(&code),
             "exit {code}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        took
     }
-    runs.sort();
-    runs[runs.len() / 2]
+}
+
+/// The median wall time of each command, run in turns (one untimed turn first: the server's
+/// caches and the files of both programs warm for both alike).
+fn medians<const N: usize>(commands: [Timed; N]) -> [Duration; N] {
+    const RUNS: usize = 7;
+    for c in &commands {
+        c.run();
+    }
+    let mut runs = [const { Vec::new() }; N];
+    for _ in 0..RUNS {
+        for (c, times) in commands.iter().zip(&mut runs) {
+            times.push(c.run());
+        }
+    }
+    runs.map(|mut times| {
+        times.sort();
+        times[RUNS / 2]
+    })
 }
 
 #[tokio::main]
@@ -88,7 +116,7 @@ async fn main() {
     }
     let migra = migra();
     let schemareg = repo().join("target/release/schemareg");
-    println!("live diff benchmark: two databases, 1 % of the tables changed; whole commands, median of 5");
+    println!("live diff benchmark: two databases, 1 % of the tables changed; whole commands taking turns, median of 7");
     println!(
         "{:>7} | {:>16} | {:>10} | {:>12} | target",
         "tables", "schemareg diff", "migra", "migra/ours"
@@ -97,24 +125,30 @@ async fn main() {
         // One after the other: two loads at once run out of the server's lock table.
         let from = loaded(tables, false).await;
         let to = loaded(tables, true).await;
-        let ours = timed(
-            || {
-                let mut c = Command::new(&schemareg);
-                c.args(["diff", &from.url(), &to.url()]);
-                c
-            },
-            &[1],
-        );
         // migra's URLs name psycopg2's dialect of SQLAlchemy; exit 2: differences found.
         let url = |db: &TestDb| db.url().replacen("postgres://", "postgresql://", 1);
-        let theirs = timed(
-            || {
-                let mut c = Command::new(&migra);
-                c.args(["--unsafe", &url(&from), &url(&to)]);
-                c
+        let (from_url, to_url) = (from.url(), to.url());
+        let (from_migra, to_migra) = (url(&from), url(&to));
+        let schemareg = schemareg.clone();
+        let migra = migra.clone();
+        let [ours, theirs] = medians([
+            Timed {
+                command: Box::new(move || {
+                    let mut c = Command::new(&schemareg);
+                    c.args(["diff", &from_url, &to_url]);
+                    c
+                }),
+                codes: &[1],
             },
-            &[2],
-        );
+            Timed {
+                command: Box::new(move || {
+                    let mut c = Command::new(&migra);
+                    c.args(["--unsafe", &from_migra, &to_migra]);
+                    c
+                }),
+                codes: &[2],
+            },
+        ]);
         let target = if tables == 1_000 { ">= 10x migra" } else { "< 2 s" };
         println!(
             "{tables:>7} | {:>16} | {:>10} | {:>11.1}x | {target}",
