@@ -6,7 +6,7 @@
 //! taking turns gives both the same machine (five of ours and then five of migra's measured
 //! the two at different moments, and the ratio moved by a fifth between runs).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -65,20 +65,22 @@ fn migra() -> PathBuf {
     venv.join("bin/migra")
 }
 
-/// A command to time, and the exit codes it may end with.
+/// A command to time (run again each time), and the exit codes it may end with.
 struct Timed {
-    command: Box<dyn Fn() -> Command>,
+    command: Command,
     codes: &'static [i32],
 }
 
 impl Timed {
-    fn run(&self) -> Duration {
+    fn new(program: &Path, args: [&str; 3], codes: &'static [i32]) -> Timed {
+        let mut command = Command::new(program);
+        command.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
+        Timed { command, codes }
+    }
+
+    fn run(&mut self) -> Duration {
         let start = Instant::now();
-        let out = (self.command)()
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .output()
-            .unwrap();
+        let out = self.command.output().unwrap();
         let took = start.elapsed();
         let code = out.status.code().unwrap_or(-1);
         assert!(
@@ -92,14 +94,14 @@ impl Timed {
 
 /// The median wall time of each command, run in turns (one untimed turn first: the server's
 /// caches and the files of both programs warm for both alike).
-fn medians<const N: usize>(commands: [Timed; N]) -> [Duration; N] {
+fn medians<const N: usize>(mut commands: [Timed; N]) -> [Duration; N] {
     const RUNS: usize = 7;
-    for c in &commands {
+    for c in &mut commands {
         c.run();
     }
     let mut runs = [const { Vec::new() }; N];
     for _ in 0..RUNS {
-        for (c, times) in commands.iter().zip(&mut runs) {
+        for (c, times) in commands.iter_mut().zip(&mut runs) {
             times.push(c.run());
         }
     }
@@ -127,27 +129,9 @@ async fn main() {
         let to = loaded(tables, true).await;
         // migra's URLs name psycopg2's dialect of SQLAlchemy; exit 2: differences found.
         let url = |db: &TestDb| db.url().replacen("postgres://", "postgresql://", 1);
-        let (from_url, to_url) = (from.url(), to.url());
-        let (from_migra, to_migra) = (url(&from), url(&to));
-        let schemareg = schemareg.clone();
-        let migra = migra.clone();
         let [ours, theirs] = medians([
-            Timed {
-                command: Box::new(move || {
-                    let mut c = Command::new(&schemareg);
-                    c.args(["diff", &from_url, &to_url]);
-                    c
-                }),
-                codes: &[1],
-            },
-            Timed {
-                command: Box::new(move || {
-                    let mut c = Command::new(&migra);
-                    c.args(["--unsafe", &from_migra, &to_migra]);
-                    c
-                }),
-                codes: &[2],
-            },
+            Timed::new(&schemareg, ["diff", &from.url(), &to.url()], &[1]),
+            Timed::new(&migra, ["--unsafe", &url(&from), &url(&to)], &[2]),
         ]);
         let target = if tables == 1_000 { ">= 10x migra" } else { "< 2 s" };
         println!(
