@@ -38,11 +38,11 @@ impl Demo {
             .unwrap();
         let (lines, read) = std::sync::mpsc::channel();
         let stderr = child.stderr.take().unwrap();
+        // Its stderr is read to the end, also once the lines are no longer wanted: a pipe
+        // closed early makes the demo's next message at shutdown fail (exit 101).
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if lines.send(line).is_err() {
-                    break;
-                }
+                let _ = lines.send(line);
             }
         });
         let mut printed = String::new();
