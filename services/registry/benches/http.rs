@@ -17,6 +17,10 @@ use schemareg::auth::{Role, sign};
 use schemareg::config::Config;
 use schemareg::state::AppState;
 
+/// The allocator `schemareg serve` runs with (`src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CONNECTIONS: usize = 32;
 const SECONDS: u64 = 5;
 

@@ -4,6 +4,7 @@
 //! and prints its snapshot or digest; `schemareg diff` plans; `schemareg serve` runs the HTTP
 //! service (`app::app`).
 
+pub mod allocator;
 pub mod app;
 pub mod audit;
 pub mod auth;
