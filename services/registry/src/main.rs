@@ -19,15 +19,15 @@ fn main() {
     // The service serves many requests at once; a command waits on a few connections, whose
     // messages are cheaper handled on one thread than handed between threads (CPU work goes
     // to blocking threads either way).
+    // A process that serves also keeps returning the memory it frees; a command that runs for
+    // seconds does not.
     let mut runtime = match cli.command {
         schemareg::cli::Command::Serve(_) => tokio::runtime::Builder::new_multi_thread(),
-        _ => tokio::runtime::Builder::new_current_thread(),
+        _ => {
+            schemareg::allocator::keep_freed_memory();
+            tokio::runtime::Builder::new_current_thread()
+        }
     };
-    // A process that serves keeps returning the memory it frees; a command that runs for
-    // seconds does not.
-    if !matches!(cli.command, schemareg::cli::Command::Serve(_)) {
-        schemareg::allocator::keep_freed_memory();
-    }
     let runtime = runtime.enable_all().build().expect("start the runtime");
     // The runtime (and with it any private cluster) is shut down before the process exits.
     let code = runtime.block_on(async {
