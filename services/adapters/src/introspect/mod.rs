@@ -7,9 +7,12 @@
 //! the engine afterwards.
 
 mod build;
+mod rows;
 
 use schemareg_engine::Snapshot;
-use tokio_postgres::{Client, Row};
+use tokio_postgres::Client;
+
+use rows::Rows;
 
 /// Why a database could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -115,8 +118,8 @@ pub fn query_for_version(sql: &str, server_version: u32) -> String {
 /// The rows of the catalog queries as they arrive, by name: the builder takes each query's
 /// rows when it needs them, waiting for them if they have not come yet.
 pub struct CatalogRows {
-    arrived: Vec<(&'static str, Vec<Row>)>,
-    incoming: std::sync::mpsc::Receiver<(&'static str, Vec<Row>)>,
+    arrived: Vec<(&'static str, Rows)>,
+    incoming: std::sync::mpsc::Receiver<(&'static str, Rows)>,
     /// The role reading (the one plans are applied as): what it owns lists no owner.
     reader: String,
     /// The server quotes every identifier it prints (`quote_all_identifiers`).
@@ -126,14 +129,14 @@ pub struct CatalogRows {
 impl CatalogRows {
     /// The rows of query `name` (none when the reading stopped before them: it then fails,
     /// and what was built is dropped).
-    fn take(&mut self, name: &str) -> Vec<Row> {
+    fn take(&mut self, name: &str) -> Rows {
         loop {
             if let Some(k) = self.arrived.iter().position(|(n, _)| *n == name) {
                 return self.arrived.swap_remove(k).1;
             }
             match self.incoming.recv() {
                 Ok(next) => self.arrived.push(next),
-                Err(_) => return Vec::new(),
+                Err(_) => return Rows::none(),
             }
         }
     }
@@ -206,10 +209,10 @@ async fn read(
             let mut answers: futures_util::stream::FuturesOrdered<_> = QUERIES
                 .iter()
                 .zip(&texts)
-                .map(|((name, _), sql)| async move { (*name, client.query(sql.as_str(), &[]).await) })
+                .map(|((name, _), sql)| async move { (*name, rows::query(client, name, sql).await) })
                 .collect();
             while let Some((name, answer)) = futures_util::StreamExt::next(&mut answers).await {
-                let rows = answer.map_err(failed(name))?;
+                let rows = answer?;
                 tracing::debug!(query = name, rows = rows.len(), "catalog query");
                 // The builder has stopped only when it failed: its error is the one to tell.
                 let _ = send.send((name, rows));

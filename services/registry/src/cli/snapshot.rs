@@ -25,7 +25,9 @@ pub async fn run(args: SnapshotArgs) -> Result<i32, anyhow::Error> {
     let scope = args.scope.scope()?;
     let scratch = ScratchProvider::new(args.scope.scratch_url.clone(), args.scope.scratch_prefix.clone());
     let snapshot = load(&source, &scope, &scratch).await?;
-    let mut out = std::io::stdout().lock();
+    // Buffered: stdout alone writes line by line, and an indented snapshot of 10,000 tables
+    // has a million lines (a system call each: seconds).
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if args.digest {
         writeln!(out, "{}", schemareg_engine::digest(&snapshot))?;
     } else if args.compact {
@@ -35,5 +37,6 @@ pub async fn run(args: SnapshotArgs) -> Result<i32, anyhow::Error> {
         serde_json::to_writer_pretty(&mut out, &snapshot)?;
         writeln!(out)?;
     }
+    out.flush()?;
     Ok(0)
 }

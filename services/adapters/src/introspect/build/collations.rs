@@ -1,17 +1,17 @@
 //! Reads `collations.sql`: collations made with `CREATE COLLATION`, with their provider,
 //! locale and comment.
 
+use crate::introspect::rows::Rows;
 use schemareg_engine::{Collation, CollationProvider};
-use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, decode, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "collations";
 
-pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in rows {
+    for r in &rows {
         let provider: String = get(&r, q, "provider")?;
         let provider = match provider.as_str() {
             "c" => Some(CollationProvider::Libc),

@@ -3,10 +3,10 @@
 //! an identity column, its generation and its sequence's options; views and materialized
 //! views get name, type and comment; composite types get attributes.
 
+use crate::introspect::rows::{Row, Rows};
 use schemareg_engine::{
     Column, ColumnStorage, CompositeAttribute, Compression, GrantKind, IdentityGeneration, ViewColumn,
 };
-use tokio_postgres::Row;
 
 use super::indexes::Names;
 use super::{Builder, Field, IntrospectError, Relation, decode, field, field_named};
@@ -34,7 +34,7 @@ struct Fields {
 }
 
 impl Fields {
-    fn of(rows: &[Row]) -> Fields {
+    fn of(rows: &Rows) -> Fields {
         let f = |name| field_named(rows, name);
         Fields {
             relation: f("relation"),
@@ -56,12 +56,12 @@ impl Fields {
     }
 }
 
-pub(super) fn add(b: &mut Builder, names: &Names, rows: Vec<Row>) -> Result<(), IntrospectError> {
+pub(super) fn add(b: &mut Builder, names: &Names, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
     let f = Fields::of(&rows);
     // The rows come in no order: each relation's columns go in by position.
     let mut placed = Vec::with_capacity(rows.len());
-    for r in rows {
+    for r in &rows {
         let Some(i) = b.find_oid(&r, q, f.relation)? else {
             continue;
         };

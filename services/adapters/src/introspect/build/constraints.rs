@@ -4,11 +4,11 @@
 //! back. Keys' and foreign keys' definitions are written here as `pg_get_constraintdef`
 //! writes them, where the query left them out (see `constraints.sql`).
 
+use crate::introspect::rows::{Row, Rows};
 use schemareg_engine::{
     CheckConstraint, ExclusionConstraint, ForeignKey, ForeignKeyAction, ForeignKeyMatch, PrimaryKey, QualifiedName,
     UniqueConstraint,
 };
-use tokio_postgres::Row;
 
 use super::quote::Quoter;
 use super::{Builder, Field, IntrospectError, Relation, decode, field, field_named, fields, get};
@@ -16,7 +16,7 @@ use super::{Builder, Field, IntrospectError, Relation, decode, field, field_name
 /// The query this builder reads.
 pub(super) const QUERY: &str = "constraints";
 
-pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
     let [relation, numbers_f, name_f, kind_f] = fields(&rows, ["relation", "column_numbers", "name", "kind"]);
     let refs = References {
@@ -24,7 +24,7 @@ pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError
         oid: field_named(&rows, "ref_oid"),
         numbers: field_named(&rows, "ref_column_numbers"),
     };
-    for r in rows {
+    for r in &rows {
         let Some(i) = b.find_oid(&r, q, relation)? else {
             continue;
         };

@@ -1,8 +1,8 @@
 //! Reads `default_privileges.sql`: per role, schema, kind of object and grantee, what objects
 //! created later get beyond PostgreSQL's defaults, and the defaults taken away.
 
+use crate::introspect::rows::Rows;
 use schemareg_engine::{DefaultObjects, DefaultPrivilege};
-use tokio_postgres::Row;
 
 use super::grants::privileges;
 use super::{Builder, IntrospectError, decode, get};
@@ -16,9 +16,9 @@ fn on(text: &str) -> Option<DefaultObjects> {
         .find(|k| k.keyword().eq_ignore_ascii_case(text))
 }
 
-pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in rows {
+    for r in &rows {
         let kind: String = get(&r, q, "on")?;
         let d = DefaultPrivilege {
             role: get(&r, q, "role")?,

@@ -2,17 +2,17 @@
 //! default, collation, comment and check constraints, whose names and definitions come as two
 //! parallel arrays.
 
+use crate::introspect::rows::Rows;
 use schemareg_engine::{Domain, DomainCheck};
-use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "domains";
 
-pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in rows {
+    for r in &rows {
         let names: Vec<String> = get(&r, q, "check_names")?;
         let defs: Vec<String> = get(&r, q, "check_definitions")?;
         b.snapshot.domains.push(Domain {

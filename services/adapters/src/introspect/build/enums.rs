@@ -1,17 +1,17 @@
 //! Reads `enums.sql`: enum types (extension members excluded) with their labels in sort order
 //! and their comments.
 
+use crate::introspect::rows::Rows;
 use schemareg_engine::EnumType;
-use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "enums";
 
-pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in rows {
+    for r in &rows {
         b.snapshot.enums.push(EnumType {
             schema: get(&r, q, "schema")?,
             name: get(&r, q, "name")?,

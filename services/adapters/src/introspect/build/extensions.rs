@@ -1,16 +1,16 @@
 //! Reads `extensions.sql`: the installed extensions and the schema holding their objects.
 
+use crate::introspect::rows::Rows;
 use schemareg_engine::Extension;
-use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "extensions";
 
-pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in rows {
+    for r in &rows {
         b.snapshot.extensions.push(Extension {
             name: get(&r, q, "name")?,
             schema: get(&r, q, "schema")?,

@@ -2,17 +2,17 @@
 //! members excluded) with their identity arguments, result, language, full definition and
 //! comment.
 
+use crate::introspect::rows::Rows;
 use schemareg_engine::{Function, FunctionKind};
-use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "functions";
 
-pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in rows {
+    for r in &rows {
         let kind: String = get(&r, q, "kind")?;
         b.snapshot.functions.push(Function {
             schema: get(&r, q, "schema")?,

@@ -1,8 +1,8 @@
 //! Reads `grants.sql`: per object and grantee, the privileges granted beyond PostgreSQL's
 //! defaults (and which of them with grant option) and the defaults revoked.
 
+use crate::introspect::rows::{Row, Rows};
 use schemareg_engine::{Grant, GrantKind, Privilege};
-use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, decode, get};
 
@@ -37,9 +37,9 @@ pub(super) fn privileges(r: &Row, col: &str) -> Result<Vec<Privilege>, Introspec
         .collect())
 }
 
-pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in rows {
+    for r in &rows {
         let k: String = get(&r, q, "kind")?;
         let g = Grant {
             kind: decode(q, "grant kind", kind(&k))?,

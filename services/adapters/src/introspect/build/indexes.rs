@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 
+use crate::introspect::rows::{Row, Rows};
 use schemareg_engine::{Index, IndexKey};
-use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, Relation, field_named, get};
 
@@ -29,10 +29,10 @@ pub(super) struct Names {
 }
 
 impl Names {
-    pub(super) fn read(opclasses: Vec<Row>, collations: Vec<Row>) -> Result<Names, IntrospectError> {
-        let by_oid = |rows: Vec<Row>, q: &'static str| {
+    pub(super) fn read(opclasses: Rows, collations: Rows) -> Result<Names, IntrospectError> {
+        let by_oid = |rows: Rows, q: &'static str| {
             rows.iter()
-                .map(|r| Ok((get::<u32>(r, q, "oid")?, get::<String>(r, q, "name")?)))
+                .map(|r| Ok((get::<u32>(&r, q, "oid")?, get::<String>(&r, q, "name")?)))
                 .collect::<Result<HashMap<_, _>, IntrospectError>>()
         };
         Ok(Names {
@@ -42,10 +42,10 @@ impl Names {
     }
 }
 
-pub(super) fn add(b: &mut Builder, names: &Names, rows: Vec<Row>) -> Result<(), IntrospectError> {
+pub(super) fn add(b: &mut Builder, names: &Names, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
     let relation = field_named(&rows, "relation");
-    for r in rows {
+    for r in &rows {
         let Some(i) = b.find_oid(&r, q, relation)? else {
             continue;
         };

@@ -30,12 +30,12 @@ use std::collections::HashMap;
 
 use schemareg_engine::canonical::normalize;
 use schemareg_engine::{CompositeType, MaterializedView, SequenceOptions, Snapshot, Table, View};
-use tokio_postgres::Row;
 use tokio_postgres::types::FromSql;
 
+use super::rows::{Row, Rows};
 use super::{CatalogRows, IntrospectError};
 
-fn get<'a, T: FromSql<'a>>(row: &'a Row, query: &'static str, col: &str) -> Result<T, IntrospectError> {
+fn get<'a, T: FromSql<'a>>(row: &Row<'a>, query: &'static str, col: &str) -> Result<T, IntrospectError> {
     row.try_get(col).map_err(|e| IntrospectError::Decode {
         query,
         message: format!("{col}: {e}"),
@@ -51,8 +51,8 @@ struct Field {
 }
 
 /// The column `name` of `rows`; one that is not there fails when it is read.
-fn field_named(rows: &[Row], name: &'static str) -> Field {
-    let columns = rows.first().map(|r| r.columns()).unwrap_or_default();
+fn field_named(rows: &Rows, name: &'static str) -> Field {
+    let columns = rows.columns();
     Field {
         index: columns.iter().position(|c| c.name() == name).unwrap_or(usize::MAX),
         name,
@@ -60,12 +60,12 @@ fn field_named(rows: &[Row], name: &'static str) -> Field {
 }
 
 /// The columns `names` of `rows` (see [`field_named`]).
-fn fields<const N: usize>(rows: &[Row], names: [&'static str; N]) -> [Field; N] {
+fn fields<const N: usize>(rows: &Rows, names: [&'static str; N]) -> [Field; N] {
     names.map(|name| field_named(rows, name))
 }
 
 /// The value of a row's column found by [`fields`].
-fn field<'a, T: FromSql<'a>>(row: &'a Row, query: &'static str, f: Field) -> Result<T, IntrospectError> {
+fn field<'a, T: FromSql<'a>>(row: &Row<'a>, query: &'static str, f: Field) -> Result<T, IntrospectError> {
     row.try_get(f.index).map_err(|e| IntrospectError::Decode {
         query,
         message: format!("{}: {e}", f.name),
@@ -217,7 +217,7 @@ pub(super) fn snapshot(rows: &mut CatalogRows) -> Result<Snapshot, IntrospectErr
     let keywords = rows
         .take(quote::QUERY)
         .iter()
-        .map(|r| get::<String>(r, quote::QUERY, "word"))
+        .map(|r| get::<String>(&r, quote::QUERY, "word"))
         .collect::<Result<Vec<_>, _>>()?;
     let mut b = Builder {
         reader: rows.reader.clone(),

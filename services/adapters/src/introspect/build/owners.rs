@@ -1,16 +1,16 @@
 //! Reads `owners.sql`: the objects another role than the reading one owns.
 
+use crate::introspect::rows::Rows;
 use schemareg_engine::{OwnedKind, Owner};
-use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, decode, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "owners";
 
-pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in rows {
+    for r in &rows {
         let kind: String = get(&r, q, "kind")?;
         b.snapshot.owners.push(Owner {
             kind: decode(q, "owned kind", OwnedKind::ALL.into_iter().find(|k| k.name() == kind))?,

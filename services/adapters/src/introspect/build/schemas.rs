@@ -1,17 +1,17 @@
 //! Reads `schemas.sql`: every schema that is neither PostgreSQL's own nor an extension's, with
 //! its comment.
 
+use crate::introspect::rows::Rows;
 use schemareg_engine::Schema;
-use tokio_postgres::Row;
 
 use super::{Builder, IntrospectError, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "schemas";
 
-pub(super) fn add(b: &mut Builder, rows: Vec<Row>) -> Result<(), IntrospectError> {
+pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in rows {
+    for r in &rows {
         b.snapshot.schemas.push(Schema {
             name: get(&r, q, "name")?,
             comment: get(&r, q, "comment")?,
