@@ -10,8 +10,10 @@ use std::sync::Arc;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
+/// A connection to a server, as [`Target::connect`] opens it.
+pub use tokio_postgres::Client;
 use tokio_postgres::config::SslMode;
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::{Config, NoTls};
 
 /// Why a connection could not be made. Never holds the password.
 #[derive(Debug, thiserror::Error)]

@@ -3,12 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use schemareg_adapters::ingest::{IngestError, ingest};
-use schemareg_adapters::introspect::{IntrospectError, introspect, introspect_sized};
+use schemareg_adapters::introspect::{IntrospectError, introspect, table_sizes_of};
 use schemareg_adapters::pg::{ConnectError, Target};
 use schemareg_adapters::scratch::{ScratchError, ScratchServer};
 use schemareg_engine::diff::Change;
 use schemareg_engine::plan::TableSizes;
-use schemareg_engine::{ParseError, Scope, Snapshot};
+use schemareg_engine::{ParseError, QualifiedName, Scope, Snapshot};
 
 /// A schema source named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,30 +122,35 @@ fn read(path: &Path) -> Result<Vec<u8>, SourceError> {
 
 /// Reads a source into its scoped snapshot.
 pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> Result<Snapshot, SourceError> {
-    Ok(load_sized(source, scope, scratch, false).await?.0)
+    Ok(load_sizable(source, scope, scratch).await?.0)
 }
 
-/// Reads a source into its scoped snapshot and, when it is a database and `sized`, its table
-/// sizes (for hazards), asked for with the catalog queries on the same connection and in the
-/// same transaction: a connection of its own would be another server process filling its
-/// catalog caches while both sides are read.
-pub async fn load_sized(
+/// A live database's connection kept after its schema was read, to read the sizes of the
+/// tables a plan looks up (for hazards): a plan changes a few tables, and reading the size
+/// of every table of a large database costs its server more than the plan needs.
+pub struct Sizer(schemareg_adapters::pg::Client);
+
+impl Sizer {
+    /// The sizes of `tables` (those missing from the database have none).
+    pub async fn sizes(&self, tables: &[QualifiedName]) -> Result<TableSizes, SourceError> {
+        Ok(table_sizes_of(&self.0, tables).await?)
+    }
+}
+
+/// Reads a source into its scoped snapshot and, when it is a database, keeps the connection
+/// to read table sizes with.
+pub async fn load_sizable(
     source: &Source,
     scope: &Scope,
     scratch: &ScratchProvider,
-    sized: bool,
-) -> Result<(Snapshot, TableSizes), SourceError> {
-    let mut sizes = TableSizes::new();
+) -> Result<(Snapshot, Option<Sizer>), SourceError> {
+    let mut sizer = None;
     let snapshot = match source {
         Source::Database(url) => {
             let client = Target::parse(url)?.connect().await?;
-            if sized {
-                let (snapshot, _, read) = introspect_sized(&client).await?;
-                sizes = read;
-                snapshot
-            } else {
-                introspect(&client).await?.0
-            }
+            let snapshot = introspect(&client).await?.0;
+            sizer = Some(Sizer(client));
+            snapshot
         }
         Source::Sql(path) => {
             let bytes = read(path)?;
@@ -177,7 +182,7 @@ pub async fn load_sized(
             settled(server, scope, path, spelled).await?
         }
     };
-    Ok((scope.apply(snapshot), sizes))
+    Ok((scope.apply(snapshot), sizer))
 }
 
 /// A file's schema as a plan would write it (see `verify::settle`).

@@ -287,8 +287,29 @@ pub async fn table_sizes(client: &Client) -> Result<schemareg_engine::plan::Tabl
         .query(include_str!("queries/table_sizes.sql"), &[])
         .await
         .map_err(failed("table_sizes"))?;
-    Ok(rows
-        .iter()
+    Ok(sizes(&rows))
+}
+
+/// The sizes of some tables, read as [`table_sizes`] reads them: those a plan looks up
+/// (`schemareg_engine::plan::sized_tables`), which are few where the database's are many.
+/// A table that is not there has no size.
+pub async fn table_sizes_of(
+    client: &Client,
+    tables: &[schemareg_engine::QualifiedName],
+) -> Result<schemareg_engine::plan::TableSizes, IntrospectError> {
+    if tables.is_empty() {
+        return Ok(Default::default());
+    }
+    let (schemas, names): (Vec<&str>, Vec<&str>) = tables.iter().map(|t| (t.schema.as_str(), t.name.as_str())).unzip();
+    let rows = client
+        .query(include_str!("queries/table_sizes_of.sql"), &[&schemas, &names])
+        .await
+        .map_err(failed("table_sizes_of"))?;
+    Ok(sizes(&rows))
+}
+
+fn sizes(rows: &[tokio_postgres::Row]) -> schemareg_engine::plan::TableSizes {
+    rows.iter()
         .map(|r| {
             let name = schemareg_engine::QualifiedName::new(r.get::<_, String>(0), r.get::<_, String>(1));
             (
@@ -299,7 +320,7 @@ pub async fn table_sizes(client: &Client) -> Result<schemareg_engine::plan::Tabl
                 },
             )
         })
-        .collect())
+        .collect()
 }
 
 /// The role this connection acts as, and whether it is a superuser: the role that owns what a

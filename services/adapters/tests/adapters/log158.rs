@@ -153,9 +153,37 @@ async fn log158_scenario_end_to_end() {
         &before,
         &wanted,
         &PlanOptions {
-            sizes,
+            sizes: sizes.clone(),
             ..PlanOptions::default()
         },
+    );
+    // The sizes of the tables the plan looks up, read by name, are those of the whole reading
+    // and plan the same (a name that is no table has none).
+    let changes = schemareg_engine::diff::diff(&before, &wanted);
+    let mut asked: Vec<_> = schemareg_engine::plan::sized_tables(&before, &wanted, &changes, &PlanOptions::default())
+        .into_iter()
+        .collect();
+    assert!(
+        asked.contains(&schemareg_engine::QualifiedName::new("public", "queries")),
+        "{asked:?}"
+    );
+    asked.push(schemareg_engine::QualifiedName::new("public", "no \"such\" table"));
+    let some = schemareg_adapters::introspect::table_sizes_of(&c, &asked)
+        .await
+        .unwrap();
+    assert_eq!(some.len(), asked.len() - 1, "{some:?}");
+    assert!(some.iter().all(|(t, size)| sizes.get(t) == Some(size)), "{some:?}");
+    let with_some = plan(
+        &before,
+        &wanted,
+        &PlanOptions {
+            sizes: some,
+            ..PlanOptions::default()
+        },
+    );
+    assert_eq!(
+        serde_json::to_value(&with_some).unwrap(),
+        serde_json::to_value(&sized).unwrap()
     );
     let rewrite = sized
         .steps

@@ -17,7 +17,7 @@ pub use script::{ScriptOptions, groups, render_rollback_script, render_script, s
 use serde::{Deserialize, Serialize};
 
 use crate::diff::{Change, diff};
-use crate::model::Snapshot;
+use crate::model::{QualifiedName, Snapshot};
 
 /// The lock a step takes on the object it changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -151,6 +151,22 @@ pub fn plan_diffed(from: &Snapshot, to: &Snapshot, changes: &[Change], options: 
     p
 }
 
+/// The tables whose sizes planning `changes` (as [`plan_diffed`] does, with `options`) looks
+/// up: a caller reading sizes from a live database reads these only, and plans with them.
+/// A size can change the steps, and the steps the sizes they look up: ask again with the
+/// sizes read until no table is new (a plan's tables are few, a database's can be many).
+pub fn sized_tables(
+    from: &Snapshot,
+    to: &Snapshot,
+    changes: &[Change],
+    options: &PlanOptions,
+) -> std::collections::BTreeSet<QualifiedName> {
+    let (_, renamed) = crate::diff::renames::apply(from, to);
+    let ctx = steps::Context::new(&renamed, to, options, changes);
+    steps::steps(&ctx, changes);
+    ctx.sized.into_inner()
+}
+
 /// Plans given changes.
 pub fn plan_changes(from: &Snapshot, to: &Snapshot, changes: &[Change], options: &PlanOptions) -> Plan {
     // The digests hash every object of both sides (a tenth of a second at 10,000 tables):
@@ -260,6 +276,54 @@ mod tests {
         // The add and the validation each commit on their own.
         let refs: Vec<&Step> = p.steps.iter().collect();
         assert_eq!(groups(&refs).len(), 3);
+    }
+
+    #[test]
+    fn the_sizes_looked_up_are_those_of_the_tables_the_steps_change() {
+        let doc = |extra: bool| {
+            let mut tables = vec![
+                serde_json::json!({"schema": "public", "name": "big", "columns": [{"name": "a", "type": "integer", "not_null": extra}]}),
+                serde_json::json!({"schema": "public", "name": "calm", "columns": [{"name": "a", "type": "integer"}]}),
+            ];
+            if extra {
+                tables.push(serde_json::json!({"schema": "public", "name": "new", "columns": [{"name": "a", "type": "integer"}]}));
+            }
+            crate::from_json(
+                serde_json::json!({"format": 1, "tables": tables})
+                    .to_string()
+                    .as_bytes(),
+            )
+            .unwrap()
+        };
+        let (from, to) = (doc(false), doc(true));
+        let changes = diff(&from, &to);
+        let mut options = PlanOptions::default();
+        let asked = sized_tables(&from, &to, &changes, &options);
+        assert_eq!(
+            asked.into_iter().collect::<Vec<_>>(),
+            [QualifiedName::new("public", "big")]
+        );
+        // Planned with the sizes asked for only, the plan is the one every size gives.
+        options.sizes.insert(
+            QualifiedName::new("public", "big"),
+            TableSize {
+                rows: 5e6,
+                bytes: 800 << 20,
+            },
+        );
+        let mut all = options.clone();
+        all.sizes.insert(
+            QualifiedName::new("public", "calm"),
+            TableSize {
+                rows: 9e6,
+                bytes: 900 << 20,
+            },
+        );
+        assert_eq!(
+            serde_json::to_value(plan_diffed(&from, &to, &changes, &options)).unwrap(),
+            serde_json::to_value(plan_diffed(&from, &to, &changes, &all)).unwrap()
+        );
+        assert!(sized_tables(&from, &to, &diff(&from, &from), &options).is_empty());
     }
 }
 

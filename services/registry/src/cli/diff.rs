@@ -4,10 +4,10 @@
 use std::io::Write;
 
 use schemareg_engine::plan::{
-    PlanOptions, ScriptOptions, plan, plan_diffed, render_rollback_script, render_script, valid_duration,
+    PlanOptions, ScriptOptions, plan_diffed, render_rollback_script, render_script, sized_tables, valid_duration,
 };
 
-use crate::source::{ScratchProvider, Source, comparable, load, load_sized};
+use crate::source::{ScratchProvider, Sizer, Source, SourceError, comparable, load, load_sizable};
 
 use super::ScopeArgs;
 
@@ -47,6 +47,29 @@ pub struct DiffArgs {
     pub scope: ScopeArgs,
 }
 
+/// The sizes of the tables the plan looks up, read from the live FROM into `options` (until
+/// planning with them asks for no other table).
+async fn read_sizes(
+    sizer: &Sizer,
+    from: &schemareg_engine::Snapshot,
+    to: &schemareg_engine::Snapshot,
+    changes: &[schemareg_engine::diff::Change],
+    options: &mut PlanOptions,
+) -> Result<(), SourceError> {
+    let mut read = std::collections::BTreeSet::new();
+    loop {
+        let new: Vec<_> = sized_tables(from, to, changes, options)
+            .into_iter()
+            .filter(|t| !read.contains(t))
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        options.sizes.extend(sizer.sizes(&new).await?);
+        read.extend(new);
+    }
+}
+
 pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
     for (flag, v) in [
         ("--lock-timeout", &args.lock_timeout),
@@ -60,15 +83,15 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
     let to_source = Source::parse(&args.to)?;
     let scope = args.scope.scope()?;
     let scratch = ScratchProvider::new(args.scope.scratch_url.clone(), args.scope.scratch_prefix.clone());
-    // Both sides (FROM with its table sizes) are read at once: on two servers, or on two
-    // connections of one, the catalog queries run side by side.
+    // Both sides are read at once: on two servers, or on two connections of one, the catalog
+    // queries run side by side.
     // Each runs to its end even when another fails (a side cancelled half-way could leave a
     // scratch database behind).
     let (from, to) = tokio::join!(
-        load_sized(&from_source, &scope, &scratch, true),
+        load_sizable(&from_source, &scope, &scratch),
         load(&to_source, &scope, &scratch),
     );
-    let ((mut from, sizes), mut to) = (from?, to?);
+    let ((mut from, sizer), mut to) = (from?, to?);
     // A database is read as a role: default privileges without FOR ROLE and objects without
     // an owner are that role's, and the other side's naming it are the same.
     for (source, other) in [(&from_source, &mut to), (&to_source, &mut from)] {
@@ -77,16 +100,17 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
         }
     }
     let (from, to, changes) = comparable(&scope, &scratch, from, to).await;
-    let options = PlanOptions {
+    let changes = changes.unwrap_or_else(|| schemareg_engine::diff::diff(&from, &to));
+    let mut options = PlanOptions {
         concurrently: args.concurrently,
-        sizes,
         ..PlanOptions::default()
     };
+    if let Some(sizer) = &sizer {
+        read_sizes(sizer, &from, &to, &changes, &mut options).await?;
+    }
+    drop(sizer);
     let started = std::time::Instant::now();
-    let plan = match &changes {
-        Some(changes) => plan_diffed(&from, &to, changes, &options),
-        None => plan(&from, &to, &options),
-    };
+    let plan = plan_diffed(&from, &to, &changes, &options);
     tracing::debug!(steps = plan.steps.len(), elapsed = ?started.elapsed(), "planned");
     if args.verify && !plan.is_empty() {
         let server = scratch.get().await?;

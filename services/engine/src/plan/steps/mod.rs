@@ -53,6 +53,8 @@ pub(crate) struct Context<'a> {
     to_keys: BTreeMap<QualifiedName, ObjectKey>,
     /// Views and materialized views the changes drop (to create again, or not).
     dropped_views: BTreeSet<QualifiedName>,
+    /// The tables whose sizes the steps looked up (see [`super::sized_tables`]).
+    pub sized: std::cell::RefCell<BTreeSet<QualifiedName>>,
 }
 
 fn keys_of(s: &Snapshot) -> BTreeMap<QualifiedName, ObjectKey> {
@@ -98,6 +100,7 @@ impl<'a> Context<'a> {
             from_keys: keys_of(from),
             to_keys: keys_of(to),
             dropped_views,
+            sized: Default::default(),
         }
     }
 
@@ -133,6 +136,9 @@ impl<'a> Context<'a> {
     }
 
     fn size(&self, table: &QualifiedName) -> Option<TableSize> {
+        if !self.sized.borrow().contains(table) {
+            self.sized.borrow_mut().insert(table.clone());
+        }
         self.options.sizes.get(table).copied()
     }
 
