@@ -25,7 +25,6 @@ pub struct Rows {
 /// One row of [`Rows`].
 #[derive(Clone, Copy)]
 pub struct Row<'a> {
-    columns: &'a [Column],
     rows: &'a Rows,
     /// The row's first value in `bounds`.
     first: usize,
@@ -116,29 +115,11 @@ impl Rows {
         self.bounds.len().checked_div(self.columns().len()).unwrap_or(0)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.bounds.is_empty()
-    }
-
     /// The rows in the order they came.
     pub fn iter(&self) -> impl Iterator<Item = Row<'_>> {
-        let columns = self.columns();
         (0..self.bounds.len())
-            .step_by(columns.len().max(1))
-            .map(move |first| Row {
-                columns,
-                rows: self,
-                first,
-            })
-    }
-}
-
-impl<'a> IntoIterator for &'a Rows {
-    type Item = Row<'a>;
-    type IntoIter = Box<dyn Iterator<Item = Row<'a>> + 'a>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
+            .step_by(self.columns().len().max(1))
+            .map(move |first| Row { rows: self, first })
     }
 }
 
@@ -162,8 +143,9 @@ impl ColumnIndex for &str {
 impl<'a> Row<'a> {
     /// The value of a column, by position or name.
     pub fn try_get<T: FromSql<'a>>(&self, column: impl ColumnIndex) -> Result<T, ValueError> {
-        let i = column.position(self.columns).ok_or(ValueError::NoColumn)?;
-        let ty = self.columns[i].type_();
+        let columns = self.rows.columns();
+        let i = column.position(columns).ok_or(ValueError::NoColumn)?;
+        let ty = columns[i].type_();
         if !T::accepts(ty) {
             return Err(ValueError::WrongType {
                 sql: ty.clone(),
@@ -228,7 +210,7 @@ mod tests {
         let rows = query(&client, "test", "SELECT 1 AS one, 'x' AS two WHERE false")
             .await
             .unwrap();
-        assert!(rows.is_empty());
+        assert_eq!(rows.len(), 0);
         assert_eq!(rows.iter().count(), 0);
         let names: Vec<&str> = rows.columns().iter().map(|c| c.name()).collect();
         assert_eq!(names, ["one", "two"]);

@@ -142,8 +142,8 @@ async fn default_privileges_are_read_as_the_databases_user() {
     assert_eq!(databases_like(PREFIX).await, Vec::<String>::new());
 }
 
-/// FROM's table sizes reach the hazards of `schemareg diff URL FILE`: read on FROM's own
-/// connection, after its catalog, by the real binary.
+/// FROM's table sizes reach the hazards of `schemareg diff URL FILE`: the sizes of the tables
+/// the plan looks up, read on FROM's connection after the diff, by the real binary.
 #[tokio::test(flavor = "multi_thread")]
 async fn hazards_name_the_size_of_the_live_table_they_rewrite() {
     const PREFIX: &str = "cli_sizes_";

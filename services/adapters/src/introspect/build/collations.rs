@@ -1,17 +1,16 @@
 //! Reads `collations.sql`: collations made with `CREATE COLLATION`, with their provider,
 //! locale and comment.
 
-use crate::introspect::rows::Rows;
 use schemareg_engine::{Collation, CollationProvider};
 
-use super::{Builder, IntrospectError, decode, get};
+use super::{Builder, IntrospectError, Rows, decode, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "collations";
 
 pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in &rows {
+    for r in rows.iter() {
         let provider: String = get(&r, q, "provider")?;
         let provider = match provider.as_str() {
             "c" => Some(CollationProvider::Libc),

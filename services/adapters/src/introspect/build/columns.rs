@@ -3,13 +3,12 @@
 //! an identity column, its generation and its sequence's options; views and materialized
 //! views get name, type and comment; composite types get attributes.
 
-use crate::introspect::rows::{Row, Rows};
 use schemareg_engine::{
     Column, ColumnStorage, CompositeAttribute, Compression, GrantKind, IdentityGeneration, ViewColumn,
 };
 
 use super::indexes::Names;
-use super::{Builder, Field, IntrospectError, Relation, decode, field, field_named};
+use super::{Builder, Field, IntrospectError, Relation, Row, Rows, decode, field, field_named};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "columns";
@@ -61,7 +60,7 @@ pub(super) fn add(b: &mut Builder, names: &Names, rows: Rows) -> Result<(), Intr
     let f = Fields::of(&rows);
     // The rows come in no order: each relation's columns go in by position.
     let mut placed = Vec::with_capacity(rows.len());
-    for r in &rows {
+    for r in rows.iter() {
         let Some(i) = b.find_oid(&r, q, f.relation)? else {
             continue;
         };

@@ -4,14 +4,13 @@
 //! back. Keys' and foreign keys' definitions are written here as `pg_get_constraintdef`
 //! writes them, where the query left them out (see `constraints.sql`).
 
-use crate::introspect::rows::{Row, Rows};
 use schemareg_engine::{
     CheckConstraint, ExclusionConstraint, ForeignKey, ForeignKeyAction, ForeignKeyMatch, PrimaryKey, QualifiedName,
     UniqueConstraint,
 };
 
 use super::quote::Quoter;
-use super::{Builder, Field, IntrospectError, Relation, decode, field, field_named, fields, get};
+use super::{Builder, Field, IntrospectError, Relation, Row, Rows, decode, field, field_named, fields, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "constraints";
@@ -24,7 +23,7 @@ pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
         oid: field_named(&rows, "ref_oid"),
         numbers: field_named(&rows, "ref_column_numbers"),
     };
-    for r in &rows {
+    for r in rows.iter() {
         let Some(i) = b.find_oid(&r, q, relation)? else {
             continue;
         };

@@ -1,11 +1,10 @@
 //! Reads `default_privileges.sql`: per role, schema, kind of object and grantee, what objects
 //! created later get beyond PostgreSQL's defaults, and the defaults taken away.
 
-use crate::introspect::rows::Rows;
 use schemareg_engine::{DefaultObjects, DefaultPrivilege};
 
 use super::grants::privileges;
-use super::{Builder, IntrospectError, decode, get};
+use super::{Builder, IntrospectError, Rows, decode, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "default_privileges";
@@ -18,7 +17,7 @@ fn on(text: &str) -> Option<DefaultObjects> {
 
 pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in &rows {
+    for r in rows.iter() {
         let kind: String = get(&r, q, "on")?;
         let d = DefaultPrivilege {
             role: get(&r, q, "role")?,

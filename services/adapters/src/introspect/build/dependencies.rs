@@ -2,10 +2,9 @@
 //! expressions, checks, indexes, triggers and policies use, as the snapshot's record of
 //! dependencies (the diff and the plan's order go by it when FROM is live).
 
-use crate::introspect::rows::Rows;
 use schemareg_engine::{Dependencies, Dependent, QualifiedName, Referenced};
 
-use super::{Builder, IntrospectError, decode, get};
+use super::{Builder, IntrospectError, Rows, decode, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "dependencies";
@@ -14,7 +13,7 @@ pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
     // Read, even when nothing depends on anything: the record is there.
     let mut record = Dependencies::read();
-    for r in &rows {
+    for r in rows.iter() {
         let object = QualifiedName::new(get::<String>(&r, q, "schema")?, get::<String>(&r, q, "name")?);
         let part =
             || -> Result<String, IntrospectError> { decode(q, "dependent", get::<Option<String>>(&r, q, "part")?) };

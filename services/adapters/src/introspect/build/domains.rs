@@ -2,17 +2,16 @@
 //! default, collation, comment and check constraints, whose names and definitions come as two
 //! parallel arrays.
 
-use crate::introspect::rows::Rows;
 use schemareg_engine::{Domain, DomainCheck};
 
-use super::{Builder, IntrospectError, get};
+use super::{Builder, IntrospectError, Rows, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "domains";
 
 pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in &rows {
+    for r in rows.iter() {
         let names: Vec<String> = get(&r, q, "check_names")?;
         let defs: Vec<String> = get(&r, q, "check_definitions")?;
         b.snapshot.domains.push(Domain {

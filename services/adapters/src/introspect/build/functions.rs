@@ -2,17 +2,16 @@
 //! members excluded) with their identity arguments, result, language, full definition and
 //! comment.
 
-use crate::introspect::rows::Rows;
 use schemareg_engine::{Function, FunctionKind};
 
-use super::{Builder, IntrospectError, get};
+use super::{Builder, IntrospectError, Rows, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "functions";
 
 pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in &rows {
+    for r in rows.iter() {
         let kind: String = get(&r, q, "kind")?;
         b.snapshot.functions.push(Function {
             schema: get(&r, q, "schema")?,

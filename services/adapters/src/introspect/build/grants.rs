@@ -1,10 +1,9 @@
 //! Reads `grants.sql`: per object and grantee, the privileges granted beyond PostgreSQL's
 //! defaults (and which of them with grant option) and the defaults revoked.
 
-use crate::introspect::rows::{Row, Rows};
 use schemareg_engine::{Grant, GrantKind, Privilege};
 
-use super::{Builder, IntrospectError, decode, get};
+use super::{Builder, IntrospectError, Row, Rows, decode, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "grants";
@@ -39,7 +38,7 @@ pub(super) fn privileges(r: &Row, col: &str) -> Result<Vec<Privilege>, Introspec
 
 pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in &rows {
+    for r in rows.iter() {
         let k: String = get(&r, q, "kind")?;
         let g = Grant {
             kind: decode(q, "grant kind", kind(&k))?,

@@ -7,10 +7,9 @@
 
 use std::collections::HashMap;
 
-use crate::introspect::rows::{Row, Rows};
 use schemareg_engine::{Index, IndexKey};
 
-use super::{Builder, IntrospectError, Relation, field_named, get};
+use super::{Builder, IntrospectError, Relation, Row, Rows, field_named, get};
 
 /// The query of the indexes.
 pub(super) const QUERY: &str = "indexes";
@@ -45,7 +44,7 @@ impl Names {
 pub(super) fn add(b: &mut Builder, names: &Names, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
     let relation = field_named(&rows, "relation");
-    for r in &rows {
+    for r in rows.iter() {
         let Some(i) = b.find_oid(&r, q, relation)? else {
             continue;
         };

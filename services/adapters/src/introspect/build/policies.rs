@@ -2,17 +2,16 @@
 //! and WITH CHECK expressions and comment, each added to the table read by `relations.sql`
 //! that it is on.
 
-use crate::introspect::rows::Rows;
 use schemareg_engine::{Policy, PolicyCommand};
 
-use super::{Builder, IntrospectError, decode, get};
+use super::{Builder, IntrospectError, Rows, decode, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "policies";
 
 pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in &rows {
+    for r in rows.iter() {
         let Some(t) = b.table(&r, q)? else { continue };
         let command: String = get(&r, q, "command")?;
         t.policies.push(Policy {

@@ -4,20 +4,19 @@
 //! recorded by oid and (schema, name) so that the later queries (columns, constraints, indexes,
 //! triggers, policies) can add to it.
 
-use crate::introspect::rows::{Row, Rows};
 use schemareg_engine::{
     CompositeType, GrantKind, MaterializedView, PartitionOf, QualifiedName, ReplicaIdentity, RowSecurity, Table,
     Unmodelled, View,
 };
 
-use super::{Builder, IntrospectError, Relation, get};
+use super::{Builder, IntrospectError, Relation, Row, Rows, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "relations";
 
 pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in &rows {
+    for r in rows.iter() {
         let oid: u32 = get(&r, q, "oid")?;
         let schema: String = get(&r, q, "schema")?;
         let name: String = get(&r, q, "name")?;

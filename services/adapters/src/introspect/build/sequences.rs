@@ -2,17 +2,16 @@
 //! comment and the column owning them. An identity column's sequence is skipped: it is part of
 //! the column (see `columns.rs`).
 
-use crate::introspect::rows::{Row, Rows};
 use schemareg_engine::{ColumnRef, GrantKind, Identity, Sequence};
 
-use super::{Builder, IntrospectError, Relation, get, sequence_options};
+use super::{Builder, IntrospectError, Relation, Row, Rows, get, sequence_options};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "sequences";
 
 pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in &rows {
+    for r in rows.iter() {
         if let Some(acl) = get::<Option<Vec<String>>>(&r, q, "acl")? {
             let (schema, name, owner): (String, String, String) =
                 (get(&r, q, "schema")?, get(&r, q, "name")?, get(&r, q, "owner")?);

@@ -2,17 +2,16 @@
 //! its parent's) with their definition, state and comment, each added to the table or view
 //! read by `relations.sql` that it is on.
 
-use crate::introspect::rows::Rows;
 use schemareg_engine::{Trigger, TriggerEnabled};
 
-use super::{Builder, IntrospectError, Relation, decode, get};
+use super::{Builder, IntrospectError, Relation, Rows, decode, get};
 
 /// The query this builder reads.
 pub(super) const QUERY: &str = "triggers";
 
 pub(super) fn add(b: &mut Builder, rows: Rows) -> Result<(), IntrospectError> {
     let q = QUERY;
-    for r in &rows {
+    for r in rows.iter() {
         let Some(i) = b.find(&r, q)? else { continue };
         let enabled: String = get(&r, q, "enabled")?;
         let trigger = Trigger {
