@@ -4,6 +4,17 @@
 //! and prints its snapshot or digest; `schemareg diff` plans; `schemareg serve` runs the HTTP
 //! service (`app::app`).
 
+/// A line for the person running schemareg, on stderr. Written and forgotten: when stderr is
+/// a pipe whose reader went away (a log shipper restarted, `| head`), `eprintln!` panics, and
+/// a registry would stop at its next message.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod allocator;
 pub mod app;
 pub mod audit;

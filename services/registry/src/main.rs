@@ -12,6 +12,9 @@ fn main() {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // An event that cannot be written is lost: told about on stderr (the default), the
+        // report itself would panic there when stderr is a closed pipe.
+        .log_internal_errors(false)
         // Colours for a person at a terminal, plain text for log collectors and files.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SCHEMAREG_LOG").unwrap_or_else(|_| "warn".into()))
@@ -34,7 +37,7 @@ fn main() {
         match run(cli).await {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("schemareg: error: {e:#}");
+                schemareg::say!("schemareg: error: {e:#}");
                 2
             }
         }

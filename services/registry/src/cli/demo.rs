@@ -68,7 +68,7 @@ pub fn configure(config: &mut Config) -> Result<tempfile::TempDir, DemoError> {
         .map_err(DemoError::Store)?;
     config.store_url = format!("sqlite://{}", dir.path().join("store.db").display());
     if config.scratch_url.take().is_some() {
-        eprintln!("schemareg: --demo uses a private PostgreSQL cluster; scratch_url is not used");
+        crate::say!("schemareg: --demo uses a private PostgreSQL cluster; scratch_url is not used");
     }
     Ok(dir)
 }

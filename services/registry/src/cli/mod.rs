@@ -106,7 +106,7 @@ pub async fn run(cli: Cli) -> Result<i32, anyhow::Error> {
 /// A client command's exit code: its own, or its error's (said on stderr).
 fn client_code(result: Result<i32, crate::client::ClientError>) -> i32 {
     result.unwrap_or_else(|e| {
-        eprintln!("schemareg: {e}");
+        crate::say!("schemareg: {e}");
         e.exit_code()
     })
 }

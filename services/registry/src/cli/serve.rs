@@ -56,7 +56,7 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     let scratch = match &config.scratch_url {
         Some(url) => ScratchServer::connect(url).await?,
         None => {
-            eprintln!(
+            crate::say!(
                 "schemareg: no scratch server configured (SCHEMAREG_SCRATCH_URL); starting a private PostgreSQL cluster"
             );
             ScratchServer::private().await?
@@ -82,7 +82,7 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-    eprintln!(
+    crate::say!(
         "schemareg: listening on http://{} (API docs at /docs)",
         listener.local_addr()?
     );
@@ -96,7 +96,7 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     crate::webhooks::spawn(state.clone());
     crate::registry::pools::spawn_reaper(state.clone());
     if dev_tokens && !args.demo {
-        eprintln!(
+        crate::say!(
             "schemareg: tokens are checked with the development key in {}/dev-jwt-secret; make one with\n  \
              TOKEN=$(./target/debug/schemareg token --subject you --role admin)\n  \
              curl -H \"Authorization: Bearer $TOKEN\" http://{}/v1/overview",
@@ -124,9 +124,9 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
         let (state, failed) = (state.clone(), demo_failed.clone());
         tokio::spawn(async move {
             match super::demo::prepare(&state.config, &base, &urls).await {
-                Ok(text) => eprintln!("{text}"),
+                Ok(text) => crate::say!("{text}"),
                 Err(e) => {
-                    eprintln!("schemareg: the demo could not be prepared: {e}");
+                    crate::say!("schemareg: the demo could not be prepared: {e}");
                     failed.failed.store(true, std::sync::atomic::Ordering::SeqCst);
                     failed.stop.notify_one();
                 }

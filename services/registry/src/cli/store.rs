@@ -32,11 +32,11 @@ pub async fn run(args: StoreArgs) -> Result<i32, anyhow::Error> {
     match args.action {
         StoreAction::Backup { file } => {
             Store::backup(&config.store_url, &file).await?;
-            eprintln!("schemareg: the store {shown} is backed up to {}", file.display());
+            crate::say!("schemareg: the store {shown} is backed up to {}", file.display());
         }
         StoreAction::Restore { file } => {
             Store::restore(&config.store_url, &file).await?;
-            eprintln!("schemareg: {} is restored into the store {shown}", file.display());
+            crate::say!("schemareg: {} is restored into the store {shown}", file.display());
         }
     }
     Ok(0)

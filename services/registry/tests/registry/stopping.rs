@@ -3,7 +3,7 @@
 //! file is refused with exit code 2 and a message; a store written by a newer binary is
 //! refused the same way, never half-migrated.
 
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
@@ -121,4 +121,58 @@ async fn sigterm_turns_readiness_off_first_and_lets_a_request_in_flight_finish()
     slow.read_to_string(&mut answer).await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
     assert_eq!(served.exited(Duration::from_secs(10)).await, Some(0));
+}
+
+/// A registry whose stderr is a pipe nobody reads any more (a log shipper restarted, `| head`)
+/// serves on and stops cleanly: its messages and log lines are lost, never a panic (exit 101
+/// at the first message, or a request's task gone at its log line).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registry_whose_stderr_is_closed_serves_on_and_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_schemareg"))
+        .arg("serve")
+        .env("SCHEMAREG_LISTEN", format!("127.0.0.1:{port}"))
+        .env(
+            "SCHEMAREG_STORE_URL",
+            format!("sqlite://{}/store.db", dir.path().display()),
+        )
+        .env("SCHEMAREG_DATA_DIR", dir.path())
+        .env("SCHEMAREG_SCRATCH_URL", schemareg_adapters::testing::server_url())
+        .env("SCHEMAREG_DRAIN_DELAY_SECS", "0")
+        .env("SCHEMAREG_DRIFT_WATCH", "false")
+        // Every request logged (each a write to the closed pipe), and the development key's
+        // message printed at start.
+        .env("SCHEMAREG_LOG", "debug")
+        .env_remove("SCHEMAREG_JWT_HS256_SECRET")
+        .env_remove("SCHEMAREG_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    assert!(
+        crate::common::wait_for_port(port).await,
+        "schemareg serve did not start"
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..3 {
+        assert_eq!(call(&base, "GET", "/healthz", None).0, 200);
+        assert_eq!(call(&base, "GET", "/v1/overview", None).0, 401);
+    }
+    assert_eq!(
+        child.try_wait().unwrap(),
+        None,
+        "still serving after its messages were lost"
+    );
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let started = std::time::Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "did not stop on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(code, Some(0), "a clean stop, not a panic");
 }
