@@ -3,12 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use schemareg_adapters::ingest::{IngestError, ingest};
-use schemareg_adapters::introspect::{IntrospectError, introspect, table_sizes_of};
+use schemareg_adapters::introspect::{IntrospectError, introspect, read_plan_sizes};
 use schemareg_adapters::pg::{ConnectError, Target};
 use schemareg_adapters::scratch::{ScratchError, ScratchServer};
 use schemareg_engine::diff::Change;
-use schemareg_engine::plan::TableSizes;
-use schemareg_engine::{ParseError, QualifiedName, Scope, Snapshot};
+use schemareg_engine::plan::PlanOptions;
+use schemareg_engine::{ParseError, Scope, Snapshot};
 
 /// A schema source named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +100,7 @@ impl ScratchProvider {
                 let server = match &self.url {
                     Some(url) => ScratchServer::connect(url).await?,
                     None => {
-                        eprintln!(
+                        crate::say!(
                             "schemareg: no scratch server given (--scratch-url or SCHEMAREG_SCRATCH_URL); \
                              starting a private PostgreSQL cluster for this run"
                         );
@@ -131,9 +131,15 @@ pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> 
 pub struct Sizer(schemareg_adapters::pg::Client);
 
 impl Sizer {
-    /// The sizes of `tables` (those missing from the database have none).
-    pub async fn sizes(&self, tables: &[QualifiedName]) -> Result<TableSizes, SourceError> {
-        Ok(table_sizes_of(&self.0, tables).await?)
+    /// The sizes of the tables planning `changes` looks up, into `options.sizes`.
+    pub async fn read_for_plan(
+        &self,
+        from: &Snapshot,
+        to: &Snapshot,
+        changes: &[Change],
+        options: &mut PlanOptions,
+    ) -> Result<(), SourceError> {
+        Ok(read_plan_sizes(&self.0, from, to, changes, options).await?)
     }
 }
 
@@ -224,7 +230,7 @@ pub async fn comparable(
         Ok(Some((from, to))) => (from, to, None),
         Ok(None) => (from, to, Some(changes)),
         Err(e) => {
-            eprintln!("schemareg: warning: cannot compare as PostgreSQL prints both sides ({e}): compared as read");
+            crate::say!("schemareg: warning: cannot compare as PostgreSQL prints both sides ({e}): compared as read");
             (from, to, Some(changes))
         }
     }

@@ -144,18 +144,7 @@ impl CatalogRows {
 
 /// Reads the whole (unscoped) schema of the database the client is connected to.
 pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), IntrospectError> {
-    let (snapshot, stats, _) = read(client, false).await?;
-    Ok((snapshot, stats))
-}
-
-/// Reads the whole (unscoped) schema and the size of every table (see [`table_sizes`]) in one
-/// transaction: the sizes are asked for with the catalog queries, so the server reads them
-/// while the snapshot is being built.
-pub async fn introspect_sized(
-    client: &Client,
-) -> Result<(Snapshot, IntrospectStats, schemareg_engine::plan::TableSizes), IntrospectError> {
-    let (snapshot, stats, sizes) = read(client, true).await?;
-    Ok((snapshot, stats, sizes.unwrap_or_default()))
+    read(client).await
 }
 
 fn failed(query: &'static str) -> impl Fn(tokio_postgres::Error) -> IntrospectError {
@@ -165,10 +154,7 @@ fn failed(query: &'static str) -> impl Fn(tokio_postgres::Error) -> IntrospectEr
     }
 }
 
-async fn read(
-    client: &Client,
-    sized: bool,
-) -> Result<(Snapshot, IntrospectStats, Option<schemareg_engine::plan::TableSizes>), IntrospectError> {
+async fn read(client: &Client) -> Result<(Snapshot, IntrospectStats), IntrospectError> {
     let mut stats = IntrospectStats::default();
     client
         // JIT compiles plans whose estimates are large (thousands of tables), which costs
@@ -188,11 +174,10 @@ async fn read(
     stats.queries += 1;
     let result = async {
         let (reader, quote_all) = catalog_start(client, &mut stats).await?;
-        // The catalog queries, then the table sizes, sent at once (`join` polls the catalog
-        // first): the connection pipelines them, so the server goes from one to the next
-        // without waiting for the client to read each answer. Each query's rows go to the
-        // builder as they come: it builds while the server runs the queries after them, and
-        // while it reads the sizes.
+        // The catalog queries, sent at once: the connection pipelines them, so the server goes
+        // from one to the next without waiting for the client to read each answer. Each
+        // query's rows go to the builder as they come: it builds while the server runs the
+        // queries after them.
         let texts: Vec<String> = QUERIES
             .iter()
             .map(|(_, sql)| query_for_version(sql, stats.server_version))
@@ -221,24 +206,16 @@ async fn read(
             tracing::debug!(elapsed = ?started.elapsed(), "catalog read");
             Ok::<_, IntrospectError>(())
         };
-        let sizes = async {
-            match sized {
-                true => Some(table_sizes(client).await),
-                false => None,
-            }
-        };
-        let (read, sizes) = futures_util::future::join(catalog, sizes).await;
-        read?;
+        catalog.await?;
         let snapshot = built.await?;
-        stats.queries += QUERIES.len() + usize::from(sized);
-        Ok((snapshot, sizes.transpose()?))
+        stats.queries += QUERIES.len();
+        Ok(snapshot)
     }
     .await;
     // A read-only transaction: ending it cannot lose anything.
     let _ = client.batch_execute("ROLLBACK").await;
     stats.queries += 1;
-    let (snapshot, sizes) = result?;
-    Ok((snapshot, stats, sizes))
+    Ok((result?, stats))
 }
 
 /// The server's version (the catalog queries' text depends on it), the role reading and
@@ -306,6 +283,31 @@ pub async fn table_sizes_of(
         .await
         .map_err(failed("table_sizes_of"))?;
     Ok(sizes(&rows))
+}
+
+/// The sizes of the tables planning `changes` from FROM to TO looks up
+/// (`schemareg_engine::plan::sized_tables`), read from the live FROM the client is connected
+/// to, into `options.sizes`. A size can change the steps, and the steps the sizes they look
+/// up: asked again with the sizes read until no table is new.
+pub async fn read_plan_sizes(
+    client: &Client,
+    from: &Snapshot,
+    to: &Snapshot,
+    changes: &[schemareg_engine::diff::Change],
+    options: &mut schemareg_engine::plan::PlanOptions,
+) -> Result<(), IntrospectError> {
+    let mut read = std::collections::BTreeSet::new();
+    loop {
+        let new: Vec<_> = schemareg_engine::plan::sized_tables(from, to, changes, options)
+            .into_iter()
+            .filter(|t| !read.contains(t))
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        options.sizes.extend(table_sizes_of(client, &new).await?);
+        read.extend(new);
+    }
 }
 
 fn sizes(rows: &[tokio_postgres::Row]) -> schemareg_engine::plan::TableSizes {

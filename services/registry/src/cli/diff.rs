@@ -4,10 +4,10 @@
 use std::io::Write;
 
 use schemareg_engine::plan::{
-    PlanOptions, ScriptOptions, plan_diffed, render_rollback_script, render_script, sized_tables, valid_duration,
+    PlanOptions, ScriptOptions, plan_diffed, render_rollback_script, render_script, valid_duration,
 };
 
-use crate::source::{ScratchProvider, Sizer, Source, SourceError, comparable, load, load_sizable};
+use crate::source::{ScratchProvider, Source, comparable, load, load_sizable};
 
 use super::ScopeArgs;
 
@@ -47,29 +47,6 @@ pub struct DiffArgs {
     pub scope: ScopeArgs,
 }
 
-/// The sizes of the tables the plan looks up, read from the live FROM into `options` (until
-/// planning with them asks for no other table).
-async fn read_sizes(
-    sizer: &Sizer,
-    from: &schemareg_engine::Snapshot,
-    to: &schemareg_engine::Snapshot,
-    changes: &[schemareg_engine::diff::Change],
-    options: &mut PlanOptions,
-) -> Result<(), SourceError> {
-    let mut read = std::collections::BTreeSet::new();
-    loop {
-        let new: Vec<_> = sized_tables(from, to, changes, options)
-            .into_iter()
-            .filter(|t| !read.contains(t))
-            .collect();
-        if new.is_empty() {
-            return Ok(());
-        }
-        options.sizes.extend(sizer.sizes(&new).await?);
-        read.extend(new);
-    }
-}
-
 pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
     for (flag, v) in [
         ("--lock-timeout", &args.lock_timeout),
@@ -106,7 +83,7 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
         ..PlanOptions::default()
     };
     if let Some(sizer) = &sizer {
-        read_sizes(sizer, &from, &to, &changes, &mut options).await?;
+        sizer.read_for_plan(&from, &to, &changes, &mut options).await?;
     }
     drop(sizer);
     let started = std::time::Instant::now();
@@ -118,7 +95,7 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
         if !report.passed() {
             anyhow::bail!("{}", report.summary());
         }
-        eprintln!("schemareg: {}", report.summary());
+        crate::say!("schemareg: {}", report.summary());
     }
     // Buffered: stdout alone writes line by line (a system call per line of a JSON plan).
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());

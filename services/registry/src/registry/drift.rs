@@ -9,7 +9,7 @@ use std::time::Duration;
 use schemareg_adapters::store::{Binding, DriftRecord, DriftState, Service, StoreError, VersionRef};
 use schemareg_engine::Snapshot;
 use schemareg_engine::diff::Change;
-use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan_changes, render_script};
+use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan_diffed, render_script};
 
 use super::live::Live;
 use crate::audit::{self, Event, Origin};
@@ -41,7 +41,7 @@ pub async fn check(state: &AppState, service: &Service, binding: &Binding, versi
     let (read, wanted) = super::comparable(state, &live.scope, read, wanted, &live.applier.role).await;
     live.snapshot = read;
     let changes = schemareg_engine::diff::diff(&live.snapshot, &wanted);
-    let sql = script(&live, &wanted, &changes);
+    let sql = script(state, binding, &live, &wanted, &changes).await?;
     let checked = Checked {
         state: DriftState::of(changes.len()),
         live,
@@ -69,20 +69,28 @@ pub fn observed(c: &Checked) -> DriftRecord {
     }
 }
 
-/// The script that takes the live database to the version (empty when in sync).
-fn script(live: &Live, wanted: &Snapshot, changes: &[Change]) -> String {
+/// The script that takes the live database to the version (empty when in sync), planned as a
+/// plan of it would be (TO's declared renames made first, the sizes of the tables it rewrites
+/// read from the database).
+async fn script(
+    state: &AppState,
+    binding: &Binding,
+    live: &Live,
+    wanted: &Snapshot,
+    changes: &[Change],
+) -> Result<String, ApiError> {
     if changes.is_empty() {
-        return String::new();
+        return Ok(String::new());
     }
-    let options = PlanOptions {
-        sizes: live.sizes.clone(),
+    let mut options = PlanOptions {
         applier: Some(live.applier.clone()),
         ..PlanOptions::default()
     };
-    render_script(
-        &plan_changes(&live.snapshot, wanted, changes, &options),
+    super::live::read_plan_sizes(state, binding, &live.snapshot, wanted, changes, &mut options).await?;
+    Ok(render_script(
+        &plan_diffed(&live.snapshot, wanted, changes, &options),
         &ScriptOptions::default(),
-    )
+    ))
 }
 
 /// Checks a binding against the version applied there, else the latest (what the watch and

@@ -2,7 +2,8 @@
 
 use schemareg_adapters::pg::Target;
 use schemareg_adapters::store::{Binding, Service};
-use schemareg_engine::plan::{Applier, TableSizes};
+use schemareg_engine::diff::Change;
+use schemareg_engine::plan::{Applier, PlanOptions};
 use schemareg_engine::{Scope, Snapshot};
 
 use crate::error::ApiError;
@@ -14,7 +15,6 @@ pub struct Live {
     /// The digest of the scoped live schema.
     pub fingerprint: String,
     pub read_at: String,
-    pub sizes: TableSizes,
     pub scope: Scope,
     /// The role the registry connects as: it applies plans, so it owns what they create.
     pub applier: Applier,
@@ -64,14 +64,9 @@ pub async fn connect(state: &AppState, binding: &Binding) -> Result<(deadpool_po
 /// Connects to the bound database and reads its schema.
 pub async fn read(state: &AppState, service: &Service, binding: &Binding) -> Result<Live, ApiError> {
     let (client, target) = connect(state, binding).await?;
-    let place = format!(
-        "the database of {} in {} ({})",
-        binding.service,
-        binding.environment,
-        target.host()
-    );
+    let place = place(binding, &target);
     let read_at = schemareg_adapters::store::now();
-    let (snapshot, _, sizes) = schemareg_adapters::introspect::introspect_sized(&client)
+    let (snapshot, _) = schemareg_adapters::introspect::introspect(&client)
         .await
         .map_err(|e| ApiError::Unavailable(format!("{place} cannot be read: {e}")))?;
     let applier = schemareg_adapters::introspect::applier(&client)
@@ -83,8 +78,35 @@ pub async fn read(state: &AppState, service: &Service, binding: &Binding) -> Res
         fingerprint: schemareg_engine::digest(&snapshot),
         snapshot,
         read_at,
-        sizes,
         scope,
         applier,
     })
+}
+
+/// The sizes of the tables a plan from the live database `from` (as [`read`] gave it) looks
+/// up, read from the bound database now, into `options.sizes`: its hazards say how big what
+/// they rewrite is. Only those tables: a large database's every size costs its server more
+/// than a plan needs.
+pub async fn read_plan_sizes(
+    state: &AppState,
+    binding: &Binding,
+    from: &Snapshot,
+    to: &Snapshot,
+    changes: &[Change],
+    options: &mut PlanOptions,
+) -> Result<(), ApiError> {
+    let (client, target) = connect(state, binding).await?;
+    schemareg_adapters::introspect::read_plan_sizes(&client, from, to, changes, options)
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("{} cannot be read: {e}", place(binding, &target))))
+}
+
+/// The bound database as messages name it (never its URL).
+fn place(binding: &Binding, target: &Target) -> String {
+    format!(
+        "the database of {} in {} ({})",
+        binding.service,
+        binding.environment,
+        target.host()
+    )
 }

@@ -2,7 +2,8 @@
 //! plan in a scratch database, store the outcome.
 
 use schemareg_adapters::store::{Binding, NewPlan, PlanBody, PlanOutcome, PlanRecord, PlanState, Service, Version};
-use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
+use schemareg_engine::diff::diff;
+use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan_diffed, render_rollback_script, render_script};
 use serde_json::json;
 
 use super::approval;
@@ -145,19 +146,20 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
     let super::live::Live {
         snapshot: from,
         fingerprint,
-        sizes,
         scope,
         applier,
         ..
     } = super::live::read(state, &r.service, &r.binding).await?;
     let to = scope.apply(super::snapshot_of(state, &r.service.name, r.version.number).await?);
     let (from, to) = super::comparable(state, &scope, from, to, &applier.role).await;
-    let options = PlanOptions {
+    let changes = diff(&from, &to);
+    let mut options = PlanOptions {
         concurrently: r.concurrently,
-        sizes,
+        sizes: Default::default(),
         applier: Some(applier),
     };
-    let computed = plan(&from, &to, &options);
+    super::live::read_plan_sizes(state, &r.binding, &from, &to, &changes, &mut options).await?;
+    let computed = plan_diffed(&from, &to, &changes, &options);
     let script = ScriptOptions {
         lock_timeout: r.policy.lock_timeout.clone(),
         statement_timeout: r.policy.statement_timeout.clone(),

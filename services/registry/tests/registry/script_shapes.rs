@@ -140,7 +140,8 @@ async fn every_script_shape_applies_from_push_to_verified() {
     let shown = described(&plan);
     assert_eq!(shown.len(), 3, "{shown:?}");
     assert!(shown[1].contains("validate the check"), "{shown:?}");
-    // The live table's size, read with the live schema, is in the stored plan's hazards.
+    // The live table's size, read from the live database for the tables the plan rewrites,
+    // is in the stored plan's hazards.
     let hazards = plan["plan"]["steps"].to_string();
     assert!(hazards.contains("public.big (≈100.0 k rows"), "{hazards}");
     assert_eq!(sql.matches("COMMIT;").count(), 3, "{sql}");
