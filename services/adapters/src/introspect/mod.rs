@@ -142,11 +142,6 @@ impl CatalogRows {
     }
 }
 
-/// Reads the whole (unscoped) schema of the database the client is connected to.
-pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), IntrospectError> {
-    read(client).await
-}
-
 fn failed(query: &'static str) -> impl Fn(tokio_postgres::Error) -> IntrospectError {
     move |e| IntrospectError::Query {
         query,
@@ -154,7 +149,8 @@ fn failed(query: &'static str) -> impl Fn(tokio_postgres::Error) -> IntrospectEr
     }
 }
 
-async fn read(client: &Client) -> Result<(Snapshot, IntrospectStats), IntrospectError> {
+/// Reads the whole (unscoped) schema of the database the client is connected to.
+pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), IntrospectError> {
     let mut stats = IntrospectStats::default();
     client
         // JIT compiles plans whose estimates are large (thousands of tables), which costs

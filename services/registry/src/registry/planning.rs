@@ -155,8 +155,8 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
     let changes = diff(&from, &to);
     let mut options = PlanOptions {
         concurrently: r.concurrently,
-        sizes: Default::default(),
         applier: Some(applier),
+        ..PlanOptions::default()
     };
     super::live::read_plan_sizes(state, &r.binding, &from, &to, &changes, &mut options).await?;
     let computed = plan_diffed(&from, &to, &changes, &options);

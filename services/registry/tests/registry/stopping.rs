@@ -14,15 +14,23 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::common::{free_port, stderr};
 use crate::served::{SECRET, Served, call, token};
 
+/// `schemareg serve` on `port`, a store and a data directory (the test server as its scratch
+/// server), with no other settings than these.
+fn serve(port: u16, store_url: &str, dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_schemareg"));
+    c.arg("serve")
+        .env("SCHEMAREG_LISTEN", format!("127.0.0.1:{port}"))
+        .env("SCHEMAREG_STORE_URL", store_url)
+        .env("SCHEMAREG_DATA_DIR", dir)
+        .env("SCHEMAREG_SCRATCH_URL", schemareg_adapters::testing::server_url())
+        .env_remove("SCHEMAREG_CONFIG");
+    c
+}
+
 /// `schemareg serve` on a store, run to its end (it should not start).
 fn serve_once(store_url: &str) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_schemareg"))
-        .arg("serve")
-        .env("SCHEMAREG_LISTEN", format!("127.0.0.1:{}", free_port()))
-        .env("SCHEMAREG_STORE_URL", store_url)
-        .env("SCHEMAREG_DATA_DIR", dir.path())
-        .env("SCHEMAREG_SCRATCH_URL", schemareg_adapters::testing::server_url())
+    serve(free_port(), store_url, dir.path())
         .env("SCHEMAREG_JWT_HS256_SECRET", SECRET)
         .output()
         .unwrap()
@@ -130,22 +138,14 @@ async fn sigterm_turns_readiness_off_first_and_lets_a_request_in_flight_finish()
 async fn a_registry_whose_stderr_is_closed_serves_on_and_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_schemareg"))
-        .arg("serve")
-        .env("SCHEMAREG_LISTEN", format!("127.0.0.1:{port}"))
-        .env(
-            "SCHEMAREG_STORE_URL",
-            format!("sqlite://{}/store.db", dir.path().display()),
-        )
-        .env("SCHEMAREG_DATA_DIR", dir.path())
-        .env("SCHEMAREG_SCRATCH_URL", schemareg_adapters::testing::server_url())
+    let store = format!("sqlite://{}/store.db", dir.path().display());
+    let mut child = serve(port, &store, dir.path())
         .env("SCHEMAREG_DRAIN_DELAY_SECS", "0")
         .env("SCHEMAREG_DRIFT_WATCH", "false")
         // Every request logged (each a write to the closed pipe), and the development key's
         // message printed at start.
         .env("SCHEMAREG_LOG", "debug")
         .env_remove("SCHEMAREG_JWT_HS256_SECRET")
-        .env_remove("SCHEMAREG_CONFIG")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
