@@ -33,7 +33,9 @@ pub async fn run(client: &Client, plan: &Plan, options: &ScriptOptions, rollback
 /// privileges, an object given to it), which the database's unprivileged owner may not do,
 /// run on `admin` (the server's admin, connected to the same database; needed only when the
 /// plan has such steps), after what ran before them has committed. They are rendered from
-/// the model (names quoted, keywords fixed), never a user's text.
+/// the model (names quoted, argument lists read and written again, keywords fixed), one
+/// statement a step, and the admin runs each by the extended protocol, which refuses a
+/// second statement: a name that escaped its quotes could not chain one.
 pub async fn run_in_scratch(
     owner: &Client,
     admin: Option<&Client>,
@@ -100,7 +102,7 @@ async fn run_with(
                         if transactional {
                             client.batch_execute("COMMIT").await?;
                         }
-                        admin.batch_execute(sql).await?;
+                        admin.execute(*sql, &[]).await?;
                         if transactional {
                             client.batch_execute("BEGIN").await?;
                         }

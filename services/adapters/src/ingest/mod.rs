@@ -312,15 +312,20 @@ async fn given_after(
         };
         gives.push((*st, schemareg_engine::render::set_owner(&object, Some(role))));
     }
-    let all: Vec<&str> = gives.iter().map(|(_, g)| g.as_str()).collect();
-    if admin
-        .batch_execute(&format!("BEGIN;\n{};\nCOMMIT;", all.join(";\n")))
-        .await
-        .is_ok()
-    {
+    // One transaction of single statements (the extended protocol: each can only ever be the
+    // statement written from the catalog's names); when it fails, each again on its own to
+    // say which.
+    let all_at_once = async {
+        admin.execute("BEGIN", &[]).await?;
+        for (_, give) in &gives {
+            admin.execute(give.as_str(), &[]).await?;
+        }
+        admin.execute("COMMIT", &[]).await
+    };
+    if all_at_once.await.is_ok() {
         return Ok(());
     }
-    let _ = admin.batch_execute("ROLLBACK").await;
+    let _ = admin.execute("ROLLBACK", &[]).await;
     for (st, give) in gives {
         if let Err(e) = admin.execute(give.as_str(), &[]).await {
             return Err(match e.as_db_error() {

@@ -449,8 +449,9 @@ async fn sweep(admin: &Target, client: &Client) -> Result<usize, ScratchError> {
         if let Ok(row) = outcome
             && row.get::<_, i64>(0) == 1
         {
-            match client.batch_execute(&format!("DROP ROLE {}", quote_ident(&role))).await {
-                Ok(()) => dropped += 1,
+            // A name a snapshot gave: one statement, by the extended protocol.
+            match client.execute(&format!("DROP ROLE {}", quote_ident(&role)), &[]).await {
+                Ok(_) => dropped += 1,
                 // Still named by an object somewhere (a database that was not dropped): kept.
                 Err(e) => tracing::warn!(%role, error = %crate::pg::error_text(&e), "cannot drop a scratch role"),
             }
@@ -505,9 +506,16 @@ impl ScratchDatabase {
         Ok(self.owner.connect().await?)
     }
 
-    /// Connects as the server's admin user, to this database.
+    /// Connects as the server's admin user, to this database. The database's owner may have
+    /// set a `search_path` for it (`ALTER DATABASE … SET`) that puts its own functions and
+    /// operators before PostgreSQL's: the admin's session searches `pg_catalog` alone.
     pub async fn connect_admin(&self) -> Result<Client, ScratchError> {
-        Ok(self.admin.with_database(&self.name).connect().await?)
+        let client = self.admin.with_database(&self.name).connect().await?;
+        client
+            .execute("SET search_path = pg_catalog, pg_temp", &[])
+            .await
+            .map_err(|e| refused(&self.admin, "set the admin's search_path", &e))?;
+        Ok(client)
     }
 
     /// Makes sure a role that the DDL names exists while this database lives: holds a shared
@@ -533,19 +541,24 @@ impl ScratchDatabase {
             .map_err(|e| refused(&self.admin, "list roles", &e))?
             .is_some();
         if !exists {
+            // A name a snapshot gave: quoted, and each statement on its own by the extended
+            // protocol, which refuses a second.
             let quoted = quote_ident(role);
-            let create = format!(
-                "CREATE ROLE {quoted} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT; \
-                 COMMENT ON ROLE {quoted} IS '{ROLE_MARK}'"
-            );
+            let create = format!("CREATE ROLE {quoted} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT");
             // Made by another run meanwhile: PostgreSQL says so as a duplicate or, when both
             // were creating it at once, as a unique violation in pg_authid.
             use tokio_postgres::error::SqlState;
-            if let Err(e) = client.batch_execute(&create).await
-                && e.code() != Some(&SqlState::DUPLICATE_OBJECT)
-                && e.code() != Some(&SqlState::UNIQUE_VIOLATION)
-            {
-                return Err(refused(&self.admin, "create a role", &e));
+            match client.execute(&create, &[]).await {
+                Ok(_) => {
+                    client
+                        .execute(&format!("COMMENT ON ROLE {quoted} IS '{ROLE_MARK}'"), &[])
+                        .await
+                        .map_err(|e| refused(&self.admin, "mark a role", &e))?;
+                }
+                Err(e)
+                    if e.code() == Some(&SqlState::DUPLICATE_OBJECT)
+                        || e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {}
+                Err(e) => return Err(refused(&self.admin, "create a role", &e)),
             }
         }
         // The database's owner is made a member of the roles made for runs (never of the
@@ -561,11 +574,10 @@ impl ScratchDatabase {
             .get(0);
         if marked {
             client
-                .batch_execute(&format!(
-                    "GRANT {} TO {}",
-                    quote_ident(role),
-                    quote_ident(self.owner.user())
-                ))
+                .execute(
+                    &format!("GRANT {} TO {}", quote_ident(role), quote_ident(self.owner.user())),
+                    &[],
+                )
                 .await
                 .map_err(|e| refused(&self.admin, "make the scratch owner a member of a role", &e))?;
         }

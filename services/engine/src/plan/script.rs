@@ -75,6 +75,23 @@ pub fn session_settings(plan: &Plan, options: &ScriptOptions) -> Vec<String> {
     v
 }
 
+/// Text for a `--` comment line: names may hold line breaks (PostgreSQL allows them in quoted
+/// names), and a line break would end the comment and make the rest of the name SQL. Each
+/// control character is written as an escape (`\n`), so the comment stays one line.
+pub fn comment_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push(' '),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn header(plan: &Plan, options: &ScriptOptions, what: &str) -> String {
     let mut out = format!(
         "-- schemareg {what}\n-- from: {}\n-- to:   {}\n-- steps: {}\n",
@@ -90,7 +107,7 @@ fn header(plan: &Plan, options: &ScriptOptions, what: &str) -> String {
     if !plan.not_compared.is_empty() {
         out.push_str("-- not compared (schemareg does not model these kinds; migrate them by hand):\n");
         for u in &plan.not_compared {
-            out.push_str(&format!("--   {u}\n"));
+            out.push_str(&format!("--   {}\n", comment_text(&u.to_string())));
         }
     }
     out.push('\n');
@@ -109,18 +126,26 @@ fn body(steps: &[(&Step, String)], rollback: bool, out: &mut String) {
         }
         for (step, sql) in &steps[range] {
             if rollback {
-                out.push_str(&format!("\n-- Undo step {}: {}\n", step.id, step.description));
+                out.push_str(&format!(
+                    "\n-- Undo step {}: {}\n",
+                    step.id,
+                    comment_text(&step.description)
+                ));
                 if let Some(note) = &step.rollback_note {
-                    out.push_str(&format!("--   note: {note}\n"));
+                    out.push_str(&format!("--   note: {}\n", comment_text(note)));
                 }
             } else {
-                out.push_str(&format!("\n-- Step {}: {}\n", step.id, step.description));
+                out.push_str(&format!("\n-- Step {}: {}\n", step.id, comment_text(&step.description)));
                 for h in &step.hazards {
                     let kind = serde_json::to_value(h.kind).unwrap();
-                    out.push_str(&format!("--   hazard {}: {}\n", kind.as_str().unwrap(), h.message));
+                    out.push_str(&format!(
+                        "--   hazard {}: {}\n",
+                        kind.as_str().unwrap(),
+                        comment_text(&h.message)
+                    ));
                 }
                 if let Some(note) = &step.rollback_note {
-                    out.push_str(&format!("--   rollback note: {note}\n"));
+                    out.push_str(&format!("--   rollback note: {}\n", comment_text(note)));
                 }
                 if step.rollback_sql.is_none() {
                     out.push_str("--   no rollback\n");

@@ -1,5 +1,6 @@
 //! `COMMENT ON`.
 
+use super::arguments::arguments as argument_list;
 use super::ident::{comment_value, ident, qn, qualified};
 use crate::diff::CommentTarget;
 
@@ -22,9 +23,10 @@ pub fn comment(target: &CommentTarget, text: Option<&str>) -> String {
             procedure,
         } => {
             format!(
-                "{} {}({arguments})",
+                "{} {}({})",
                 if *procedure { "PROCEDURE" } else { "FUNCTION" },
-                qn(name)
+                qn(name),
+                argument_list(arguments)
             )
         }
         CommentTarget::Trigger { table, name } => format!("TRIGGER {} ON {}", ident(name), qn(table)),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::grant::{Held, role, statements};
+use super::grant::{Held, role, single_moves, statements};
 use super::ident::ident;
 use crate::model::{DefaultPrivilege, Privilege};
 
@@ -37,10 +37,86 @@ pub fn change_default_privileges(from: Option<&DefaultPrivilege>, to: Option<&De
     )
 }
 
+/// [`change_default_privileges`] as single statements, each with the one that undoes it, in
+/// the order they run. Default privileges for another role are set by a connection that runs
+/// one statement at a time (a scratch server's admin), so each step holds one.
+pub fn default_privilege_moves(
+    from: Option<&DefaultPrivilege>,
+    to: Option<&DefaultPrivilege>,
+) -> Vec<(Vec<String>, Vec<String>)> {
+    let Some(d) = to.or(from) else { return Vec::new() };
+    let held = |x: Option<&DefaultPrivilege>| {
+        Held::of(x.map(|x| &x.privileges), x.map(|x| &x.grantable), x.map(|x| &x.revoked))
+    };
+    let list = |p: &BTreeSet<Privilege>| p.iter().map(|p| p.keyword()).collect::<Vec<_>>().join(", ");
+    let one = |a: &Held, b: &Held| {
+        let mut v = statements(&prefix(d), d.on.keyword(), &role(&d.grantee), &list, a, b);
+        debug_assert_eq!(v.len(), 1, "a move is one statement");
+        v.pop().unwrap_or_default()
+    };
+    single_moves(&held(from), &held(to))
+        .windows(2)
+        .map(|w| (vec![one(&w[0], &w[1])], vec![one(&w[1], &w[0])]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::DefaultObjects;
+
+    #[test]
+    fn each_move_is_one_statement_undone_by_one() {
+        use Privilege::*;
+        let d = |privileges: Vec<Privilege>, grantable: Vec<Privilege>, revoked: Vec<Privilege>| DefaultPrivilege {
+            role: Some("owner".into()),
+            schema: None,
+            on: DefaultObjects::Tables,
+            grantee: "PUBLIC".into(),
+            privileges,
+            grantable,
+            revoked,
+        };
+        let from = d(vec![Select, Insert, Delete, Update], vec![Insert, Update], vec![]);
+        let to = d(
+            vec![Select, Update, Truncate, References, Trigger],
+            vec![Select, Trigger],
+            vec![],
+        );
+        let moves = default_privilege_moves(Some(&from), Some(&to));
+        let forward: Vec<&str> = moves.iter().map(|(f, _)| f[0].as_str()).collect();
+        assert_eq!(
+            forward,
+            [
+                "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" REVOKE DELETE ON TABLES FROM PUBLIC",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" REVOKE INSERT ON TABLES FROM PUBLIC",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" REVOKE GRANT OPTION FOR UPDATE ON TABLES FROM PUBLIC",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" GRANT TRUNCATE, REFERENCES ON TABLES TO PUBLIC",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" GRANT SELECT ON TABLES TO PUBLIC WITH GRANT OPTION",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" GRANT TRIGGER ON TABLES TO PUBLIC WITH GRANT OPTION",
+            ]
+        );
+        let back: Vec<&str> = moves.iter().map(|(_, b)| b[0].as_str()).collect();
+        assert_eq!(
+            back,
+            [
+                "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" GRANT DELETE ON TABLES TO PUBLIC",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" GRANT INSERT ON TABLES TO PUBLIC WITH GRANT OPTION",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" GRANT UPDATE ON TABLES TO PUBLIC WITH GRANT OPTION",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" REVOKE TRUNCATE, REFERENCES ON TABLES FROM PUBLIC",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" REVOKE GRANT OPTION FOR SELECT ON TABLES FROM PUBLIC",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" REVOKE TRIGGER ON TABLES FROM PUBLIC",
+            ]
+        );
+        let f = d(vec![], vec![], vec![Select]);
+        assert_eq!(
+            default_privilege_moves(None, Some(&f)),
+            [(
+                vec!["ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" REVOKE SELECT ON TABLES FROM PUBLIC".to_string()],
+                vec!["ALTER DEFAULT PRIVILEGES FOR ROLE \"owner\" GRANT SELECT ON TABLES TO PUBLIC".to_string()]
+            )]
+        );
+    }
 
     #[test]
     fn alters_default_privileges_for_the_role_and_schema_named() {

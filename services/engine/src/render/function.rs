@@ -1,6 +1,7 @@
 //! Functions, procedures and aggregates: their definition is already a `CREATE OR REPLACE`
 //! statement (`pg_get_functiondef`, or the aggregate's as the catalog query spells it).
 
+use super::arguments::arguments;
 use super::ident::qualified;
 use crate::model::{Function, FunctionKind};
 
@@ -9,12 +10,16 @@ pub fn create_function(f: &Function) -> String {
 }
 
 pub fn drop_function(f: &Function) -> String {
-    let (kind, arguments) = match f.kind {
+    let (kind, arguments_text) = match f.kind {
         FunctionKind::Procedure => ("PROCEDURE", f.arguments.as_str()),
         // An aggregate without arguments is `name(*)`.
         FunctionKind::Aggregate if f.arguments.is_empty() => ("AGGREGATE", "*"),
         FunctionKind::Aggregate => ("AGGREGATE", f.arguments.as_str()),
         _ => ("FUNCTION", f.arguments.as_str()),
     };
-    format!("DROP {kind} {}({arguments})", qualified(&f.schema, &f.name))
+    format!(
+        "DROP {kind} {}({})",
+        qualified(&f.schema, &f.name),
+        arguments(arguments_text)
+    )
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use super::arguments::arguments;
 use super::ident::{ident, qualified};
 use crate::model::{Grant, GrantKind, Privilege};
 
@@ -12,7 +13,9 @@ fn on(g: &Grant) -> String {
         None => ident(&g.name),
     };
     match (g.kind, &g.arguments) {
-        (GrantKind::Function | GrantKind::Procedure, Some(args)) => format!("{} {name}({args})", g.kind.keyword()),
+        (GrantKind::Function | GrantKind::Procedure, Some(args)) => {
+            format!("{} {name}({})", g.kind.keyword(), arguments(args))
+        }
         (kind, _) => format!("{} {name}", kind.keyword()),
     }
 }
@@ -35,6 +38,7 @@ fn set(v: Option<&Vec<Privilege>>) -> BTreeSet<Privilege> {
 
 /// One side's privileges for one object (or kind of object) and grantee: granted, granted
 /// with grant option, and defaults taken away.
+#[derive(Clone, PartialEq)]
 pub(super) struct Held {
     pub privileges: BTreeSet<Privilege>,
     pub grantable: BTreeSet<Privilege>,
@@ -107,6 +111,82 @@ pub(super) fn statements(
         out.push(format!("{prefix}GRANT {} ON {on} TO {who}", list(&restored)));
     }
     out
+}
+
+/// The states between `from` and `to` such that each move from one to the next, and back, is
+/// one statement of [`statements`] (a step that must run as one statement, on a connection
+/// that refuses a second, is made of such a move).
+pub(super) fn single_moves(from: &Held, to: &Held) -> Vec<Held> {
+    type Pick = fn(&Held, &Held) -> (BTreeSet<Privilege>, fn(&mut Held, &BTreeSet<Privilege>));
+    let moves: [Pick; 8] = [
+        // Taken away: those held without grant option, then those held with it.
+        |s, to| {
+            let x = (s.privileges.difference(&to.privileges)).filter(|p| !s.grantable.contains(p));
+            (x.copied().collect(), |s, x| s.privileges.retain(|p| !x.contains(p)))
+        },
+        |s, to| {
+            let x = (s.privileges.difference(&to.privileges)).filter(|p| s.grantable.contains(p));
+            (x.copied().collect(), |s, x| {
+                s.privileges.retain(|p| !x.contains(p));
+                s.grantable.retain(|p| !x.contains(p));
+            })
+        },
+        // Grant option taken away from what stays.
+        |s, to| {
+            let x = s
+                .grantable
+                .intersection(&to.privileges)
+                .filter(|p| !to.grantable.contains(p));
+            (x.copied().collect(), |s, x| s.grantable.retain(|p| !x.contains(p)))
+        },
+        // Granted without grant option.
+        |s, to| {
+            let x = to
+                .privileges
+                .difference(&to.grantable)
+                .filter(|p| !s.privileges.contains(p));
+            (x.copied().collect(), |s, x| s.privileges.extend(x))
+        },
+        // Grant option given to what is held, then granted with it.
+        |s, to| {
+            let x = to
+                .grantable
+                .difference(&s.grantable)
+                .filter(|p| s.privileges.contains(p));
+            (x.copied().collect(), |s, x| s.grantable.extend(x))
+        },
+        |s, to| {
+            let x = to
+                .grantable
+                .difference(&s.grantable)
+                .filter(|p| !s.privileges.contains(p));
+            (x.copied().collect(), |s, x| {
+                s.privileges.extend(x);
+                s.grantable.extend(x);
+            })
+        },
+        // Defaults taken away, and given back.
+        |s, to| {
+            (to.revoked.difference(&s.revoked).copied().collect(), |s, x| {
+                s.revoked.extend(x)
+            })
+        },
+        |s, to| {
+            let x = s.revoked.difference(&to.revoked);
+            (x.copied().collect(), |s, x| s.revoked.retain(|p| !x.contains(p)))
+        },
+    ];
+    let mut states = vec![from.clone()];
+    for pick in moves {
+        let now = states.last().expect("starts with from").clone();
+        let (which, apply) = pick(&now, to);
+        if !which.is_empty() {
+            let mut next = now;
+            apply(&mut next, &which);
+            states.push(next);
+        }
+    }
+    states
 }
 
 /// A role as `GRANT … TO` names it (`PUBLIC` as the keyword).

@@ -2,6 +2,7 @@
 //! identifier is quoted; every expression is PostgreSQL's own rendering from the snapshot.
 //! One file per object kind.
 
+pub mod arguments;
 pub mod ident;
 pub mod refs;
 
@@ -22,7 +23,7 @@ pub use constraint::{
     add_constraint, add_not_null_check, drop_constraint, drop_constraint_if_exists, drop_constraint_named,
     validate_constraint,
 };
-pub use default_privilege::change_default_privileges;
+pub use default_privilege::{change_default_privileges, default_privilege_moves};
 pub use function::{create_function, drop_function};
 pub use grant::change_grants;
 pub use index::{create_index, drop_index};

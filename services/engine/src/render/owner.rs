@@ -1,5 +1,6 @@
 //! `ALTER … OWNER TO`.
 
+use super::arguments::arguments;
 use super::grant::role;
 use super::ident::{ident, qualified};
 use crate::model::{OwnedKind, Owner};
@@ -10,7 +11,11 @@ pub fn set_owner(o: &Owner, owner: Option<&str>) -> String {
         (None, _) | (_, OwnedKind::Schema) => ident(&o.name),
         (Some(s), _) => qualified(s, &o.name),
     };
-    let args = o.arguments.as_ref().map(|a| format!("({a})")).unwrap_or_default();
+    let args = o
+        .arguments
+        .as_deref()
+        .map(|a| format!("({})", arguments(a)))
+        .unwrap_or_default();
     let to = owner.map_or("CURRENT_USER".to_string(), role);
     format!("ALTER {} {name}{args} OWNER TO {to}", o.kind.keyword())
 }

@@ -52,6 +52,13 @@ pub(super) fn add_column(ctx: &Context, table: &QualifiedName, column: &Column) 
     b.done()
 }
 
+/// A column added back, with its statistics target and storage (which `ADD COLUMN` cannot say).
+fn with_settings(table: &QualifiedName, column: &Column, add: String) -> Vec<String> {
+    std::iter::once(add)
+        .chain(render::column_settings(table, column))
+        .collect()
+}
+
 pub(super) fn drop_column(ctx: &Context, table: &QualifiedName, column: &Column) -> Step {
     if column.generated.is_some() {
         // Its values are computed: adding it back computes them again.
@@ -60,7 +67,7 @@ pub(super) fn drop_column(ctx: &Context, table: &QualifiedName, column: &Column)
             format!("drop generated column {table}.{}", column.name),
             vec![render::drop_column(table, column)],
         )
-        .rollback(vec![render::add_column(table, column)])
+        .rollback(with_settings(table, column, render::add_column(table, column)))
         .removes([ObjectKey::shape(table)])
         .needs_old(old_column_refs(ctx, table, column))
         .hazard(
@@ -77,14 +84,18 @@ pub(super) fn drop_column(ctx: &Context, table: &QualifiedName, column: &Column)
         format!("drop column {table}.{}", column.name),
         vec![render::drop_column(table, column)],
     )
-    .rollback(vec![render::add_column(
+    .rollback(with_settings(
         table,
-        // NOT NULL comes back only where a default or identity fills the existing rows.
-        &Column {
-            not_null: column.not_null && (column.default.is_some() || column.identity.is_some()),
-            ..column.clone()
-        },
-    )])
+        column,
+        render::add_column(
+            table,
+            // NOT NULL comes back only where a default or identity fills the existing rows.
+            &Column {
+                not_null: column.not_null && (column.default.is_some() || column.identity.is_some()),
+                ..column.clone()
+            },
+        ),
+    ))
     .note(format!(
         "the rollback adds {table}.{} back empty (and nullable): its values are lost",
         column.name

@@ -12,7 +12,28 @@ pub(super) fn set_comment(target: &CommentTarget, from: &Option<String>, to: &Op
     )
     .rollback(vec![render::comment(target, from.as_deref())])
     .lock(Lock::None)
+    // After the object is made in its new form (a type swapped, a table made again): the
+    // comment goes on what stays.
+    .needs_new([commented(target)])
     .done()
+}
+
+/// The key of what a comment is on (for a constraint, index, trigger or policy: its table).
+fn commented(target: &CommentTarget) -> ObjectKey {
+    match target {
+        CommentTarget::Schema { name } => ObjectKey::schema(name),
+        CommentTarget::Type { name, .. } => ObjectKey::type_of(&name.schema, &name.name),
+        CommentTarget::Collation { name } => ObjectKey::Collation(name.clone()),
+        CommentTarget::Sequence { name } | CommentTarget::Table { name } | CommentTarget::View { name, .. } => {
+            ObjectKey::rel(name)
+        }
+        CommentTarget::Column { table, .. } => ObjectKey::shape(table),
+        CommentTarget::Constraint { table, .. }
+        | CommentTarget::Trigger { table, .. }
+        | CommentTarget::Policy { table, .. } => ObjectKey::rel(table),
+        CommentTarget::Index { schema, .. } => ObjectKey::schema(schema),
+        CommentTarget::Function { name, .. } => ObjectKey::func(&name.schema, &name.name),
+    }
 }
 
 pub(super) fn comment_sql(target: CommentTarget, comment: &Option<String>) -> Option<String> {

@@ -42,12 +42,21 @@ pub(super) fn replace_enum(ctx: &Context, from: &EnumType, to: &EnumType) -> Ste
     let new_defaults = defaults_in(ctx.to, &cols);
     let old_defaults = defaults_in(ctx.from, &cols);
     let removed: Vec<&String> = from.labels.iter().filter(|l| !to.labels.contains(l)).collect();
+    // The type made again has no comment: the one it should have is set with it.
+    let with_comment = |mut sql: Vec<String>, e: &EnumType| {
+        let target = crate::diff::CommentTarget::Type {
+            name: name.clone(),
+            domain: false,
+        };
+        sql.extend(comments::comment_sql(target, &e.comment));
+        sql
+    };
     let mut b = Builder::new(
         Rank::REPLACE_ENUM,
         format!("replace enum {name} (labels {:?} → {:?})", from.labels, to.labels),
-        render::swap_enum(from, to, &cols, &new_defaults),
+        with_comment(render::swap_enum(from, to, &cols, &new_defaults), to),
     )
-    .rollback(render::swap_enum(to, from, &cols, &old_defaults))
+    .rollback(with_comment(render::swap_enum(to, from, &cols, &old_defaults), from))
     .provides([ObjectKey::type_of(&to.schema, &to.name)])
     .removes([ObjectKey::type_of(&to.schema, &to.name)]);
     for (t, _) in &cols {
@@ -146,9 +155,20 @@ pub(super) fn enum_labels(ctx: &Context, name: &QualifiedName, adds: &[Change]) 
         // Views reading the type's columns block the swap: they make way around it.
         let tables: BTreeSet<QualifiedName> = cols.iter().map(|(t, _)| t.clone()).collect();
         let (drops, creates) = super::views::around(ctx, &tables, &BTreeSet::from([name.clone()]));
+        // The type made again gets FROM's comment and grants back.
+        let comment = comments::comment_sql(
+            crate::diff::CommentTarget::Type {
+                name: name.clone(),
+                domain: false,
+            },
+            &from.comment,
+        );
+        let grants = super::grants::restore(ctx, &Change::DropEnum(from.clone()));
         let undo: Vec<String> = drops
             .into_iter()
             .chain(render::swap_enum(&to, &from, &cols, &defaults))
+            .chain(comment)
+            .chain(grants)
             .chain(creates)
             .collect();
         b = b

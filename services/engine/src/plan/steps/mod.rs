@@ -375,8 +375,6 @@ fn step(ctx: &Context, change: &Change) -> Vec<Step> {
         Change::SetComment { target, from, to } => vec![comments::set_comment(target, from, to)],
         Change::SetGrants { from, to } => grants::set_grants(from.as_ref(), to.as_ref()).into_iter().collect(),
         Change::SetOwner { from, to } => owners::set_owner(from.as_ref(), to.as_ref()).into_iter().collect(),
-        Change::SetDefaultPrivileges { from, to } => default_privileges::set(from.as_ref(), to.as_ref())
-            .into_iter()
-            .collect(),
+        Change::SetDefaultPrivileges { from, to } => default_privileges::set(from.as_ref(), to.as_ref()),
     }
 }

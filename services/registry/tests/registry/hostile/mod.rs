@@ -9,10 +9,12 @@
 //! - `slow_clients`: connections that send half a header are closed; the others are served.
 //! - `problems`: every error is a problem document of its cause, bodies checked after roles.
 //! - `document`: the OpenAPI document resolves, types the snapshot and says every status.
+//! - `injection`: no text of a snapshot runs as SQL of its own, on any connection.
 //! - `plan_race`: plans created at once for one environment leave exactly one live.
 
 mod document;
 mod hazards;
+mod injection;
 mod plan_race;
 mod problems;
 mod roles;

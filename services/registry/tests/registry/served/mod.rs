@@ -18,7 +18,8 @@ pub struct Served {
 }
 
 impl Served {
-    /// Starts the binary with extra `SCHEMAREG_*` settings.
+    /// Starts the binary with extra `SCHEMAREG_*` settings (an empty value unsets one:
+    /// `SCHEMAREG_SCRATCH_URL` empty, and the registry starts a private cluster).
     pub async fn start(settings: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = crate::common::free_port();
@@ -37,7 +38,11 @@ impl Served {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         for (k, v) in settings {
-            cmd.env(k, v);
+            if v.is_empty() {
+                cmd.env_remove(k);
+            } else {
+                cmd.env(k, v);
+            }
         }
         let store_url = settings
             .iter()

@@ -1,6 +1,8 @@
 //! Reading a snapshot from JSON, with errors a person can act on.
 
-use serde::Deserialize;
+mod texts;
+
+pub use texts::MAX_NAME_BYTES;
 
 use crate::canonical::normalize;
 use crate::model::{DefaultObjects, FORMAT, GrantKind, OwnedKind, Privilege, Snapshot};
@@ -27,36 +29,21 @@ pub enum ParseError {
     Duplicate { kind: &'static str, name: String },
 }
 
-#[derive(Deserialize)]
-struct FormatProbe {
-    format: Option<serde_json::Value>,
-}
-
 /// Parses, checks and normalises a snapshot document.
 pub fn from_json(bytes: &[u8]) -> Result<Snapshot, ParseError> {
-    // A struct also deserialises from a JSON array; a snapshot is an object.
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|b| *b != b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
-        return Err(ParseError::NotASnapshot);
-    }
-    let probe: FormatProbe = serde_json::from_slice(bytes).map_err(|e| {
-        if e.is_data() {
-            ParseError::NotASnapshot
-        } else {
-            ParseError::NotJson {
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            }
-        }
+    let doc: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| ParseError::NotJson {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
     })?;
-    match probe.format.as_ref().and_then(|v| v.as_u64()) {
+    // A snapshot is an object with a numeric format.
+    match doc.as_object().and_then(|o| o.get("format")).and_then(|v| v.as_u64()) {
         None => return Err(ParseError::NotASnapshot),
         Some(f) if f != u64::from(FORMAT) => return Err(ParseError::UnsupportedFormat { found: f }),
         Some(_) => {}
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let mut snapshot: Snapshot = serde_path_to_error::deserialize(de).map_err(|e| ParseError::Invalid {
+    texts::check(&doc)?;
+    let mut snapshot: Snapshot = serde_path_to_error::deserialize(doc).map_err(|e| ParseError::Invalid {
         path: e.path().to_string(),
         message: e.inner().to_string(),
     })?;
