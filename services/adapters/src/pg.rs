@@ -23,7 +23,70 @@ pub enum ConnectError {
     #[error("invalid PostgreSQL URL: {problem}")]
     InvalidUrl { problem: String },
     #[error("cannot connect to {target}: {message}")]
-    Unreachable { target: String, message: String },
+    Unreachable {
+        target: String,
+        message: String,
+        kind: Failure,
+    },
+}
+
+/// What kind of failure kept a connection from being made, in words that hold no address,
+/// user or database name: what an answer may say (the address and the server's own message
+/// go to the log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    Refused,
+    TimedOut,
+    Authentication,
+    NoDatabase,
+    TooManyConnections,
+    Tls,
+    NoSuchHost,
+    Busy,
+    Other,
+}
+
+impl Failure {
+    fn of(e: &tokio_postgres::Error) -> Self {
+        use tokio_postgres::error::SqlState;
+        if let Some(code) = e.code() {
+            return match code {
+                c if *c == SqlState::INVALID_PASSWORD || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
+                    Failure::Authentication
+                }
+                c if *c == SqlState::INVALID_CATALOG_NAME => Failure::NoDatabase,
+                c if *c == SqlState::TOO_MANY_CONNECTIONS => Failure::TooManyConnections,
+                _ => Failure::Other,
+            };
+        }
+        let text = error_text(e).to_ascii_lowercase();
+        if text.contains("refused") {
+            Failure::Refused
+        } else if text.contains("timed out") || text.contains("timeout") {
+            Failure::TimedOut
+        } else if text.contains("tls") || text.contains("certificate") || text.contains("ssl") {
+            Failure::Tls
+        } else if text.contains("lookup") || text.contains("resolve") || text.contains("name or service") {
+            Failure::NoSuchHost
+        } else {
+            Failure::Other
+        }
+    }
+
+    /// The failure in words: `the connection was refused`.
+    pub fn said(self) -> &'static str {
+        match self {
+            Failure::Refused => "the connection was refused",
+            Failure::TimedOut => "the server did not answer in time",
+            Failure::Authentication => "the server refused the credentials",
+            Failure::NoDatabase => "the database does not exist",
+            Failure::TooManyConnections => "the server has no connection slot left",
+            Failure::Tls => "TLS could not be set up",
+            Failure::NoSuchHost => "the host name does not resolve",
+            Failure::Busy => "every connection to it stayed busy",
+            Failure::Other => "the server could not be reached",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +247,7 @@ impl Target {
         let fail = |e: tokio_postgres::Error| ConnectError::Unreachable {
             target: self.shown.clone(),
             message: error_text(&e),
+            kind: Failure::of(&e),
         };
         let client = match self.tls {
             Tls::Disable => {
@@ -230,25 +294,50 @@ impl Target {
             .map_err(|e| ConnectError::Unreachable {
                 target: self.shown.clone(),
                 message: e.to_string(),
+                kind: Failure::Other,
             })
     }
 
     /// A connection from `pool` (made by [`Target::pool`]), or why there is none.
     pub async fn pooled(&self, pool: &deadpool_postgres::Pool) -> Result<deadpool_postgres::Object, ConnectError> {
         use deadpool_postgres::{PoolError, TimeoutType};
-        pool.get().await.map_err(|e| ConnectError::Unreachable {
-            target: self.shown.clone(),
-            message: match e {
-                PoolError::Backend(e) => error_text(&e),
-                PoolError::Timeout(TimeoutType::Create) => "no connection within 30 s".into(),
-                PoolError::Timeout(_) => "every connection of the pool stayed busy for 60 s".into(),
-                other => other.to_string(),
-            },
+        pool.get().await.map_err(|e| {
+            let (message, kind) = match e {
+                PoolError::Backend(e) => (error_text(&e), Failure::of(&e)),
+                PoolError::Timeout(TimeoutType::Create) => ("no connection within 30 s".into(), Failure::TimedOut),
+                PoolError::Timeout(_) => (
+                    "every connection of the pool stayed busy for 60 s".into(),
+                    Failure::Busy,
+                ),
+                other => (other.to_string(), Failure::Other),
+            };
+            ConnectError::Unreachable {
+                target: self.shown.clone(),
+                message,
+                kind,
+            }
         })
     }
 }
 
 impl ConnectError {
+    /// What an answer may say of it: the kind of failure, never where or as whom.
+    pub fn said(&self) -> &'static str {
+        match self {
+            ConnectError::InvalidUrl { .. } => "its URL is not valid",
+            ConnectError::Unreachable { kind, .. } => kind.said(),
+        }
+    }
+
+    /// What the server or the driver said (for the log: it may name a user or database, never
+    /// the password).
+    pub fn detail(&self) -> &str {
+        match self {
+            ConnectError::InvalidUrl { problem } => problem,
+            ConnectError::Unreachable { message, .. } => message,
+        }
+    }
+
     /// For [`ConnectError::InvalidUrl`], what is wrong with the URL's shape; else the message.
     pub fn problem(&self) -> String {
         match self {

@@ -80,9 +80,18 @@ async fn run(state: &AppState, plan: &PlanRecord, service: &Service, binding: &B
     let (steps, options) = stored(plan)?;
     let target = super::live::target(state, binding)?;
     let client = target.connect().await.map_err(|e| {
+        tracing::warn!(
+            service = %plan.service,
+            environment = %plan.environment,
+            host = %target.host(),
+            error = %e.detail(),
+            "a bound database does not answer"
+        );
         ApiError::Unavailable(format!(
-            "the database of {} in {} does not answer: {e}",
-            plan.service, plan.environment
+            "the database of {} in {} does not answer: {}",
+            plan.service,
+            plan.environment,
+            e.said()
         ))
     })?;
     let locked: bool = client

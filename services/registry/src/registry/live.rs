@@ -43,7 +43,8 @@ fn resolved(state: &AppState, binding: &Binding) -> Result<(String, Target), Api
 }
 
 /// A connection to the bound database from the binding's pool, and where it goes. A database
-/// that does not answer is a 503 that names the service, environment and host (never the URL).
+/// that does not answer is a 503 that names the binding and the kind of failure; where it
+/// is (host and port) and what the server said go to the log, never into an answer.
 pub async fn connect(state: &AppState, binding: &Binding) -> Result<(deadpool_postgres::Object, Target), ApiError> {
     let (url, target) = resolved(state, binding)?;
     let client = state
@@ -51,11 +52,18 @@ pub async fn connect(state: &AppState, binding: &Binding) -> Result<(deadpool_po
         .client(state, (&binding.service, &binding.environment), &url, &target)
         .await
         .map_err(|e| {
+            tracing::warn!(
+                service = %binding.service,
+                environment = %binding.environment,
+                host = %target.host(),
+                error = %e.detail(),
+                "a bound database does not answer"
+            );
             ApiError::Unavailable(format!(
-                "the database of {} in {} ({}) does not answer: {e}",
+                "the database of {} in {} does not answer: {}",
                 binding.service,
                 binding.environment,
-                target.host()
+                e.said()
             ))
         })?;
     Ok((client, target))
@@ -63,8 +71,8 @@ pub async fn connect(state: &AppState, binding: &Binding) -> Result<(deadpool_po
 
 /// Connects to the bound database and reads its schema.
 pub async fn read(state: &AppState, service: &Service, binding: &Binding) -> Result<Live, ApiError> {
-    let (client, target) = connect(state, binding).await?;
-    let place = place(binding, &target);
+    let (client, _) = connect(state, binding).await?;
+    let place = place(binding);
     let read_at = schemareg_adapters::store::now();
     let (snapshot, _) = schemareg_adapters::introspect::introspect(&client)
         .await
@@ -95,18 +103,13 @@ pub async fn read_plan_sizes(
     changes: &[Change],
     options: &mut PlanOptions,
 ) -> Result<(), ApiError> {
-    let (client, target) = connect(state, binding).await?;
+    let (client, _) = connect(state, binding).await?;
     schemareg_adapters::introspect::read_plan_sizes(&client, from, to, changes, options)
         .await
-        .map_err(|e| ApiError::Unavailable(format!("{} cannot be read: {e}", place(binding, &target))))
+        .map_err(|e| ApiError::Unavailable(format!("{} cannot be read: {e}", place(binding))))
 }
 
-/// The bound database as messages name it (never its URL).
-fn place(binding: &Binding, target: &Target) -> String {
-    format!(
-        "the database of {} in {} ({})",
-        binding.service,
-        binding.environment,
-        target.host()
-    )
+/// The bound database as messages name it (never its URL or address).
+fn place(binding: &Binding) -> String {
+    format!("the database of {} in {}", binding.service, binding.environment)
 }

@@ -232,13 +232,11 @@ async fn missing_roles(state: &AppState, binding: &Binding, roles: &[String]) ->
     if roles.is_empty() {
         return Ok(Vec::new());
     }
-    let (client, target) = super::live::connect(state, binding).await?;
+    let (client, _) = super::live::connect(state, binding).await?;
     let unavailable = |e: String| {
         ApiError::Unavailable(format!(
-            "the database of {} in {} ({}) cannot be read: {e}",
-            binding.service,
-            binding.environment,
-            target.host()
+            "the database of {} in {} cannot be read: {e}",
+            binding.service, binding.environment
         ))
     };
     schemareg_adapters::introspect::missing_roles(&client, roles)

@@ -36,11 +36,10 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiEr
             "the registry is stopping: requests in flight finish, new ones go to another replica".into(),
         ));
     }
-    state
-        .scratch
-        .admin()
-        .connect()
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("the scratch server does not answer: {e}")))?;
+    state.scratch.admin().connect().await.map_err(|e| {
+        // Where it is and what it said go to the log; this answer needs no token.
+        tracing::warn!(host = %state.scratch.admin().host(), error = %e.detail(), "the scratch server does not answer");
+        ApiError::Unavailable(format!("the scratch server does not answer: {}", e.said()))
+    })?;
     Ok(Json(Health { status: "ok" }))
 }

@@ -7,36 +7,13 @@ use std::time::Duration;
 use crate::http::{Api, Backend};
 use schemareg::auth::Role;
 use schemareg_adapters::scratch::ScratchServer;
-use schemareg_adapters::testing::{databases_like, server_url};
+use schemareg_adapters::testing::databases_like;
 use serde_json::json;
 
 on_both_stores!(scratch_server_down, store_down, a_request_that_takes_too_long);
 
-/// A TCP proxy to the test server, to be stopped while the registry uses it.
-async fn proxy() -> (String, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let url = server_url();
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let (auth, tail) = rest.split_once('@').unwrap();
-    let (host_port, path) = tail.split_at(tail.find('/').unwrap_or(tail.len()));
-    let upstream = host_port.to_string();
-    let task = tokio::spawn(async move {
-        loop {
-            let (mut inbound, _) = listener.accept().await.unwrap();
-            let upstream = upstream.clone();
-            tokio::spawn(async move {
-                if let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await {
-                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                }
-            });
-        }
-    });
-    (format!("{scheme}://{auth}@127.0.0.1:{port}{path}"), task)
-}
-
 async fn scratch_server_down(backend: Backend) {
-    let (url, proxy) = proxy().await;
+    let (url, proxy) = crate::served::proxy().await;
     let scratch = ScratchServer::connect(&url).await.unwrap();
     let api = Api::with_scratch(backend, scratch, |_| {}).await;
     api.service("billing").await;

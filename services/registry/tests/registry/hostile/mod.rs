@@ -1,6 +1,7 @@
 //! The registry as a hostile client finds it: each module holds the tests of one hole that was
 //! open (issue 10), each failing before its fix.
 //!
+//! - `addresses`: no answer names where a database is, or as whom the registry connects.
 //! - `secrets`: references to secrets limited to configured places; no secret, and no part of
 //!   an unparsable URL, in any answer, failed plan, audit entry or log line.
 //! - `scopes`: environment-wide settings need an unscoped admin; environment reads are scoped.
@@ -12,6 +13,7 @@
 //! - `injection`: no text of a snapshot runs as SQL of its own, on any connection.
 //! - `plan_race`: plans created at once for one environment leave exactly one live.
 
+mod addresses;
 mod document;
 mod hazards;
 mod injection;

@@ -216,3 +216,26 @@ pub fn set_policy(base: &str, environment: &str, field: &str, value: serde_json:
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
 }
+
+/// A TCP proxy to the test server, to be stopped while the registry uses it.
+pub async fn proxy() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let url = server_url();
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (auth, tail) = rest.split_once('@').unwrap();
+    let (host_port, path) = tail.split_at(tail.find('/').unwrap_or(tail.len()));
+    let upstream = host_port.to_string();
+    let task = tokio::spawn(async move {
+        loop {
+            let (mut inbound, _) = listener.accept().await.unwrap();
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (format!("{scheme}://{auth}@127.0.0.1:{port}{path}"), task)
+}
