@@ -72,20 +72,50 @@ impl Network {
     }
 }
 
-/// An IPv4 address written as IPv6 (`::ffff:10.0.0.1`) is that IPv4 address.
+/// An IPv4 address written as IPv6 is that IPv4 address: mapped (`::ffff:10.0.0.1`),
+/// translated (`::ffff:0:10.0.0.1`) or, deprecated but still routed by some stacks,
+/// compatible (`::10.0.0.1`, but not `::` or `::1`).
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        IpAddr::V6(v6) => written_v4(v6).map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,
     }
 }
 
+fn written_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = v6.segments();
+    let last = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    match s[..6] {
+        [0, 0, 0, 0, 0, 0xffff] | [0, 0, 0, 0, 0xffff, 0] => Some(last),
+        [0, 0, 0, 0, 0, 0] if u32::from(last) > 1 => Some(last),
+        _ => None,
+    }
+}
+
+/// The IPv4 addresses an IPv6 address carries to reach them: the written forms above, NAT64
+/// (`64:ff9b::/96`), 6to4 (`2002::/16`, the address in its second and third groups) and
+/// Teredo (`2001::/32`: its server, and its client, written inverted in the last two groups).
+fn embedded_v4(v6: Ipv6Addr) -> Vec<Ipv4Addr> {
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    if let Some(v4) = written_v4(v6) {
+        return vec![v4];
+    }
+    match s {
+        [0x0064, 0xff9b, 0, 0, 0, 0, hi, lo] => vec![v4(hi, lo)],
+        [0x2002, hi, lo, ..] => vec![v4(hi, lo)],
+        [0x2001, 0, server_hi, server_lo, _, _, hi, lo] => vec![v4(server_hi, server_lo), v4(!hi, !lo)],
+        _ => vec![],
+    }
+}
+
 /// Whether an address is on the public internet: not loopback, private, link-local, shared
-/// (carrier-grade NAT), unspecified, broadcast, multicast, documentation or reserved.
+/// (carrier-grade NAT), unspecified, broadcast, multicast, documentation or reserved, and an
+/// IPv6 address that carries an IPv4 one only when that one is public too.
 pub fn is_public(ip: IpAddr) -> bool {
     match canonical(ip) {
         IpAddr::V4(v4) => public_v4(v4),
-        IpAddr::V6(v6) => public_v6(v6),
+        IpAddr::V6(v6) => public_v6(v6) && embedded_v4(v6).into_iter().all(public_v4),
     }
 }
 
@@ -106,14 +136,20 @@ fn public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let [first, second, ..] = ip.segments();
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
+        // Unique local, link-local, and site-local (deprecated, still routed inside sites).
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
-        || first == 0x2001 && ip.segments()[1] == 0x0db8
-        || first == 0x0064 && ip.segments()[1] == 0xff9b)
+        || (first & 0xffc0) == 0xfec0
+        // Documentation, the discard prefix, and NAT64 for local use (RFC 8215).
+        || first == 0x2001 && second == 0x0db8
+        || first == 0x0100 && ip.segments()[1..4] == [0, 0, 0]
+        || first == 0x0064 && second == 0xff9b && ip.segments()[2] == 1
+        // Other IPv4-compatible forms and the rest of ::/8 (reserved).
+        || first == 0 && written_v4(ip).is_none())
 }
 
 /// The rules of one registry.
@@ -239,6 +275,24 @@ mod tests {
             "::ffff:10.0.0.1",
             "192.0.2.1",
             "2001:db8::1",
+            // IPv6 forms that carry a loopback or private IPv4 address.
+            "::7f00:1",
+            "::127.0.0.1",
+            "::ffff:0:7f00:1",
+            "::ffff:0:10.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::10.1.2.3",
+            "64:ff9b:1::8.8.8.8",
+            "2002:7f00:1::",
+            "2002:a00:1::1",
+            "2002:c0a8:101::",
+            // Teredo: a private server, and a client at 127.0.0.1 (written inverted).
+            "2001:0:a00:1::1",
+            "2001:0:808:808::80ff:fefe",
+            "fec0::1",
+            "feff::1",
+            "100::1",
+            "::2:0:0:1",
         ] {
             assert!(!is_public(ip(private)), "{private} is not public");
         }
@@ -248,6 +302,9 @@ mod tests {
             "100.128.0.1",
             "2606:4700::1111",
             "::ffff:1.1.1.1",
+            "64:ff9b::8.8.8.8",
+            "2002:808:808::1",
+            "2001:0:808:808::f7f7:f7f7",
         ] {
             assert!(is_public(ip(public)), "{public} is public");
         }

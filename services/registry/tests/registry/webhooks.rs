@@ -474,6 +474,13 @@ async fn webhook_urls_must_be_http_public_and_the_operations_are_for_unscoped_ad
             "loopback, private or link-local",
         ),
         ("http://[::1]/hook", "loopback, private or link-local"),
+        // IPv6 forms that carry a loopback or private IPv4 address, and site-local.
+        ("http://[::7f00:1]/hook", "loopback, private or link-local"),
+        ("http://[::ffff:0:7f00:1]/hook", "loopback, private or link-local"),
+        ("http://[2002:7f00:1::]/hook", "loopback, private or link-local"),
+        ("http://[64:ff9b::a00:1]/hook", "loopback, private or link-local"),
+        ("http://[2001:0:a00:1::1]/hook", "loopback, private or link-local"),
+        ("http://[fec0::1]/hook", "loopback, private or link-local"),
         ("ftp://example.com/hook", "http:// or https://"),
         ("https://user:pw@example.com/hook", "user name or password"),
         ("not a url", "not a URL"),
