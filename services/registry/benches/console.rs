@@ -139,17 +139,37 @@ fn main() {
             .await
             .unwrap();
         assert_eq!(pushed.status(), 201);
+        // Signed in as a browser is: the sign-in page first (its pre-session cookie and the
+        // form's token), then the form.
+        let page = http.get(format!("{base}/ui/sign-in")).send().await.unwrap();
+        let presession = page
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("a pre-session cookie")
+            .to_string();
+        let html = page.text().await.unwrap();
+        let csrf = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the form's token")
+            .to_string();
         let signed_in = http
             .post(format!("{base}/ui/sign-in"))
-            .form(&[("token", demo.token("ada"))])
+            .header("cookie", presession)
+            .form(&[("token", demo.token("ada")), ("csrf", csrf)])
             .send()
             .await
             .unwrap();
         let cookie = signed_in
             .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .find(|c| c.starts_with("schemareg_session="))
             .expect("a session cookie")
             .to_string();
         let plan = demo.staging_plan();

@@ -5,7 +5,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{Request, Uri};
 use axum::response::Response;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -78,8 +77,11 @@ pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     let limit = state.config.body_limit;
     router
-        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", doc))
-        .merge(crate::ui::router())
+        .merge(
+            Router::from(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", doc))
+                .layer(axum::middleware::map_response(crate::http::docs::secure)),
+        )
+        .merge(crate::ui::router(state.clone()))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -98,8 +100,9 @@ pub fn app(state: AppState) -> Router {
             crate::http::middleware::authenticate::authenticate,
         ))
         .with_state(state)
-        .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(limit))
+        // Bodies are read after the caller is checked (403 before 413): by LazyBody and the
+        // idempotency layer up to body_limit, by axum's extractors (the console's forms) too.
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             timeout,

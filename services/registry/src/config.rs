@@ -125,7 +125,7 @@ impl Default for Config {
             webhook_timeout_secs: 10,
             webhook_retry_secs: 24 * 3600,
             webhook_backoff_ms: 5000,
-            webhook_concurrency: 8,
+            webhook_concurrency: 64,
             webhook_allowed_networks: Vec::new(),
         }
     }

@@ -120,6 +120,10 @@ pub enum ApiError {
     Unavailable(String),
     #[error("{0}")]
     Internal(String),
+    /// The request was answered before (the same `Idempotency-Key` and request): the
+    /// idempotency layer gives that answer again in place of this one.
+    #[error("answered before under this Idempotency-Key")]
+    Replayed,
 }
 
 impl ApiError {
@@ -164,6 +168,13 @@ impl From<StoreError> for ApiError {
 
 impl From<ScratchError> for ApiError {
     fn from(e: ScratchError) -> Self {
+        if let ScratchError::RoleRefused { role, message } = &e {
+            return ApiError::invalid(
+                Invalid::Snapshot,
+                "roles",
+                format!("PostgreSQL refuses a role named {}: {message}", echo(role)),
+            );
+        }
         // Which server and what it said goes to the log; the client learns what it can act on.
         tracing::warn!(error = %e, "the scratch server is unavailable");
         ApiError::Unavailable("the scratch server is unavailable: try again later".into())
@@ -201,6 +212,11 @@ impl From<IngestError> for ApiError {
                     column: Some(sql.column),
                     ..FieldError::new("body", sql.to_string())
                 }],
+            ),
+            IngestError::Scratch(ScratchError::RoleRefused { role, message }) => ApiError::invalid(
+                Invalid::Sql,
+                "body",
+                format!("PostgreSQL refuses a role named {}: {message}", echo(&role)),
             ),
             IngestError::Scratch(e) => e.into(),
             IngestError::Introspect(e) => {

@@ -71,9 +71,12 @@ pub struct SecretRules {
     pub allowed_databases: Vec<glob::Pattern>,
 }
 
-/// Encrypts and decrypts database URLs, and reads references under [`SecretRules`].
+/// Encrypts and decrypts database URLs, tags what the registry must recognise as its own
+/// (a sign-in form's token), and reads references under [`SecretRules`].
 pub struct SecretBox {
     cipher: ChaCha20Poly1305,
+    /// A key of its own for tags, derived from the secret key.
+    tags: [u8; 32],
     rules: SecretRules,
 }
 
@@ -95,8 +98,15 @@ impl SecretBox {
             .iter()
             .map(|p| glob::Pattern::new(p).map_err(|e| SecretError::Key(format!("allowed_databases {p:?}: {e}"))))
             .collect::<Result<_, _>>()?;
+        let tags = {
+            use hmac::{Hmac, Mac};
+            let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).expect("HMAC takes keys of any length");
+            mac.update(b"schemareg: the key of tags");
+            mac.finalize().into_bytes().into()
+        };
         Ok(Self {
             cipher: ChaCha20Poly1305::new(Key::from_slice(&key)),
+            tags,
             rules: SecretRules {
                 env_prefix: config.secret_env_prefix.clone(),
                 file_dirs: config.secret_file_dirs.iter().map(std::path::PathBuf::from).collect(),
@@ -115,6 +125,18 @@ impl SecretBox {
                 .expect("encryption of a short text does not fail"),
         );
         format!("{PREFIX}{}", STANDARD.encode(out))
+    }
+
+    /// A tag of `message` for `purpose` (base64url HMAC-SHA256): only this registry (and its
+    /// replicas, which share the key) can make it.
+    pub fn tag(&self, purpose: &str, message: &str) -> String {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.tags).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(message.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
     pub fn decrypt(&self, stored: &str) -> Result<String, SecretError> {

@@ -43,6 +43,10 @@ pub enum ScratchError {
     Connect(#[from] ConnectError),
     #[error("scratch prefix {0:?} is not valid: lowercase letters, digits and _, starting with a letter, at most 40")]
     Prefix(String),
+    /// A role a schema names that PostgreSQL will not make (a reserved name such as
+    /// `pg_…` or `public`): the schema's mistake, not the server's.
+    #[error("PostgreSQL refuses the role {role:?} the schema names: {message}")]
+    RoleRefused { role: String, message: String },
     #[error("the scratch server {server} refused to {action}: {message}")]
     Refused {
         server: String,
@@ -558,6 +562,16 @@ impl ScratchDatabase {
                 Err(e)
                     if e.code() == Some(&SqlState::DUPLICATE_OBJECT)
                         || e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {}
+                Err(e)
+                    if [SqlState::RESERVED_NAME, SqlState::INVALID_NAME, SqlState::NAME_TOO_LONG]
+                        .iter()
+                        .any(|c| e.code() == Some(c)) =>
+                {
+                    return Err(ScratchError::RoleRefused {
+                        role: role.to_string(),
+                        message: crate::pg::error_text(&e),
+                    });
+                }
                 Err(e) => return Err(refused(&self.admin, "create a role", &e)),
             }
         }

@@ -16,20 +16,34 @@ use crate::auth::Principal;
 use crate::error::{ApiError, FieldError, Invalid};
 use crate::state::AppState;
 
-/// A body not read yet, with the request's headers.
+/// A body not read yet, with the request's headers and the most it may hold.
 pub struct LazyBody {
     headers: HeaderMap,
     body: Body,
+    limit: usize,
+    /// Already found larger than the limit (by the idempotency layer, which read it).
+    too_large: bool,
 }
 
-impl<S: Send + Sync> FromRequest<S> for LazyBody {
+/// Marks a request whose body a layer found larger than `body_limit`: the handler says 413
+/// when it reads the body, after it has checked the caller (a 403 comes first).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTooLarge;
+
+impl<S> FromRequest<S> for LazyBody
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
         Ok(Self {
+            too_large: parts.extensions.get::<BodyTooLarge>().is_some(),
             headers: parts.headers,
             body,
+            limit: AppState::from_ref(state).config.body_limit,
         })
     }
 }
@@ -40,9 +54,12 @@ impl LazyBody {
         media_type(&self.headers)
     }
 
-    /// The bytes (413 past the body limit, which the layers around the router enforce).
+    /// The bytes (413 past the body limit: read only this far).
     pub async fn bytes(self) -> Result<Bytes, ApiError> {
-        axum::body::to_bytes(self.body, usize::MAX).await.map_err(|e| {
+        if self.too_large {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        axum::body::to_bytes(self.body, self.limit).await.map_err(|e| {
             let mut too_large = false;
             let mut cause: Option<&dyn std::error::Error> = Some(&e);
             while let Some(c) = cause {
@@ -77,7 +94,11 @@ pub struct JsonBody<T> {
     _type: PhantomData<fn() -> T>,
 }
 
-impl<S: Send + Sync, T> FromRequest<S> for JsonBody<T> {
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {

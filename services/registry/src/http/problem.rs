@@ -52,6 +52,8 @@ impl ApiError {
             ApiError::Unprocessable(kind, ..) => (StatusCode::UNPROCESSABLE_ENTITY, kind.slug()),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            // Never reaches a client: the idempotency layer answers with the kept answer.
+            ApiError::Replayed => (StatusCode::OK, "replayed"),
         }
     }
 

@@ -130,6 +130,13 @@ pub async fn reject(
     _approver: Approver,
     comment: &str,
 ) -> Result<(), ApiError> {
+    if comment.trim().is_empty() {
+        return Err(ApiError::invalid(
+            crate::error::Invalid::Body,
+            "comment",
+            "a rejection needs a reason: say in the comment what must change",
+        ));
+    }
     let from = [PlanState::PendingApproval, PlanState::Approved];
     close(state, who, origin, plan, &from, PlanState::Rejected, comment).await
 }

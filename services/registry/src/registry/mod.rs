@@ -25,6 +25,20 @@ use schemareg_engine::{Scope, Snapshot};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// A plan the caller may see: one of a service and environment its token covers. A plan out
+/// of its scope is answered as one that does not exist (a 403 would name its service).
+pub async fn visible_plan(
+    state: &AppState,
+    who: &crate::auth::Principal,
+    id: &str,
+) -> Result<schemareg_adapters::store::PlanRecord, ApiError> {
+    let plan = state.store.existing_plan(id).await?;
+    if !who.covers_service(&plan.service) || !who.covers_environment(&plan.environment) {
+        return Err(ApiError::NotFound(format!("plan {id:?} does not exist")));
+    }
+    Ok(plan)
+}
+
 /// The scope that applies: the binding's when it names one, else the service's.
 pub fn scope_of(service: &Service, binding: Option<&ScopeSpec>) -> Result<Scope, ApiError> {
     let spec = binding

@@ -16,6 +16,7 @@ use crate::audit::Origin;
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
+use crate::http::middleware::idempotency::Idempotency;
 use crate::http::problem::responses as r;
 use crate::registry::{applying, reporting};
 use crate::state::AppState;
@@ -35,10 +36,11 @@ pub async fn apply_plan(
     who: Principal,
     origin: Origin,
     Path(id): Path<String>,
+    idem: Idempotency,
 ) -> Result<Response, ApiError> {
     who.require(Role::Deployer)?;
-    let plan = state.store.existing_plan(&id).await?;
-    who.require_scope(Some(&plan.service), Some(&plan.environment))?;
+    let plan = crate::registry::visible_plan(&state, &who, &id).await?;
+    idem.pass(&state).await?;
     let wait = Duration::from_secs((state.config.request_timeout_secs / 3).clamp(1, 10));
     let finished = applying::start(&state, &who, &origin, plan, wait).await?;
     let status = if finished { StatusCode::OK } else { StatusCode::ACCEPTED };
@@ -82,11 +84,12 @@ pub async fn report_plan(
     who: Principal,
     origin: Origin,
     Path(id): Path<String>,
+    idem: Idempotency,
     report: JsonBody<Report>,
 ) -> Result<Response, ApiError> {
     who.require(Role::Deployer)?;
-    let plan = state.store.existing_plan(&id).await?;
-    who.require_scope(Some(&plan.service), Some(&plan.environment))?;
+    let plan = crate::registry::visible_plan(&state, &who, &id).await?;
+    idem.pass(&state).await?;
     let report = report.read().await?;
     reporting::report(&state, &who, &origin, &plan, &report.outcome, &report.message).await?;
     answer(&state, &id, StatusCode::OK).await

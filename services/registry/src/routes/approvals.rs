@@ -13,6 +13,7 @@ use crate::audit::Origin;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
+use crate::http::middleware::idempotency::Idempotency;
 use crate::http::problem::responses as r;
 use crate::registry::decisions;
 use crate::state::AppState;
@@ -49,12 +50,13 @@ pub async fn approve_plan(
     who: Principal,
     origin: Origin,
     Path(id): Path<String>,
+    idem: Idempotency,
     note: JsonBody<Note>,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
-    let plan = state.store.existing_plan(&id).await?;
-    who.require_scope(Some(&plan.service), Some(&plan.environment))?;
+    let plan = crate::registry::visible_plan(&state, &who, &id).await?;
     let approver = decisions::approver(&state, &who, &plan).await?;
+    idem.pass(&state).await?;
     let note = note.read().await?;
     decisions::approve(&state, &who, &origin, &plan, approver, &note.comment).await?;
     answer(&state, &id, StatusCode::CREATED).await
@@ -75,12 +77,13 @@ pub async fn reject_plan(
     who: Principal,
     origin: Origin,
     Path(id): Path<String>,
+    idem: Idempotency,
     note: JsonBody<Note>,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
-    let plan = state.store.existing_plan(&id).await?;
-    who.require_scope(Some(&plan.service), Some(&plan.environment))?;
+    let plan = crate::registry::visible_plan(&state, &who, &id).await?;
     let approver = decisions::approver(&state, &who, &plan).await?;
+    idem.pass(&state).await?;
     let note = note.read().await?;
     decisions::reject(&state, &who, &origin, &plan, approver, &note.comment).await?;
     answer(&state, &id, StatusCode::OK).await
@@ -101,12 +104,13 @@ pub async fn cancel_plan(
     who: Principal,
     origin: Origin,
     Path(id): Path<String>,
+    idem: Idempotency,
     note: JsonBody<Note>,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
-    let plan = state.store.existing_plan(&id).await?;
-    who.require_scope(Some(&plan.service), Some(&plan.environment))?;
+    let plan = crate::registry::visible_plan(&state, &who, &id).await?;
     decisions::may_cancel(&who, &plan)?;
+    idem.pass(&state).await?;
     let note = note.read().await?;
     decisions::cancel(&state, &who, &origin, &plan, &note.comment).await?;
     answer(&state, &id, StatusCode::OK).await

@@ -13,6 +13,7 @@ use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
+use crate::http::middleware::idempotency::Idempotency;
 use crate::http::problem::responses as r;
 use crate::state::AppState;
 
@@ -89,10 +90,12 @@ pub async fn create_environment(
     State(state): State<AppState>,
     who: Principal,
     origin: Origin,
+    idem: Idempotency,
     body: JsonBody<CreateEnvironment>,
 ) -> Result<impl IntoResponse, ApiError> {
     who.require(Role::Admin)?;
     who.require_unscoped()?;
+    idem.pass(&state).await?;
     let body = body.read().await?;
     check_name("name", &body.name)?;
     let created = state.store.create_environment(&body.name).await?;

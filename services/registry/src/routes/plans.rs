@@ -17,6 +17,7 @@ use crate::audit::Origin;
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
+use crate::http::middleware::idempotency::Idempotency;
 use crate::http::problem::responses as r;
 use crate::registry::planning;
 use crate::state::AppState;
@@ -183,10 +184,12 @@ pub async fn create_plan(
     who: Principal,
     origin: Origin,
     Path((service, environment)): Path<(String, String)>,
+    idem: Idempotency,
     body: JsonBody<CreatePlan>,
 ) -> Result<Response, ApiError> {
     who.require(Role::Deployer)?;
     who.require_scope(Some(&service), Some(&environment))?;
+    idem.pass(&state).await?;
     let body = body.read().await?;
     let asked = planning::Asked {
         service,
@@ -234,8 +237,7 @@ pub async fn get_plan(
 ) -> Result<Response, ApiError> {
     who.require_read()?;
     state.store.fail_abandoned_plans().await?;
-    let record = state.store.existing_plan(&id).await?;
-    who.require_scope(Some(&record.service), Some(&record.environment))?;
+    let record = crate::registry::visible_plan(&state, &who, &id).await?;
     let view = plan_view(&state, record).await?;
     if wants_sql(&headers) {
         return match view.sql {

@@ -13,6 +13,7 @@ use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
+use crate::http::middleware::idempotency::Idempotency;
 use crate::http::problem::responses as r;
 use crate::state::AppState;
 
@@ -80,12 +81,14 @@ pub async fn create_service(
     State(state): State<AppState>,
     who: Principal,
     origin: Origin,
+    idem: Idempotency,
     body: JsonBody<CreateService>,
 ) -> Result<impl IntoResponse, ApiError> {
     who.require(Role::Publisher)?;
     let body = body.read().await?;
     check_name("name", &body.name)?;
     who.require_scope(Some(&body.name), None)?;
+    idem.pass(&state).await?;
     let created = state
         .store
         .create_service(&NewService {

@@ -17,6 +17,7 @@ use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, FieldError, Invalid};
 use crate::http::extract::LazyBody;
+use crate::http::middleware::idempotency::Idempotency;
 use crate::http::problem::responses as r;
 use crate::registry::push::{Body, Provenance, push};
 use crate::registry::versions::{self, Kept};
@@ -128,11 +129,13 @@ pub async fn push_version(
     origin: Origin,
     Path(service): Path<String>,
     Query(params): Query<PushParams>,
+    idem: Idempotency,
     body: LazyBody,
 ) -> Result<Response, ApiError> {
     who.require(Role::Publisher)?;
     who.require_scope(Some(&service), None)?;
     let kind = body_kind(&body.media_type())?;
+    idem.pass(&state).await?;
     let body = body.bytes().await?;
     let service = state.store.existing_service(&service).await?;
     let provenance = Provenance {

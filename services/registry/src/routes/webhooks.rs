@@ -16,6 +16,7 @@ use crate::audit::{self, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, Invalid};
 use crate::http::extract::JsonBody;
+use crate::http::middleware::idempotency::Idempotency;
 use crate::http::problem::responses as r;
 use crate::state::AppState;
 use crate::webhooks::{envelope, signature, target::Targets};
@@ -269,9 +270,11 @@ pub async fn create_webhook(
     State(state): State<AppState>,
     who: Principal,
     origin: Origin,
+    idem: Idempotency,
     body: JsonBody<CreateWebhook>,
 ) -> Result<impl IntoResponse, ApiError> {
     admin(&who)?;
+    idem.pass(&state).await?;
     let body = body.read().await?;
     let events = kinds(&body.events)?;
     if let Some(s) = &body.service
@@ -501,8 +504,10 @@ pub async fn redeliver(
     who: Principal,
     origin: Origin,
     Path((id, delivery)): Path<(String, String)>,
+    idem: Idempotency,
 ) -> Result<impl IntoResponse, ApiError> {
     admin(&who)?;
+    idem.pass(&state).await?;
     let found = state.store.redeliver(&id, &delivery).await?;
     let event = Event::new("webhook.redeliver")
         .target(&delivery)

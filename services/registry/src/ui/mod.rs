@@ -9,6 +9,7 @@ mod assets;
 mod audit;
 mod drift;
 mod layout;
+mod origin;
 mod overview;
 mod plan;
 mod session;
@@ -20,8 +21,8 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
-/// The console's routes.
-pub fn router() -> Router<AppState> {
+/// The console's routes; their POSTs must come from the registry's own pages.
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/ui", get(overview::page))
         .route("/ui/sign-in", get(session::sign_in_page).post(session::sign_in))
@@ -37,5 +38,6 @@ pub fn router() -> Router<AppState> {
         .route("/ui/audit", get(audit::page))
         .route(assets::CSS_PATH, get(assets::css))
         .route(assets::JS_PATH, get(assets::js))
+        .layer(axum::middleware::from_fn_with_state(state, origin::same_origin))
         .layer(axum::middleware::map_response(assets::secure))
 }

@@ -13,7 +13,7 @@ use super::session::Session;
 use super::{layout, steps};
 use crate::audit::Origin;
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, Invalid};
+use crate::error::ApiError;
 use crate::registry::{applying, approval, decisions, planning};
 use crate::state::AppState;
 
@@ -44,11 +44,8 @@ async fn may(state: &AppState, who: &Principal, plan: &PlanRecord, given: &[Appr
 }
 
 async fn render(state: &AppState, session: &Session, id: &str) -> Result<Markup, ApiError> {
-    let plan = state.store.existing_plan(id).await?;
     session.who.require_read()?;
-    session
-        .who
-        .require_scope(Some(&plan.service), Some(&plan.environment))?;
+    let plan = crate::registry::visible_plan(state, &session.who, id).await?;
     let policy = crate::policy::current(&state.store, &plan.environment).await?.policy;
     let hazards = plan.body.as_ref().map(|b| b.hazards.clone()).unwrap_or_default();
     let needs = approval::needs(&policy, &hazards);
@@ -148,8 +145,7 @@ async fn act_on(
     session.check_csrf(&form.csrf)?;
     let who = &session.who;
     who.require_read()?;
-    let plan = state.store.existing_plan(id).await?;
-    who.require_scope(Some(&plan.service), Some(&plan.environment))?;
+    let plan = crate::registry::visible_plan(state, who, id).await?;
     match action {
         "approve" => {
             let approver = decisions::approver(state, who, &plan).await?;
@@ -159,13 +155,6 @@ async fn act_on(
         }
         "reject" => {
             let approver = decisions::approver(state, who, &plan).await?;
-            if form.comment.trim().is_empty() {
-                return Err(ApiError::invalid(
-                    Invalid::Body,
-                    "comment",
-                    "a rejection needs a reason: say in the comment what must change",
-                ));
-            }
             decisions::reject(state, who, origin, &plan, approver, &form.comment)
                 .await
                 .map(|()| plan.id)

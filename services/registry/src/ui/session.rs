@@ -2,6 +2,11 @@
 //! store keeps its digest, the token (encrypted with the registry's key), a CSRF token and the
 //! end of the session (the token's `exp` at the latest). Each request checks the token again,
 //! so a token that expired, or whose key the registry no longer trusts, ends the session.
+//!
+//! Signing in is protected too (a page elsewhere must not sign a browser in as someone else):
+//! the sign-in page sets a pre-session cookie and its form carries that cookie's tag, which
+//! only the registry can make; the POST must bring both (and come from the registry's origin,
+//! as every console POST must). Signing in again ends the session the browser had.
 
 use axum::Form;
 use axum::extract::{FromRequestParts, State};
@@ -21,6 +26,10 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 const COOKIE: &str = "schemareg_session";
+/// The cookie of a browser that opened the sign-in page.
+const PRESESSION: &str = "schemareg_presession";
+/// What a pre-session's tag is for.
+const SIGN_IN: &str = "console sign-in";
 
 /// A signed-in person: who, and the CSRF token their forms carry.
 pub struct Session {
@@ -32,8 +41,7 @@ pub struct Session {
 impl Session {
     /// Whether a form's CSRF token is this session's (a 403 otherwise).
     pub fn check_csrf(&self, given: &str) -> Result<(), ApiError> {
-        let (a, b) = (Sha256::digest(given.as_bytes()), Sha256::digest(self.csrf.as_bytes()));
-        if a == b && !given.is_empty() {
+        if same(given, &self.csrf) && !given.is_empty() {
             Ok(())
         } else {
             Err(ApiError::Forbidden(
@@ -52,14 +60,33 @@ fn digest(key: &str) -> String {
 }
 
 fn cookie_key(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, COOKIE)
+}
+
+fn cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Whether two texts are equal, in time that does not depend on where they differ.
+fn same(a: &str, b: &str) -> bool {
+    Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
+}
+
+/// `; Secure` when the registry is reached over https.
+fn secure(state: &AppState) -> &'static str {
+    if state.config.public_url().starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    }
 }
 
 /// Where a request without a usable session goes: the sign-in page, saying why.
@@ -112,7 +139,11 @@ pub struct WhyQuery {
 }
 
 /// The sign-in page: paste a token.
-pub async fn sign_in_page(axum::extract::Query(q): axum::extract::Query<WhyQuery>) -> Response {
+pub async fn sign_in_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<WhyQuery>,
+) -> Response {
     let note = match q.why.as_deref() {
         Some("expired") => Some("Your token expired or is no longer accepted: sign in again."),
         Some("ended") => Some("Your session ended: sign in again."),
@@ -120,32 +151,48 @@ pub async fn sign_in_page(axum::extract::Query(q): axum::extract::Query<WhyQuery
         Some("bye") => Some("Signed out."),
         _ => None,
     };
-    form_page(note, None)
+    form_page(&state, &headers, note, None, axum::http::StatusCode::OK)
 }
 
-fn form_page(note: Option<&str>, problem: Option<&str>) -> Response {
+/// The sign-in form, with the tag of the browser's pre-session (made here when it has none).
+fn form_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    note: Option<&str>,
+    problem: Option<(&str, &str)>,
+    status: axum::http::StatusCode,
+) -> Response {
+    let presession = cookie(headers, PRESESSION).unwrap_or_else(random_key);
+    let tag = state.secrets.tag(SIGN_IN, &presession);
     let body = html! {
         h1 { "Sign in" }
         @if let Some(n) = note { p role="status" { (n) } }
-        @if let Some(p) = problem { section.problem role="alert" { h2 { "The token was refused" } p { (p) } } }
+        @if let Some((title, p)) = problem { section.problem role="alert" { h2 { (title) } p { (p) } } }
         form method="post" action="/ui/sign-in" {
+            input type="hidden" name="csrf" value=(tag);
             label for="token" { "Bearer token (JWT)" }
             textarea id="token" name="token" rows="4" required autocomplete="off" {}
             p { button type="submit" { "Sign in" } }
         }
         p { "The token is kept encrypted in the registry's store for this session only; the session ends when the token expires or when you sign out." }
     };
-    let status = if problem.is_some() {
-        axum::http::StatusCode::UNAUTHORIZED
-    } else {
-        axum::http::StatusCode::OK
-    };
-    (status, layout::page("Sign in", None, body)).into_response()
+    let cookie = format!(
+        "{PRESESSION}={presession}; Path=/ui/sign-in; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        secure(state)
+    );
+    (
+        status,
+        [(header::SET_COOKIE, cookie)],
+        layout::page("Sign in", None, body),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
 pub struct SignInForm {
     token: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 /// The `exp` of a token already verified.
@@ -161,13 +208,41 @@ fn random_key() -> String {
     URL_SAFE_NO_PAD.encode(b)
 }
 
-/// Signs in with a token: a session until the token's `exp` (at most 12 hours).
-pub async fn sign_in(State(state): State<AppState>, Form(form): Form<SignInForm>) -> Response {
+/// Signs in with a token: a session until the token's `exp` (at most 12 hours). The form must
+/// carry the tag of the browser's pre-session; the session the browser had ends.
+pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<SignInForm>) -> Response {
+    let from_our_page = cookie(&headers, PRESESSION)
+        .is_some_and(|p| !form.csrf.is_empty() && same(&form.csrf, &state.secrets.tag(SIGN_IN, &p)));
+    if !from_our_page {
+        let why = "this sign-in did not come from this registry's sign-in page (its form token is missing or \
+                   wrong): sign in from the form below";
+        return form_page(
+            &state,
+            &headers,
+            None,
+            Some(("The sign-in was refused", why)),
+            axum::http::StatusCode::FORBIDDEN,
+        );
+    }
     let token = form.token.trim().to_string();
     let who = match state.auth.verify(&token) {
         Ok(who) => who,
-        Err(e) => return form_page(None, Some(&e.to_string())),
+        Err(e) => {
+            let status = axum::http::StatusCode::UNAUTHORIZED;
+            return form_page(
+                &state,
+                &headers,
+                None,
+                Some(("The token was refused", &e.to_string())),
+                status,
+            );
+        }
     };
+    if let Some(old) = cookie_key(&headers)
+        && let Err(e) = state.store.delete_ui_session(&digest(&old)).await
+    {
+        return layout::problem(None, &e.into());
+    }
     let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
     let ends = expiry(&token).unwrap_or(now).min(now + 12 * 3600);
     let key = random_key();
@@ -183,16 +258,20 @@ pub async fn sign_in(State(state): State<AppState>, Form(form): Form<SignInForm>
     if let Err(e) = state.store.create_ui_session(&session).await {
         return layout::problem(None, &e.into());
     }
-    let secure = if state.config.public_url().starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{COOKIE}={key}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        ends.saturating_sub(now)
+    let session_cookie = format!(
+        "{COOKIE}={key}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        ends.saturating_sub(now),
+        secure(&state)
     );
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/ui")).into_response()
+    // The pre-session is spent: the next sign-in page makes another.
+    let spent = format!("{PRESESSION}=; Path=/ui/sign-in; HttpOnly; SameSite=Strict; Max-Age=0");
+    let mut response = Redirect::to("/ui").into_response();
+    for c in [session_cookie, spent] {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&c) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
 }
 
 #[derive(Deserialize)]

@@ -640,3 +640,56 @@ async fn two_replicas_on_one_postgres_store_deliver_each_event_once() {
     let verdicts = verified_by_the_reference(&secret, &received.iter().map(as_sent).collect::<Vec<_>>());
     assert!(verdicts.iter().all(|v| v == "ok"), "{verdicts:?}");
 }
+
+/// A receiver that takes connections and never answers; stopped when dropped.
+struct Silent {
+    port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Silent {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = listener.accept().await {
+                held.push(s);
+            }
+        });
+        Self { port, task }
+    }
+}
+
+impl Drop for Silent {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Ten receivers that never answer do not hold back an eleventh that does (issue 31, item 9):
+/// each subscription has its own delivery in flight, and the fast one's is sent at once, not
+/// after a slow one's timeout.
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_receivers_do_not_hold_back_a_fast_one() {
+    let mut settings: Vec<(&str, &str)> = LOOPBACK.to_vec();
+    settings.push(("SCHEMAREG_WEBHOOK_TIMEOUT_SECS", "8"));
+    let served = Served::start(&settings).await;
+    let base = served.base();
+    shop(&base, None);
+    let silent: Vec<Silent> = futures_util::future::join_all((0..10).map(|_| Silent::start())).await;
+    for s in &silent {
+        subscribe(&base, &format!("http://127.0.0.1:{}/hook", s.port), &["version.pushed"]);
+    }
+    // Subscribed last: the claims come in the order of the subscriptions.
+    let fast = Receiver::start(None, 0).await;
+    subscribe(&base, &fast.url("/hook"), &["version.pushed"]);
+    let pushed = Instant::now();
+    push_versions(&base, 1).await;
+    let got = fast.until_delivered(1, Duration::from_secs(20)).await;
+    let waited = got[0].at.duration_since(pushed);
+    assert!(
+        waited < Duration::from_secs(4),
+        "the fast receiver waited {waited:?} behind ten slow ones (their timeout is 8 s)"
+    );
+}

@@ -1,16 +1,28 @@
 //! `Idempotency-Key` on POSTs: the first request with a key runs and its answer is kept; a
 //! retry with the same key and the same request gets that answer (marked
-//! `Idempotent-Replayed: true`), never a second action. The same key with another request is a
-//! 422; a retry while the first still runs is a 409. Keys belong to the token's subject.
+//! `Idempotent-Replayed: true`, audited as a replay), never a second action. The same key
+//! with another request is a 422; a retry while the first still runs is a 409. Keys belong to
+//! the token's subject.
+//!
+//! The layer reads the body and makes a [`Gate`]; the handler opens it with
+//! [`Idempotency::pass`] once it has checked the caller's role and scope, before it acts. So a
+//! kept answer is given only to a request that passes the same checks as the first: another
+//! token of the same subject without the role gets its 403, not the first answer (which may
+//! hold a secret).
+
+use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use schemareg_adapters::store::{Claim, KeptAnswer};
 
+use crate::audit::{Event, Origin, record};
 use crate::error::{ApiError, FieldError, Invalid};
+use crate::http::extract::BodyTooLarge;
 use crate::http::middleware::authenticate::Authentication;
 use crate::state::AppState;
 
@@ -30,6 +42,66 @@ const NO_STORE: &str = "no-store";
 
 fn valid(key: &str) -> bool {
     (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// A request's key, its subject and what the request was, until a handler passes it.
+pub struct Gate {
+    subject: String,
+    key: String,
+    fingerprint: String,
+    passed: Mutex<Passed>,
+}
+
+enum Passed {
+    NotYet,
+    New,
+    Replay(KeptAnswer),
+    /// The first request with the key still runs.
+    Running,
+}
+
+/// The gate of a request with an `Idempotency-Key` (none without one).
+#[derive(Clone, Default)]
+pub struct Idempotency(Option<Arc<Gate>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Idempotency {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Idempotency(parts.extensions.get::<Arc<Gate>>().cloned()))
+    }
+}
+
+impl Idempotency {
+    /// Called by a handler once the caller may do what it asks, before it acts. A request seen
+    /// before is answered as it was (the layer gives the kept answer: this returns
+    /// [`ApiError::Replayed`], which the handler passes on); the same key with another request
+    /// is a 422, with one still running a 409.
+    pub async fn pass(&self, state: &AppState) -> Result<(), ApiError> {
+        let Some(gate) = &self.0 else { return Ok(()) };
+        let (subject, key) = (&gate.subject, &gate.key);
+        match state.store.claim_key(subject, key, &gate.fingerprint).await? {
+            Claim::New => {
+                *gate.passed.lock().expect("never poisoned") = Passed::New;
+                Ok(())
+            }
+            Claim::Replay(kept) => {
+                *gate.passed.lock().expect("never poisoned") = Passed::Replay(kept);
+                Err(ApiError::Replayed)
+            }
+            Claim::Mismatch => Err(ApiError::Unprocessable(
+                Invalid::IdempotencyKeyReused,
+                format!("Idempotency-Key {key:?} was used for another request: use a new key"),
+                vec![FieldError::new("Idempotency-Key", "reused for another request")],
+            )),
+            Claim::InProgress => {
+                *gate.passed.lock().expect("never poisoned") = Passed::Running;
+                Err(ApiError::Conflict(format!(
+                    "the first request with Idempotency-Key {key:?} is still running: retry later"
+                )))
+            }
+        }
+    }
 }
 
 pub async fn idempotent(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
@@ -60,9 +132,13 @@ pub async fn idempotent(State(state): State<AppState>, request: Request<Body>, n
         )
         .into_response();
     }
-    let (parts, body) = request.into_parts();
+    let origin = Origin::from_request(request.headers(), request.extensions());
+    let target = format!("POST {}", crate::error::clip(request.uri().path(), 500));
+    let (mut parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, state.config.body_limit).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        // Too large: the handler checks the caller first, and says 413 when it reads the body.
+        parts.extensions.insert(BodyTooLarge);
+        return next.run(Request::from_parts(parts, Body::empty())).await;
     };
     let fingerprint = {
         let mut seen = Vec::with_capacity(bytes.len() + 128);
@@ -75,27 +151,36 @@ pub async fn idempotent(State(state): State<AppState>, request: Request<Body>, n
         seen.extend_from_slice(&bytes);
         schemareg_engine::canonical::sha256_digest(&seen)
     };
-    match state.store.claim_key(&subject, &key, &fingerprint).await {
-        Err(e) => ApiError::from(e).into_response(),
-        Ok(Claim::Mismatch) => ApiError::Unprocessable(
-            Invalid::IdempotencyKeyReused,
-            format!("Idempotency-Key {key:?} was used for another request: use a new key"),
-            vec![FieldError::new("Idempotency-Key", "reused for another request")],
-        )
-        .into_response(),
-        Ok(Claim::InProgress) => {
-            let mut r = ApiError::Conflict(format!(
-                "the first request with Idempotency-Key {key:?} is still running: retry later"
-            ))
-            .into_response();
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            r
+    let gate = Arc::new(Gate {
+        subject: subject.clone(),
+        key: key.clone(),
+        fingerprint,
+        passed: Mutex::new(Passed::NotYet),
+    });
+    parts.extensions.insert(gate.clone());
+    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let passed = std::mem::replace(&mut *gate.passed.lock().expect("never poisoned"), Passed::NotYet);
+    match passed {
+        Passed::New => keep(&state, &subject, &key, response).await,
+        Passed::Replay(kept) => {
+            let event = Event::new("replay")
+                .target(target)
+                .detail(serde_json::json!({"status": kept.status}));
+            record(&state, &subject, &origin, "replayed", event).await;
+            replay(&state, kept)
         }
-        Ok(Claim::Replay(kept)) => replay(&state, kept),
-        Ok(Claim::New) => {
-            let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-            keep(&state, &subject, &key, response).await
+        Passed::Running => {
+            let mut response = response;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+        }
+        Passed::NotYet => {
+            if response.status().is_success() {
+                tracing::error!(%target, "a handler acted on a request with an Idempotency-Key without passing its gate");
+            }
+            response
         }
     }
 }

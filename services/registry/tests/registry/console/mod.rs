@@ -2,6 +2,8 @@
 
 mod browser;
 mod demo;
+mod docs;
 mod pages;
 mod plan;
 mod setup;
+mod sign_in;

@@ -5,6 +5,8 @@
 //! - `secrets`: references to secrets limited to configured places; no secret, and no part of
 //!   an unparsable URL, in any answer, failed plan, audit entry or log line.
 //! - `scopes`: environment-wide settings need an unscoped admin; environment reads are scoped.
+//! - `replays`: a kept answer only for a caller that passes the checks; 403 before 413;
+//!   another service's plan is one that does not exist; a rejection says why.
 //! - `roles`: roles named in pushed SQL or verified plans do not stay on the scratch server.
 //! - `hazards`: privilege-raising DDL is a hazard that names who will own it.
 //! - `slow_clients`: connections that send half a header are closed; the others are served.
@@ -19,6 +21,7 @@ mod hazards;
 mod injection;
 mod plan_race;
 mod problems;
+mod replays;
 mod roles;
 mod scopes;
 mod secrets;

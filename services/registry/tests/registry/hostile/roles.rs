@@ -173,3 +173,24 @@ async fn objects_given_away_and_default_privileges_leave_no_role_behind(backend:
     }
     assert_eq!(roles_like(&p).await, Vec::<String>::new());
 }
+
+/// A role PostgreSQL will not make (a reserved name) is the pushed schema's mistake: 422 that
+/// names it, not a 503 that blames the scratch server (issue 31, item 9).
+#[tokio::test]
+async fn a_role_postgresql_refuses_is_a_422() {
+    let served = crate::served::Served::start(&[("SCHEMAREG_DRIFT_WATCH", "false")]).await;
+    let base = served.base();
+    crate::served::shop(&base, None);
+    for role in ["pg_schemareg_reserved", "pg_monitor_x"] {
+        let quoted = format!("\"{role}\"");
+        let ddl = with_policy(&quoted);
+        let (status, p) = crate::served::call_raw(&base, "POST", "/v1/services/shop/versions", "application/sql", &ddl);
+        assert_eq!(status, 422, "{role}: {p}");
+        assert!(p["detail"].as_str().unwrap().contains(role), "{role}: {p}");
+        let snapshot = json!({"format": 1, "schemas": [{"name": "public"}], "tables": [{"schema": "public", "name": "t",
+            "columns": [{"name": "id", "type": "integer"}], "row_security": {"enabled": true},
+            "policies": [{"name": "own", "command": "all", "permissive": true, "roles": [role], "using": "true"}]}]});
+        let (status, p) = crate::served::call(&base, "POST", "/v1/services/shop/versions", Some(&snapshot));
+        assert_eq!(status, 422, "{role} in a snapshot: {p}");
+    }
+}

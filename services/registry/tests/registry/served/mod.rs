@@ -138,6 +138,14 @@ pub fn signed_with(secret: &str, subject: &str, roles: &[schemareg::auth::Role])
     schemareg::auth::sign(&config, subject, roles, 3600).unwrap()
 }
 
+/// The configuration tokens for the served registry are signed with.
+pub fn config() -> schemareg::config::Config {
+    schemareg::config::Config {
+        jwt_hs256_secret: Some(SECRET.into()),
+        ..Default::default()
+    }
+}
+
 /// One request with curl, with a body of a media type or none: its status and body (JSON, or
 /// null).
 fn curl(base: &str, method: &str, path: &str, body: Option<(&str, &str)>) -> (u16, serde_json::Value) {
