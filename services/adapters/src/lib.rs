@@ -11,6 +11,7 @@
 //! - [`verify`]: a plan checked in a scratch database, forward and back.
 
 pub mod execute;
+pub mod files;
 pub mod ident;
 pub mod ingest;
 pub mod introspect;

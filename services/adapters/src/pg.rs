@@ -194,6 +194,24 @@ impl Target {
         t
     }
 
+    /// A URL of `database` on the same server as the same user, without a password (for a
+    /// server that asks none, such as a private cluster): a socket's folder is percent-encoded
+    /// as the URL's host.
+    pub fn url_without_password(&self, database: &str) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Unix(p)) => percent_encoded(&p.display().to_string()),
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+            None => "localhost".into(),
+        };
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        let sslmode = match self.tls {
+            Tls::Disable => "disable",
+            Tls::Verified => "verify-full",
+            Tls::Unverified => "prefer",
+        };
+        format!("postgres://{}@{host}:{port}/{database}?sslmode={sslmode}", self.user())
+    }
+
     /// The user it connects as.
     pub fn user(&self) -> &str {
         self.config.get_user().unwrap_or("postgres")
@@ -412,6 +430,17 @@ fn describe(config: &Config) -> String {
     let user = config.get_user().unwrap_or("postgres");
     let db = config.get_dbname().unwrap_or(user);
     format!("postgres://{user}@{host}:{port}/{db}")
+}
+
+/// A text as a URL's host (a socket's folder): every byte but letters, digits and `-._~`
+/// percent-encoded.
+pub fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// A URL with its password replaced by `***`, safe to show.

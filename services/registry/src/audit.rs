@@ -1,6 +1,10 @@
 //! Recording actions in the audit log: who (the token's subject), what, when, and from where
 //! (address, user agent, request id). Denied attempts are recorded by a middleware
 //! (`http::middleware::denials`).
+//!
+//! What a client sends is kept clipped: each text to the most below, so that an entry stays
+//! small whatever the request held (a 60 KB `User-Agent` was kept whole, on every denied
+//! request).
 
 use std::net::SocketAddr;
 
@@ -10,7 +14,20 @@ use schemareg_adapters::store::NewAuditEntry;
 use serde_json::Value;
 
 use crate::auth::Principal;
+use crate::error::clip;
 use crate::state::AppState;
+
+/// The most of a user agent an entry keeps, in characters.
+pub const MAX_USER_AGENT: usize = 256;
+/// The most of a request id (which a client may send).
+pub const MAX_REQUEST_ID: usize = 128;
+/// The most of a subject and of a target.
+pub const MAX_SUBJECT: usize = 256;
+pub const MAX_TARGET: usize = 512;
+/// The most of each text in an entry's detail (a comment, a reason), and of the detail as a
+/// whole, as JSON.
+pub const MAX_DETAIL_TEXT: usize = 1000;
+pub const MAX_DETAIL: usize = 8192;
 
 /// Where a request came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,24 +93,182 @@ impl<'a> Event<'a> {
     }
 }
 
-/// Appends an entry. The action has happened: a store that cannot take the entry is logged
-/// as an error (and shows in /readyz's store check), not turned into a failed request.
-pub async fn record(state: &AppState, subject: &str, origin: &Origin, outcome: &str, event: Event<'_>) {
-    let entry = NewAuditEntry {
-        subject: subject.into(),
+/// The entry of an event, every text clipped.
+fn entry(subject: &str, origin: &Origin, outcome: &str, event: Event<'_>) -> NewAuditEntry {
+    let clipped = |text: &Option<String>, max| text.as_deref().map(|t| clip(t, max));
+    NewAuditEntry {
+        subject: clip(subject, MAX_SUBJECT),
         action: event.action.into(),
         outcome: outcome.into(),
         service: event.service.map(String::from),
         environment: event.environment.map(String::from),
-        target: event.target,
-        detail: event.detail.to_string(),
+        target: clipped(&event.target, MAX_TARGET),
+        detail: detail_text(event.detail),
         address: origin.address.clone(),
-        user_agent: origin.user_agent.clone(),
-        request_id: origin.request_id.clone(),
-    };
-    if let Err(e) = state.store.append_audit(&entry).await {
-        tracing::error!(action = event.action, error = %e, "cannot append to the audit log");
+        user_agent: clipped(&origin.user_agent, MAX_USER_AGENT),
+        request_id: clipped(&origin.request_id, MAX_REQUEST_ID),
     }
+}
+
+/// The detail as JSON text: each text in it clipped, and the whole kept under [`MAX_DETAIL`]
+/// (else `{"clipped": "<its first part>"}`).
+fn detail_text(mut detail: Value) -> String {
+    fn clip_texts(v: &mut Value) {
+        match v {
+            Value::String(s) if s.chars().count() > MAX_DETAIL_TEXT => *s = clip(s, MAX_DETAIL_TEXT),
+            Value::Array(items) => items.iter_mut().for_each(clip_texts),
+            Value::Object(fields) => fields.values_mut().for_each(clip_texts),
+            _ => {}
+        }
+    }
+    clip_texts(&mut detail);
+    let text = detail.to_string();
+    if text.len() <= MAX_DETAIL {
+        return text;
+    }
+    serde_json::json!({ "clipped": clip(&text, MAX_DETAIL / 2) }).to_string()
+}
+
+/// Appends an entry. The action has happened: a store that cannot take the entry is logged
+/// as an error (and shows in /readyz's store check), not turned into a failed request.
+pub async fn record(state: &AppState, subject: &str, origin: &Origin, outcome: &str, event: Event<'_>) {
+    let action = event.action;
+    if let Err(e) = state.store.append_audit(&entry(subject, origin, outcome, event)).await {
+        tracing::error!(action, error = %e, "cannot append to the audit log");
+    }
+}
+
+/// Denials of requests without a valid token, by address: the entry of this minute and how
+/// many came since it was last written. A flood costs the store one write per address and
+/// second, not one per request.
+#[derive(Default)]
+pub struct Denials {
+    pending: std::sync::Mutex<std::collections::HashMap<String, Pending>>,
+}
+
+struct Pending {
+    minute: String,
+    seq: i64,
+    unsaved: i64,
+    saved: std::time::Instant,
+}
+
+/// How often a flood's count is written to its entry.
+const SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Denials {
+    /// Counts a denial in the entry of `address` for `minute` when there is one here: the
+    /// count to write now (none when it waits for the next second), or `None` when there is
+    /// no entry yet.
+    fn count(&self, address: &str, minute: &str) -> Option<Option<(i64, i64)>> {
+        let mut pending = self.pending.lock().expect("never poisoned");
+        let p = pending.get_mut(address).filter(|p| p.minute == minute)?;
+        p.unsaved += 1;
+        if p.saved.elapsed() < SAVE_EVERY {
+            return Some(None);
+        }
+        p.saved = std::time::Instant::now();
+        Some(Some((p.seq, std::mem::take(&mut p.unsaved))))
+    }
+
+    /// The counts not written yet; entries of past minutes are let go.
+    fn take_unsaved(&self, minute: &str) -> Vec<(i64, i64)> {
+        let mut pending = self.pending.lock().expect("never poisoned");
+        let out = pending
+            .values_mut()
+            .filter(|p| p.unsaved > 0)
+            .map(|p| {
+                p.saved = std::time::Instant::now();
+                (p.seq, std::mem::take(&mut p.unsaved))
+            })
+            .collect();
+        pending.retain(|_, p| p.minute.as_str() >= minute);
+        out
+    }
+}
+
+/// Records a denial of a request without a valid token: repeats from one address within a
+/// minute are counted in one entry (written at most once a second).
+pub async fn record_anonymous_denial(state: &AppState, origin: &Origin, event: Event<'_>) {
+    let entry = entry(schemareg_adapters::store::ANONYMOUS, origin, "denied", event);
+    let at = schemareg_adapters::store::now();
+    let minute = at[..16.min(at.len())].to_string();
+    let Some(address) = entry.address.clone() else {
+        return append(state, &entry).await;
+    };
+    match state.denials.count(&address, &minute) {
+        Some(None) => {}
+        Some(Some((seq, n))) => save(state, seq, n).await,
+        None => match state.store.append_anonymous_denial(&entry).await {
+            Ok(seq) => {
+                let pending = Pending {
+                    minute,
+                    seq,
+                    unsaved: 0,
+                    saved: std::time::Instant::now(),
+                };
+                state
+                    .denials
+                    .pending
+                    .lock()
+                    .expect("never poisoned")
+                    .insert(address, pending);
+            }
+            Err(e) => tracing::error!(action = "denied", error = %e, "cannot append to the audit log"),
+        },
+    }
+}
+
+async fn append(state: &AppState, entry: &NewAuditEntry) {
+    if let Err(e) = state.store.append_audit(entry).await {
+        tracing::error!(action = %entry.action, error = %e, "cannot append to the audit log");
+    }
+}
+
+async fn save(state: &AppState, seq: i64, n: i64) {
+    if let Err(e) = state.store.count_repeats(seq, n).await {
+        tracing::error!(error = %e, "cannot count denials in the audit log");
+    }
+}
+
+/// Writes the counts of anonymous denials still held, every second.
+pub fn spawn_denial_counts(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(SAVE_EVERY).await;
+            save_denial_counts(&state).await;
+        }
+    });
+}
+
+/// Writes the counts of anonymous denials held (when the registry stops, too).
+pub async fn save_denial_counts(state: &AppState) {
+    let at = schemareg_adapters::store::now();
+    for (seq, n) in state.denials.take_unsaved(&at[..16.min(at.len())]) {
+        save(state, seq, n).await;
+    }
+}
+
+/// Lets go of audit entries older than `audit_retention_days`, once an hour (when it is set).
+pub fn spawn_retention(state: AppState) {
+    let Some(days) = state.config.audit_retention_days else {
+        return;
+    };
+    tokio::spawn(async move {
+        loop {
+            let before = time::OffsetDateTime::now_utc() - time::Duration::days(days as i64);
+            match state
+                .store
+                .forget_audit_before(&schemareg_adapters::store::timestamp(before))
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(entries = n, days, "audit entries past their retention let go"),
+                Err(e) => tracing::warn!(error = %e, "cannot let go of old audit entries"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
 }
 
 /// Records a successful action of a request's principal.

@@ -90,6 +90,9 @@ pub struct Config {
     /// Networks (CIDR) of loopback, private or link-local addresses that webhook receivers may
     /// have (`SCHEMAREG_WEBHOOK_ALLOWED_NETWORKS`; none: receivers must be public).
     pub webhook_allowed_networks: Vec<String>,
+    /// How long audit entries are kept, in days (`SCHEMAREG_AUDIT_RETENTION_DAYS`; none:
+    /// for good). Older ones are let go once an hour.
+    pub audit_retention_days: Option<u64>,
 }
 
 impl Default for Config {
@@ -127,6 +130,7 @@ impl Default for Config {
             webhook_backoff_ms: 5000,
             webhook_concurrency: 64,
             webhook_allowed_networks: Vec::new(),
+            audit_retention_days: None,
         }
     }
 }
@@ -170,11 +174,12 @@ impl std::fmt::Debug for Config {
             .field("webhook_backoff_ms", &self.webhook_backoff_ms)
             .field("webhook_concurrency", &self.webhook_concurrency)
             .field("webhook_allowed_networks", &self.webhook_allowed_networks)
+            .field("audit_retention_days", &self.audit_retention_days)
             .finish()
     }
 }
 
-const KEYS: [&str; 32] = [
+const KEYS: [&str; 33] = [
     "listen",
     "store_url",
     "scratch_url",
@@ -207,6 +212,7 @@ const KEYS: [&str; 32] = [
     "webhook_backoff_ms",
     "webhook_concurrency",
     "webhook_allowed_networks",
+    "audit_retention_days",
 ];
 
 impl Config {
@@ -255,6 +261,11 @@ impl Config {
                 "webhook_timeout_secs, webhook_concurrency and webhook_backoff_ms must be at least 1".into(),
             ));
         }
+        if self.audit_retention_days == Some(0) {
+            return Err(ConfigError::Bound(
+                "audit_retention_days must be at least 1 (leave it out to keep every entry)".into(),
+            ));
+        }
         for n in &self.webhook_allowed_networks {
             crate::webhooks::target::Network::parse(n).map_err(ConfigError::Bound)?;
         }
@@ -279,12 +290,13 @@ impl Config {
 
 impl Config {
     /// A development secret kept in the data folder: 32 random bytes in base64, made on first
-    /// use (mode 0600).
+    /// use (mode 0600). One that others can read is refused, not used.
     pub fn dev_secret(&self, file: &str) -> Result<String, ConfigError> {
         let dir = std::path::Path::new(&self.data_dir);
         let path = dir.join(file);
         let read = |path: &std::path::Path| std::fs::read_to_string(path).map(|s| s.trim().to_string());
         if let Ok(text) = read(&path) {
+            schemareg_adapters::files::check_private(&path).map_err(ConfigError::Key)?;
             return Ok(text);
         }
         let unreadable = |e: std::io::Error| ConfigError::Key(format!("{}: {e}", path.display()));
@@ -293,13 +305,7 @@ impl Config {
         getrandom::fill(&mut key).map_err(|e| ConfigError::Key(e.to_string()))?;
         let text = base64::engine::general_purpose::STANDARD.encode(key);
         use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-        {
+        match schemareg_adapters::files::create_private(&path) {
             Ok(mut f) => f.write_all(text.as_bytes()).map_err(unreadable)?,
             // Made by another process meanwhile: use that one.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}

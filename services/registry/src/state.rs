@@ -30,6 +30,8 @@ pub struct AppState {
     pub instance: String,
     /// The plans this registry computes or applies.
     pub working: Arc<crate::registry::lease::Working>,
+    /// Denials of requests without a valid token not yet counted in their entry.
+    pub denials: Arc<crate::audit::Denials>,
 }
 
 /// Why the state could not be built.
@@ -65,6 +67,7 @@ impl AppState {
             pools: Arc::default(),
             draining: Arc::default(),
             working: Arc::default(),
+            denials: Arc::default(),
             instance: format!("registry-{}", crate::webhooks::random_hex(8)),
             config: Arc::new(config),
             scratch: Arc::new(scratch),

@@ -1,9 +1,12 @@
 //! A private PostgreSQL cluster started from the installed binaries.
 //!
 //! `initdb` refuses to run as root, so when we are root the cluster is made and run as the
-//! `postgres` OS user. It lives in a temporary directory, listens on a free loopback port
-//! with trust authentication, and is stopped (and its directory removed) when dropped. The
-//! server is also told to stop if this process dies (parent-death signal).
+//! `postgres` OS user. It lives in a temporary directory that only its OS user may enter
+//! (`0700`; root, which the registry then is, enters any), listens on a Unix socket there
+//! and on no TCP port, so trust authentication lets in the registry and no other local user
+//! (who would be the cluster's superuser, and could run programs as its OS user). It is
+//! stopped (and its directory removed) when dropped, and told to stop if this process dies
+//! (parent-death signal).
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -21,9 +24,16 @@ pub struct PrivateCluster {
 
 impl std::fmt::Debug for PrivateCluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PrivateCluster(127.0.0.1:{})", self.port)
+        match &self.dir {
+            Some(dir) => write!(f, "PrivateCluster({}/.s.PGSQL.{})", dir.path().display(), self.port),
+            None => write!(f, "PrivateCluster(stopped)"),
+        }
     }
 }
+
+/// The port its socket is named by (`.s.PGSQL.5432`): the directory is its own, so any port
+/// will do, and no TCP port is taken.
+const PORT: u16 = 5432;
 
 /// Where the PostgreSQL server binaries are: `SCHEMAREG_PG_BINDIR`, else the newest
 /// `/usr/lib/postgresql/*/bin`, else `pg_config --bindir`.
@@ -65,6 +75,11 @@ impl PrivateCluster {
             .tempdir()
             .map_err(|e| ScratchError::Cluster(format!("cannot create a temporary directory: {e}")))?;
         let owner = run_as()?;
+        // Only its OS user enters it (tempfile makes it so; said again, as the socket's safety
+        // rests on it).
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| ScratchError::Cluster(format!("cannot make {} private: {e}", dir.path().display())))?;
         if let Some((uid, gid)) = owner {
             std::os::unix::fs::chown(dir.path(), Some(uid.as_raw()), Some(gid.as_raw()))
                 .map_err(|e| ScratchError::Cluster(format!("cannot hand {} to postgres: {e}", dir.path().display())))?;
@@ -92,35 +107,30 @@ impl PrivateCluster {
                 String::from_utf8_lossy(&out.stderr).trim()
             )));
         }
-        // The port is free when chosen, but another process may take it before postgres
-        // binds it: then postgres exits at start, and another port is tried.
-        let mut dir = Some(dir);
-        for attempt in 1.. {
-            let port = free_port()?;
-            let here = dir.as_ref().expect("kept between attempts").path().to_path_buf();
-            let child = spawn_postgres(&bindir, &data, &here, port, owner)?;
-            let mut cluster = Self {
-                dir: dir.take(),
-                child: Some(child),
-                port,
-            };
-            match cluster.wait_ready() {
-                Ok(()) => return Ok(cluster),
-                Err(_) if attempt < 4 && cluster.log_tail().contains("could not bind") => {
-                    if let Some(mut child) = cluster.child.take() {
-                        let _ = child.wait();
-                    }
-                    dir = cluster.dir.take();
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        unreachable!("the attempts end with a return")
+        let here = dir.path().to_path_buf();
+        let child = spawn_postgres(&bindir, &data, &here, PORT, owner)?;
+        let mut cluster = Self {
+            dir: Some(dir),
+            child: Some(child),
+            port: PORT,
+        };
+        cluster.wait_ready()?;
+        Ok(cluster)
     }
 
-    /// `postgres://postgres@127.0.0.1:PORT/postgres`.
+    /// The directory of its socket.
+    pub fn socket_dir(&self) -> Option<&Path> {
+        self.dir.as_ref().map(|d| d.path())
+    }
+
+    /// `postgres://postgres@%2Ftmp%2Fschemareg-pg-…:5432/postgres`: its socket.
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable", self.port)
+        let dir = self.socket_dir().map(|d| d.display().to_string()).unwrap_or_default();
+        format!(
+            "postgres://postgres@{}:{}/postgres?sslmode=disable",
+            crate::pg::percent_encoded(&dir),
+            self.port
+        )
     }
 
     fn wait_ready(&mut self) -> Result<(), ScratchError> {
@@ -141,9 +151,9 @@ impl PrivateCluster {
             // The socket appears once the postmaster listens; it accepts connections once it
             // has started up (until then: "the database system is starting up"), which
             // pg_isready tells.
-            if sock.as_deref().is_some_and(Path::exists)
-                && std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
-                && accepting(self.port)
+            if let Some(sock) = sock.as_deref()
+                && sock.exists()
+                && accepting(sock.parent().expect("a socket is in a folder"), self.port)
             {
                 return Ok(());
             }
@@ -195,11 +205,14 @@ impl Drop for PrivateCluster {
 }
 
 /// The `postgres` user's ids when we are root (initdb and postgres refuse to run as root).
-/// Whether the server on `port` accepts connections (`pg_isready` exits 0).
-fn accepting(port: u16) -> bool {
+/// Whether the server on the socket in `dir` accepts connections (`pg_isready` exits 0).
+fn accepting(dir: &Path, port: u16) -> bool {
     let Ok(bindir) = find_bindir() else { return true };
     Command::new(bindir.join("pg_isready"))
-        .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string(), "-t", "2"])
+        .arg("-q")
+        .arg("-h")
+        .arg(dir)
+        .args(["-p", &port.to_string(), "-t", "2"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -229,15 +242,6 @@ fn as_owner(cmd: &mut Command, owner: Option<(nix::unistd::Uid, nix::unistd::Gid
     cmd.env_remove("PGDATA")
 }
 
-fn free_port() -> Result<u16, ScratchError> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
-        .map_err(|e| ScratchError::Cluster(format!("no free port on 127.0.0.1: {e}")))?;
-    Ok(listener
-        .local_addr()
-        .map_err(|e| ScratchError::Cluster(e.to_string()))?
-        .port())
-}
-
 /// Starts postgres on a cluster's data directory, logging to `server.log` in `dir`.
 fn spawn_postgres(
     bindir: &Path,
@@ -255,9 +259,11 @@ fn spawn_postgres(
     postgres
         .arg("-D")
         .arg(data)
-        .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
+        // The socket alone, for its OS user alone: no TCP port.
+        .args(["-p", &port.to_string(), "-c", "listen_addresses="])
         .arg("-c")
         .arg(format!("unix_socket_directories={}", dir.display()))
+        .args(["-c", "unix_socket_permissions=0700"])
         .args([
             "-c",
             "fsync=off",

@@ -1,5 +1,8 @@
-//! The audit log: who did what, when and from where. Append-only: the store can add entries
-//! and read them, nothing else.
+//! The audit log: who did what, when and from where. The store adds entries and reads them;
+//! it changes one only to count another denial of a request without a valid token from the
+//! same address within the same minute (one entry, not one each: a flood of anonymous
+//! requests cannot fill the log), and lets go of entries older than a retention, when the
+//! registry has one.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -29,10 +32,14 @@ pub struct NewAuditEntry {
 /// A stored entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
-    /// Its place in the log, from 1, without gaps.
+    /// Its place in the log, from 1, without gaps (until a retention lets old ones go).
     pub seq: i64,
     pub at: String,
     pub entry: NewAuditEntry,
+    /// How many requests the entry stands for (more than one only for denials of requests
+    /// without a valid token from one address within a minute), and when the last came.
+    pub repeats: i64,
+    pub last_at: Option<String>,
 }
 
 /// Which entries to read; unset fields match everything.
@@ -47,6 +54,11 @@ pub struct AuditFilter {
 
 const COLUMNS: &str =
     "seq, at, subject, action, outcome, service, environment, target, detail, address, user_agent, request_id";
+const READ_COLUMNS: &str = "seq, at, subject, action, outcome, service, environment, target, detail, address, \
+                            user_agent, request_id, repeats, last_at";
+
+/// The subject of a request without a valid token.
+pub const ANONYMOUS: &str = "anonymous";
 
 fn entry(row: &AnyRow) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
@@ -64,6 +76,8 @@ fn entry(row: &AnyRow) -> Result<AuditEntry, StoreError> {
             user_agent: row.try_get("user_agent")?,
             request_id: row.try_get("request_id")?,
         },
+        repeats: row.try_get("repeats")?,
+        last_at: row.try_get("last_at")?,
     })
 }
 
@@ -103,6 +117,55 @@ impl Store {
         ))
     }
 
+    /// Records a denial of a request without a valid token: counted in the entry of the same
+    /// address from this minute when there is one, else appended.
+    pub async fn append_anonymous_denial(&self, e: &NewAuditEntry) -> Result<i64, StoreError> {
+        if let Some(address) = e.address.as_deref() {
+            let at = now();
+            // `at` is RFC 3339 UTC (`2026-11-25T10:00:00.000Z`): its minute is its first 16
+            // characters.
+            let minute = format!("{}:00.000Z", &at[..16.min(at.len())]);
+            let counted = sqlx::query(
+                "UPDATE audit SET repeats = repeats + 1, last_at = $1 WHERE seq = ( \
+                   SELECT MAX(seq) FROM audit WHERE address = $2 AND subject = $3 AND action = $4 AND at >= $5) \
+                 RETURNING seq",
+            )
+            .bind(&at)
+            .bind(address)
+            .bind(ANONYMOUS)
+            .bind(&e.action)
+            .bind(&minute)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(row) = counted {
+                return Ok(row.try_get("seq")?);
+            }
+        }
+        self.append_audit(e).await
+    }
+
+    /// Counts `n` more requests in entry `seq` (denials without a valid token, counted by
+    /// the registry that holds them).
+    pub async fn count_repeats(&self, seq: i64, n: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE audit SET repeats = repeats + $1, last_at = $2 WHERE seq = $3")
+            .bind(n)
+            .bind(now())
+            .bind(seq)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Lets go of the entries made before `before` (RFC 3339), keeping the newest entry
+    /// whatever its age (so the numbers go on from it); returns how many.
+    pub async fn forget_audit_before(&self, before: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM audit WHERE at < $1 AND seq < (SELECT MAX(seq) FROM audit)")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Entries in log order after `after` (a sequence number), at most `limit`.
     pub async fn audit_entries(
         &self,
@@ -111,7 +174,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM audit WHERE seq > $1 \
+            "SELECT {READ_COLUMNS} FROM audit WHERE seq > $1 \
              AND ($2 = '' OR subject = $2) AND ($3 = '' OR action = $3) AND ($4 = '' OR outcome = $4) \
              AND ($5 = '' OR service = $5) AND ($6 = '' OR environment = $6) \
              ORDER BY seq LIMIT $7"

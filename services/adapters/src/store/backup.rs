@@ -11,9 +11,7 @@ use std::process::Command;
 use super::{Store, StoreError};
 
 fn sqlite_file(url: &str) -> Result<String, StoreError> {
-    let url = super::sqlite_url(url)?;
-    let path = url.trim_start_matches("sqlite://");
-    Ok(path.split('?').next().unwrap_or(path).to_string())
+    Ok(super::sqlite_path(url)?.0)
 }
 
 fn is_sqlite(url: &str) -> bool {
@@ -41,38 +39,60 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), StoreError> {
     }
 }
 
-impl Store {
-    /// Writes a backup of the store at `url` to `file` (which must not exist yet).
-    pub async fn backup(url: &str, file: &Path) -> Result<(), StoreError> {
-        if file.exists() {
-            return Err(StoreError::Conflict(format!(
-                "{} exists: a backup is written to a new file",
-                file.display()
-            )));
+/// Makes `file` new for the registry's user alone; what exists at its path (a link too) is a
+/// conflict that says `instead`.
+fn new_file(file: &Path, instead: &str) -> Result<std::fs::File, StoreError> {
+    crate::files::create_private(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            StoreError::Conflict(format!("{} exists (a file or a link): {instead}", file.display()))
         }
-        if is_sqlite(url) {
-            sqlx::any::install_default_drivers();
+        _ => StoreError::Unavailable(format!("cannot create {}: {e}", file.display())),
+    })
+}
+
+impl Store {
+    /// Writes a backup of the store at `url` to `file`: a new file (nothing may be at its
+    /// path, not even a link), for the registry's user alone, removed when the backup fails.
+    pub async fn backup(url: &str, file: &Path) -> Result<(), StoreError> {
+        let source = if is_sqlite(url) {
             let source = sqlite_file(url)?;
             if !Path::new(&source).exists() {
                 return Err(StoreError::NotFound(format!("there is no store at {source}")));
             }
-            // Read-only and without the store's lock: a registry may be serving from it.
-            let pool = sqlx::AnyPool::connect(&format!("sqlite://{source}?mode=ro")).await?;
-            sqlx::query("VACUUM INTO $1")
-                .bind(file.display().to_string())
-                .execute(&pool)
-                .await?;
-            pool.close().await;
-            return Ok(());
+            Some(source)
+        } else {
+            None
+        };
+        let made = new_file(file, "a backup is written to a new file")?;
+        let written = async {
+            if let Some(source) = source {
+                drop(made);
+                sqlx::any::install_default_drivers();
+                // Read-only and without the store's lock: a registry may be serving from it.
+                // VACUUM INTO fills the empty file just made.
+                let pool = sqlx::AnyPool::connect(&format!("sqlite://{source}?mode=ro")).await?;
+                let done = sqlx::query("VACUUM INTO $1")
+                    .bind(file.display().to_string())
+                    .execute(&pool)
+                    .await;
+                pool.close().await;
+                done?;
+                return Ok(());
+            }
+            let target = crate::pg::Target::parse(url).map_err(|e| StoreError::Url(e.problem()))?;
+            run(
+                Command::new(tool("pg_dump")?)
+                    .args(["--format=custom", "--no-owner", "--no-privileges"])
+                    .envs(target.libpq_env())
+                    .stdout(made),
+                "pg_dump",
+            )
         }
-        let target = crate::pg::Target::parse(url).map_err(|e| StoreError::Url(e.problem()))?;
-        run(
-            Command::new(tool("pg_dump")?)
-                .args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
-                .arg(file)
-                .envs(target.libpq_env()),
-            "pg_dump",
-        )
+        .await;
+        if written.is_err() {
+            let _ = std::fs::remove_file(file);
+        }
+        written
     }
 
     /// Restores the backup `file` into the new store at `url`: a SQLite file that does not
@@ -87,14 +107,28 @@ impl Store {
         }
         if is_sqlite(url) {
             let dest = sqlite_file(url)?;
-            if Path::new(&dest).exists() {
-                return Err(StoreError::Conflict(format!(
-                    "{dest} exists: restore into a new store file (move the old one away first)"
-                )));
-            }
+            let mut made = new_file(
+                Path::new(&dest),
+                "restore into a new store file (move the old one away first)",
+            )?;
             let lock = super::lock_sqlite(&format!("sqlite://{dest}"))?;
-            std::fs::copy(file, &dest).map_err(|e| StoreError::Unavailable(format!("cannot write {dest}: {e}")))?;
-            drop(lock);
+            let copied = std::fs::File::open(file).and_then(|mut backup| std::io::copy(&mut backup, &mut made));
+            drop((made, lock));
+            if let Err(e) = copied {
+                crate::files::remove_made(Path::new(&dest));
+                return Err(StoreError::Unavailable(format!("cannot write {dest}: {e}")));
+            }
+            // What was copied must open as a store: else nothing is left at the store's path.
+            return match Store::open(url).await {
+                Ok(store) => {
+                    store.close().await;
+                    Ok(())
+                }
+                Err(e) => {
+                    crate::files::remove_made(Path::new(&dest));
+                    Err(e)
+                }
+            };
         } else {
             let target = crate::pg::Target::parse(url).map_err(|e| StoreError::Url(e.problem()))?;
             let client = target

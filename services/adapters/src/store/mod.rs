@@ -27,7 +27,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
 pub use approvals::Approval;
-pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
+pub use audit::{ANONYMOUS, AuditEntry, AuditFilter, NewAuditEntry};
 pub use environments::{Binding, DriftRecord, DriftState, Environment, NewBinding, SecretKind};
 pub use idempotency::{Claim, KeptAnswer};
 pub use outbox::{Event, EventKind, NewEvent};
@@ -173,18 +173,22 @@ fn lock_sqlite(url: &str) -> Result<nix::fcntl::Flock<std::fs::File>, StoreError
     let path = url.trim_start_matches("sqlite://");
     let file = path.split('?').next().unwrap_or(path);
     let lock_path = format!("{file}.lock");
+    use std::os::unix::fs::OpenOptionsExt;
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
         .open(&lock_path)
         .map_err(|e| StoreError::Unavailable(format!("cannot open {lock_path}: {e}")))?;
     nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusiveNonblock)
         .map_err(|_| StoreError::InUse(file.to_string()))
 }
 
-/// `sqlite://path` with the file created when missing (and its folder).
-fn sqlite_url(url: &str) -> Result<String, StoreError> {
+/// The file of a `sqlite:` URL (its folder made when missing), and the URL's path with its
+/// query.
+fn sqlite_path(url: &str) -> Result<(String, String), StoreError> {
     let rest = url.split_once(':').map(|x| x.1).unwrap_or("");
     let path = rest.trim_start_matches("//");
     let file = path.split('?').next().unwrap_or("");
@@ -199,6 +203,19 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
     {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    Ok((file.to_string(), path.to_string()))
+}
+
+/// `sqlite://path` with the file created when missing (and its folder).
+fn sqlite_url(url: &str) -> Result<String, StoreError> {
+    let (file, path) = sqlite_path(url)?;
+    let (file, path) = (file.as_str(), path.as_str());
+    // Made here for the registry's user alone (SQLite makes its WAL and shared memory files
+    // with the store's mode), unless opened read-only.
+    if !path.contains("mode=ro") {
+        crate::files::ensure_private(std::path::Path::new(file))
+            .map_err(|e| StoreError::Unavailable(format!("cannot create {file}: {e}")))?;
     }
     Ok(if path.contains("mode=") {
         format!("sqlite://{path}")

@@ -498,6 +498,37 @@ async fn audit(store: &Store) {
     let rest = store.audit_entries(&bob, Some(page[3].seq), 100).await.unwrap();
     assert_eq!(page.len() + rest.len(), 10);
     assert!(rest.iter().all(|e| e.entry.subject == "bob" && e.seq > page[3].seq));
+
+    // Anonymous denials from one address within a minute share an entry; another address
+    // has its own.
+    let denial = |address: &str| NewAuditEntry {
+        subject: "anonymous".into(),
+        action: "denied".into(),
+        outcome: "denied".into(),
+        detail: "{}".into(),
+        address: Some(address.into()),
+        ..NewAuditEntry::default()
+    };
+    let first = store.append_anonymous_denial(&denial("10.0.0.1")).await.unwrap();
+    assert_eq!(first, 22);
+    assert_eq!(store.append_anonymous_denial(&denial("10.0.0.1")).await.unwrap(), 22);
+    assert_eq!(store.append_anonymous_denial(&denial("10.0.0.2")).await.unwrap(), 23);
+    store.count_repeats(22, 5).await.unwrap();
+    let all = store
+        .audit_entries(&AuditFilter::default(), Some(21), 100)
+        .await
+        .unwrap();
+    let counts: Vec<(i64, i64)> = all.iter().map(|e| (e.seq, e.repeats)).collect();
+    assert_eq!(counts, [(22, 7), (23, 1)]);
+    assert!(all[0].last_at.is_some() && all[1].last_at.is_none());
+
+    // A retention lets old entries go, the newest always kept: the numbers go on from it.
+    let gone = store.forget_audit_before("9999-01-01T00:00:00.000Z").await.unwrap();
+    assert_eq!(gone, 22);
+    let left = store.audit_entries(&AuditFilter::default(), None, 100).await.unwrap();
+    assert_eq!(left.iter().map(|e| e.seq).collect::<Vec<_>>(), [23]);
+    assert_eq!(store.append_audit(&entry("dave", "service.create")).await.unwrap(), 24);
+    assert_eq!(store.forget_audit_before("2000-01-01T00:00:00.000Z").await.unwrap(), 0);
 }
 
 fn webhook(id: &str, events: Option<Vec<EventKind>>, service: Option<&str>, environment: Option<&str>) -> NewWebhook {

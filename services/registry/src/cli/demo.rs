@@ -66,6 +66,9 @@ pub fn configure(config: &mut Config) -> Result<tempfile::TempDir, DemoError> {
         .prefix("schemareg-demo-")
         .tempdir()
         .map_err(DemoError::Store)?;
+    // The demo's store and keys: for the registry's user alone.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).map_err(DemoError::Store)?;
     config.store_url = format!("sqlite://{}", dir.path().join("store.db").display());
     if config.scratch_url.take().is_some() {
         crate::say!("schemareg: --demo uses a private PostgreSQL cluster; scratch_url is not used");
@@ -95,10 +98,7 @@ pub async fn create_databases(scratch: &ScratchServer) -> Result<Vec<(&'static s
         db.batch_execute(LIVE)
             .await
             .map_err(|e| failed(&name, &schemareg_adapters::pg::error_text(&e)))?;
-        urls.push((
-            env,
-            format!("postgres://{}@{}/{name}?sslmode=disable", admin.user(), admin.host()),
-        ));
+        urls.push((env, admin.url_without_password(&name)));
     }
     Ok(urls)
 }

@@ -95,6 +95,8 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     crate::registry::watch::spawn(state.clone());
     crate::webhooks::spawn(state.clone());
     crate::registry::pools::spawn_reaper(state.clone());
+    crate::audit::spawn_retention(state.clone());
+    crate::audit::spawn_denial_counts(state.clone());
     if dev_tokens && !args.demo {
         crate::say!(
             "schemareg: tokens are checked with the development key in {}/dev-jwt-secret; make one with\n  \
@@ -148,8 +150,10 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
         }
     };
     let served = crate::http::server::serve(listener, crate::app::app(state.clone()), limits, stopping, drain).await;
-    // What this registry held goes back at once, for another to take.
+    // What this registry held goes back at once, for another to take; denials counted here
+    // are written.
     crate::registry::lease::release_all(&state).await;
+    crate::audit::save_denial_counts(&state).await;
     if let Err(e) = state.store.release_deliveries(&state.instance).await {
         tracing::warn!(error = %e, "cannot release webhook deliveries");
     }

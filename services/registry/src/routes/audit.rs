@@ -1,5 +1,6 @@
 //! `/v1/audit`: the audit log, for admins. Read-only: there is no operation that changes or
-//! deletes an entry.
+//! deletes an entry (the registry counts repeated anonymous denials in one, and lets old
+//! ones go when `audit_retention_days` is set).
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -15,7 +16,7 @@ use crate::state::AppState;
 
 /// One entry of the log.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"seq": 42, "at": "2026-11-25T10:00:00.000Z", "subject": "ci-bot", "action": "version.push", "outcome": "ok", "service": "billing", "environment": null, "target": "3", "detail": {"created": true, "digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}, "address": "10.0.0.7", "user_agent": "curl/8.5.0", "request_id": "7b0f7a52-5d1e-4b43-9b55-0c5d5f0a4c11"}))]
+#[schema(example = json!({"seq": 42, "at": "2026-11-25T10:00:00.000Z", "subject": "ci-bot", "action": "version.push", "outcome": "ok", "service": "billing", "environment": null, "target": "3", "detail": {"created": true, "digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}, "address": "10.0.0.7", "user_agent": "curl/8.5.0", "request_id": "7b0f7a52-5d1e-4b43-9b55-0c5d5f0a4c11", "repeats": 1}))]
 pub struct AuditEntryView {
     /// Its place in the log, from 1, without gaps.
     pub seq: i64,
@@ -33,6 +34,12 @@ pub struct AuditEntryView {
     pub address: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
+    /// How many requests the entry stands for: more than 1 only for denials of requests
+    /// without a valid token from one address within one minute, counted in one entry.
+    pub repeats: i64,
+    /// When the last of them came (with `repeats` above 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_at: Option<String>,
 }
 
 impl From<AuditEntry> for AuditEntryView {
@@ -51,6 +58,8 @@ impl From<AuditEntry> for AuditEntryView {
             address: e.address,
             user_agent: e.user_agent,
             request_id: e.request_id,
+            repeats: a.repeats,
+            last_at: a.last_at,
         }
     }
 }

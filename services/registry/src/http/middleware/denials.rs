@@ -7,7 +7,7 @@ use axum::http::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::audit::{Event, Origin, record};
+use crate::audit::{Event, Origin, record, record_anonymous_denial};
 use crate::http::middleware::authenticate::Authentication;
 use crate::state::AppState;
 
@@ -24,11 +24,13 @@ pub async fn denials(State(state): State<AppState>, request: Request<Body>, next
     let response = next.run(request).await;
     let status = response.status().as_u16();
     if status == 401 || status == 403 {
-        let subject = subject.unwrap_or_else(|| "anonymous".into());
         let event = Event::new("denied")
             .target(target)
             .detail(serde_json::json!({ "status": status }));
-        record(&state, &subject, &origin, "denied", event).await;
+        match subject {
+            Some(subject) => record(&state, &subject, &origin, "denied", event).await,
+            None => record_anonymous_denial(&state, &origin, event).await,
+        }
     }
     response
 }

@@ -1,6 +1,10 @@
 //! The registry as a hostile client finds it: each module holds the tests of one hole that was
 //! open (issue 10), each failing before its fix.
 //!
+//! - `audit_flood`: a flood of denied requests takes a few entries of bounded size.
+//! - `cluster`: the private cluster lets no other local user in.
+//! - `files`: store files are the registry's alone, never written through a link; keys
+//!   others can read are refused.
 //! - `addresses`: no answer names where a database is, or as whom the registry connects.
 //! - `secrets`: references to secrets limited to configured places; no secret, and no part of
 //!   an unparsable URL, in any answer, failed plan, audit entry or log line.
@@ -16,7 +20,10 @@
 //! - `plan_race`: plans created at once for one environment leave exactly one live.
 
 mod addresses;
+mod audit_flood;
+mod cluster;
 mod document;
+mod files;
 mod hazards;
 mod injection;
 mod plan_race;

@@ -496,3 +496,21 @@ async fn together(
     }
     versions
 }
+
+/// The CLI reads a snapshot as the registry does: the payload that ran a program through
+/// `schemareg snapshot evil.json --preset owners` is refused before any SQL.
+#[tokio::test]
+async fn the_cli_refuses_the_argument_list_that_ran_a_program() {
+    let canary = Canary::new().await;
+    let evil = json!({"format": 1, "schemas": [{"name": "public"}],
+        "functions": [{"schema": "public", "name": "f", "arguments": "", "kind": "function", "result": "integer",
+            "language": "sql", "definition": "CREATE OR REPLACE FUNCTION public.f()\n RETURNS integer\n LANGUAGE sql\nAS $function$select 1$function$\n"}],
+        "owners": [{"kind": "routine", "schema": "public", "name": "f", "owner": "r",
+            "arguments": format!(") OWNER TO \"r\"; {}; --", canary.copy())}]});
+    let (_dir, path) = schemareg_adapters::testing::fixtures::temp_file("evil.json", &evil.to_string());
+    let out = crate::common::schemareg(&["snapshot", &path, "--preset", "owners"], true);
+    let says = crate::common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{says}");
+    assert!(says.contains("owners[0].arguments"), "{says}");
+    canary.assert_untouched("schemareg snapshot evil.json --preset owners");
+}
