@@ -546,33 +546,35 @@ impl ScratchDatabase {
             .is_some();
         if !exists {
             // A name a snapshot gave: quoted, and each statement on its own by the extended
-            // protocol, which refuses a second.
+            // protocol, which refuses a second. Made and marked in one transaction: another
+            // run never sees it unmarked (as one of the server's own roles).
             let quoted = quote_ident(role);
             let create = format!("CREATE ROLE {quoted} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT");
+            let mark = format!("COMMENT ON ROLE {quoted} IS '{ROLE_MARK}'");
+            let made = async {
+                client.execute("BEGIN", &[]).await?;
+                client.execute(&create, &[]).await?;
+                client.execute(&mark, &[]).await?;
+                client.execute("COMMIT", &[]).await
+            }
+            .await;
             // Made by another run meanwhile: PostgreSQL says so as a duplicate or, when both
             // were creating it at once, as a unique violation in pg_authid.
             use tokio_postgres::error::SqlState;
-            match client.execute(&create, &[]).await {
-                Ok(_) => {
-                    client
-                        .execute(&format!("COMMENT ON ROLE {quoted} IS '{ROLE_MARK}'"), &[])
-                        .await
-                        .map_err(|e| refused(&self.admin, "mark a role", &e))?;
-                }
-                Err(e)
-                    if e.code() == Some(&SqlState::DUPLICATE_OBJECT)
-                        || e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {}
-                Err(e)
-                    if [SqlState::RESERVED_NAME, SqlState::INVALID_NAME, SqlState::NAME_TOO_LONG]
-                        .iter()
-                        .any(|c| e.code() == Some(c)) =>
-                {
+            if let Err(e) = made {
+                let _ = client.execute("ROLLBACK", &[]).await;
+                let refused_name = [SqlState::RESERVED_NAME, SqlState::INVALID_NAME, SqlState::NAME_TOO_LONG]
+                    .iter()
+                    .any(|c| e.code() == Some(c));
+                if refused_name {
                     return Err(ScratchError::RoleRefused {
                         role: role.to_string(),
                         message: crate::pg::error_text(&e),
                     });
                 }
-                Err(e) => return Err(refused(&self.admin, "create a role", &e)),
+                if e.code() != Some(&SqlState::DUPLICATE_OBJECT) && e.code() != Some(&SqlState::UNIQUE_VIOLATION) {
+                    return Err(refused(&self.admin, "create a role", &e));
+                }
             }
         }
         // The database's owner is made a member of the roles made for runs (never of the

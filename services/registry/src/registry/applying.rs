@@ -79,21 +79,10 @@ fn stored(plan: &PlanRecord) -> Result<(Plan, ScriptOptions), ApiError> {
 async fn run(state: &AppState, plan: &PlanRecord, service: &Service, binding: &Binding) -> Result<Outcome, ApiError> {
     let (steps, options) = stored(plan)?;
     let target = super::live::target(state, binding)?;
-    let client = target.connect().await.map_err(|e| {
-        tracing::warn!(
-            service = %plan.service,
-            environment = %plan.environment,
-            host = %target.host(),
-            error = %e.detail(),
-            "a bound database does not answer"
-        );
-        ApiError::Unavailable(format!(
-            "the database of {} in {} does not answer: {}",
-            plan.service,
-            plan.environment,
-            e.said()
-        ))
-    })?;
+    let client = target
+        .connect()
+        .await
+        .map_err(|e| super::live::does_not_answer((&plan.service, &plan.environment), &target, &e))?;
     let locked: bool = client
         .query_one("SELECT pg_try_advisory_lock($1)", &[&ADVISORY_KEY])
         .await

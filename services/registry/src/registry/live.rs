@@ -51,22 +51,22 @@ pub async fn connect(state: &AppState, binding: &Binding) -> Result<(deadpool_po
         .pools
         .client(state, (&binding.service, &binding.environment), &url, &target)
         .await
-        .map_err(|e| {
-            tracing::warn!(
-                service = %binding.service,
-                environment = %binding.environment,
-                host = %target.host(),
-                error = %e.detail(),
-                "a bound database does not answer"
-            );
-            ApiError::Unavailable(format!(
-                "the database of {} in {} does not answer: {}",
-                binding.service,
-                binding.environment,
-                e.said()
-            ))
-        })?;
+        .map_err(|e| does_not_answer((&binding.service, &binding.environment), &target, &e))?;
     Ok((client, target))
+}
+
+/// A bound database that could not be reached: a 503 that names the binding and the kind of
+/// failure; where it is and what the server said go to the log.
+pub fn does_not_answer(
+    (service, environment): (&str, &str),
+    target: &Target,
+    e: &schemareg_adapters::pg::ConnectError,
+) -> ApiError {
+    tracing::warn!(%service, %environment, host = %target.host(), error = %e.detail(), "a bound database does not answer");
+    ApiError::Unavailable(format!(
+        "the database of {service} in {environment} does not answer: {}",
+        e.said()
+    ))
 }
 
 /// Connects to the bound database and reads its schema.

@@ -11,18 +11,7 @@ use schemareg_adapters::testing::TestDb;
 use serde_json::{Value, json};
 
 use crate::common::free_port;
-use crate::served::{Served, call, shop};
-
-/// Binds `shop` in dev to a new database.
-fn bind_dev(base: &str, db: &TestDb) {
-    let (status, body) = call(
-        base,
-        "PUT",
-        "/v1/services/shop/environments/dev",
-        Some(&json!({"database_url": db.url()})),
-    );
-    assert_eq!(status, 201, "{body}");
-}
+use crate::served::{Served, bind_dev, call, shop};
 
 /// Sets an environment's drift interval (the rest of its policy as it is).
 fn watch_every(base: &str, environment: &str, interval: &str) {
@@ -84,7 +73,7 @@ async fn a_change_by_hand_is_seen_within_an_interval_and_its_undoing_too() {
     }
     let db = TestDb::new().await;
     db.execute(ddl).await;
-    bind_dev(&base, &db);
+    bind_dev(&base, &db.url());
     // Bound and never checked: the first check comes within an interval.
     until_state(&base, "dev", "in_sync", Duration::from_secs(6)).await;
     assert_eq!(placement(&base, "dev")["verified_version"], 1);
@@ -238,7 +227,7 @@ async fn a_drift_script_is_planned_with_the_sizes_of_the_tables_it_rewrites() {
          INSERT INTO big SELECT g, 'x' FROM generate_series(1, 100001) g; ANALYZE big;",
     )
     .await;
-    bind_dev(&base, &db);
+    bind_dev(&base, &db.url());
     let (status, drift) = call(
         &base,
         "GET",

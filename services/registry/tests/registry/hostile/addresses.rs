@@ -4,7 +4,7 @@
 //! down. They name the binding (`shop` in `dev`) and the kind of failure; the rest goes to
 //! the log.
 
-use crate::served::{Served, call, proxy, shop};
+use crate::served::{Served, bind_dev, call, computed, proxy, shop};
 use serde_json::{Value, json};
 
 /// What an answer about these databases must not hold.
@@ -21,13 +21,7 @@ async fn answers_name_the_binding_and_the_failure_never_the_address() {
     let base = served.base();
     shop(&base, Some("CREATE TABLE items (id bigint PRIMARY KEY);"));
     // Port 1 refuses connections.
-    let (status, body) = call(
-        &base,
-        "PUT",
-        "/v1/services/shop/environments/dev",
-        Some(&json!({"database_url": "postgres://shop_owner:hunter2@127.0.0.1:1/shop_live"})),
-    );
-    assert_eq!(status, 201, "{body}");
+    bind_dev(&base, "postgres://shop_owner:hunter2@127.0.0.1:1/shop_live");
     let forbidden = ["postgres://", "shop_owner", "hunter2", "127.0.0.1:1", "shop_live"];
 
     let (status, drift) = call(
@@ -53,14 +47,7 @@ async fn answers_name_the_binding_and_the_failure_never_the_address() {
         Some(&json!({})),
     );
     assert!(matches!(status, 201 | 202), "{plan}");
-    let id = plan["id"].as_str().unwrap();
-    let plan = loop {
-        let (_, p) = call(&base, "GET", &format!("/v1/plans/{id}"), None);
-        if p["state"] != "computing" {
-            break p;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let plan = computed(&base, plan["id"].as_str().unwrap()).await;
     assert_eq!(plan["state"], "failed", "{plan}");
     assert_no_address("the failed plan", &plan, &forbidden);
     assert!(plan["error"].as_str().unwrap().contains("shop in dev"), "{plan}");

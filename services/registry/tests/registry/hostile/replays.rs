@@ -11,7 +11,7 @@
 use schemareg::auth::Role;
 use serde_json::{Value, json};
 
-use crate::served::{Served, call, call_as, shop, token_as};
+use crate::served::{Served, bind_dev, call, call_as, scoped_token, shop, token_as};
 
 /// A POST with an `Idempotency-Key`: status, `Idempotent-Replayed`, body.
 async fn post_keyed(base: &str, token: &str, path: &str, key: &str, body: &Value) -> (u16, bool, Value) {
@@ -70,12 +70,7 @@ async fn a_replay_is_answered_only_to_whom_the_request_is_allowed() {
     // Scoped to another service: the plan's service decides, before any replay.
     shop(&base, Some("CREATE TABLE items (id bigint PRIMARY KEY);"));
     let dev = schemareg_adapters::testing::TestDb::new().await;
-    call(
-        &base,
-        "PUT",
-        "/v1/services/shop/environments/dev",
-        Some(&json!({"database_url": dev.url()})),
-    );
+    bind_dev(&base, &dev.url());
     let deployer = token_as("ci", &[Role::Deployer]);
     let (status, _, plan) = post_keyed(
         &base,
@@ -86,15 +81,7 @@ async fn a_replay_is_answered_only_to_whom_the_request_is_allowed() {
     )
     .await;
     assert!(matches!(status, 201 | 202), "{plan}");
-    let elsewhere = schemareg::auth::sign_scoped(
-        &crate::served::config(),
-        "ci",
-        &[Role::Deployer],
-        Some(vec!["billing".into()]),
-        None,
-        3600,
-    )
-    .unwrap();
+    let elsewhere = scoped_token("ci", &[Role::Deployer], &["billing"]);
     let (status, replayed, answer) = post_keyed(
         &base,
         &elsewhere,
@@ -139,12 +126,7 @@ async fn the_caller_is_checked_before_the_body_and_a_plan_out_of_scope_does_not_
 
     // A plan of shop, read and acted on with a token scoped to billing: 404, shop unnamed.
     let dev = schemareg_adapters::testing::TestDb::new().await;
-    call(
-        &base,
-        "PUT",
-        "/v1/services/shop/environments/dev",
-        Some(&json!({"database_url": dev.url()})),
-    );
+    bind_dev(&base, &dev.url());
     let (status, plan) = call(
         &base,
         "POST",
@@ -153,15 +135,7 @@ async fn the_caller_is_checked_before_the_body_and_a_plan_out_of_scope_does_not_
     );
     assert!(matches!(status, 201 | 202), "{plan}");
     let id = plan["id"].as_str().unwrap();
-    let billing = schemareg::auth::sign_scoped(
-        &crate::served::config(),
-        "someone",
-        &[Role::Admin],
-        Some(vec!["billing".into()]),
-        None,
-        3600,
-    )
-    .unwrap();
+    let billing = scoped_token("someone", &[Role::Admin], &["billing"]);
     for (method, path) in [
         ("GET", format!("/v1/plans/{id}")),
         ("POST", format!("/v1/plans/{id}/approvals")),

@@ -212,6 +212,35 @@ pub fn shop(base: &str, ddl: Option<&str>) {
     }
 }
 
+/// Binds `shop` in dev to the database at `url`.
+pub fn bind_dev(base: &str, url: &str) {
+    let (status, body) = call(
+        base,
+        "PUT",
+        "/v1/services/shop/environments/dev",
+        Some(&serde_json::json!({"database_url": url})),
+    );
+    assert_eq!(status, 201, "{body}");
+}
+
+/// A token for the served registry scoped to `services`.
+pub fn scoped_token(subject: &str, roles: &[schemareg::auth::Role], services: &[&str]) -> String {
+    let services = services.iter().map(|s| s.to_string()).collect();
+    schemareg::auth::sign_scoped(&config(), subject, roles, Some(services), None, 3600).unwrap()
+}
+
+/// A plan once it is no longer computing.
+pub async fn computed(base: &str, id: &str) -> serde_json::Value {
+    for _ in 0..600 {
+        let (_, p) = call(base, "GET", &format!("/v1/plans/{id}"), None);
+        if p["state"] != "computing" {
+            return p;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("plan {id} is still computing after a minute");
+}
+
 /// Sets one field of an environment's policy (the rest as it is), with the `If-Match` of the
 /// policy read.
 pub fn set_policy(base: &str, environment: &str, field: &str, value: serde_json::Value) {
