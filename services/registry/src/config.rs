@@ -66,11 +66,19 @@ pub struct Config {
     /// On SIGTERM, how long `/readyz` answers 503 while requests are still accepted, before
     /// the listener closes, in seconds (`SCHEMAREG_DRAIN_DELAY_SECS`).
     pub drain_delay_secs: u64,
-    /// Most connections kept to each bound database (`SCHEMAREG_TARGET_POOL_SIZE`).
-    pub target_pool_size: usize,
+    /// Most connections open to one bound database server (`host:port`) at once, shared by
+    /// every binding that points at it (`SCHEMAREG_TARGET_SERVER_CONNECTIONS`).
+    pub target_server_connections: usize,
+    /// Most connections open to bound database servers at once, in all
+    /// (`SCHEMAREG_TARGET_CONNECTIONS_TOTAL`).
+    pub target_connections_total: usize,
     /// Connections to bound databases idle this long are closed, in seconds
-    /// (`SCHEMAREG_TARGET_POOL_IDLE_SECS`).
-    pub target_pool_idle_secs: u64,
+    /// (`SCHEMAREG_TARGET_IDLE_SECS`).
+    pub target_idle_secs: u64,
+    /// Longest a plan, an apply or a read waits for a connection to a bound database server
+    /// whose budget is in use, in seconds; then 503 with `Retry-After`
+    /// (`SCHEMAREG_TARGET_WAIT_SECS`). A drift check waits at most its own timeout.
+    pub target_wait_secs: u64,
     /// The registry's address as its users reach it, for links in webhook events
     /// (`SCHEMAREG_PUBLIC_URL`; none: `http://` and `listen`).
     pub public_url: Option<String>,
@@ -121,8 +129,10 @@ impl Default for Config {
             drift_concurrency: 4,
             drift_timeout_secs: 30,
             drain_delay_secs: 5,
-            target_pool_size: 2,
-            target_pool_idle_secs: 600,
+            target_server_connections: 4,
+            target_connections_total: 64,
+            target_idle_secs: 60,
+            target_wait_secs: 20,
             public_url: None,
             webhooks: true,
             webhook_timeout_secs: 10,
@@ -165,8 +175,10 @@ impl std::fmt::Debug for Config {
             .field("drift_concurrency", &self.drift_concurrency)
             .field("drift_timeout_secs", &self.drift_timeout_secs)
             .field("drain_delay_secs", &self.drain_delay_secs)
-            .field("target_pool_size", &self.target_pool_size)
-            .field("target_pool_idle_secs", &self.target_pool_idle_secs)
+            .field("target_server_connections", &self.target_server_connections)
+            .field("target_connections_total", &self.target_connections_total)
+            .field("target_idle_secs", &self.target_idle_secs)
+            .field("target_wait_secs", &self.target_wait_secs)
             .field("public_url", &self.public_url)
             .field("webhooks", &self.webhooks)
             .field("webhook_timeout_secs", &self.webhook_timeout_secs)
@@ -179,7 +191,7 @@ impl std::fmt::Debug for Config {
     }
 }
 
-const KEYS: [&str; 33] = [
+const KEYS: [&str; 35] = [
     "listen",
     "store_url",
     "scratch_url",
@@ -203,8 +215,10 @@ const KEYS: [&str; 33] = [
     "drift_concurrency",
     "drift_timeout_secs",
     "drain_delay_secs",
-    "target_pool_size",
-    "target_pool_idle_secs",
+    "target_server_connections",
+    "target_connections_total",
+    "target_idle_secs",
+    "target_wait_secs",
     "public_url",
     "webhooks",
     "webhook_timeout_secs",
@@ -251,9 +265,13 @@ impl Config {
                 "drift_concurrency and drift_timeout_secs must be at least 1".into(),
             ));
         }
-        if self.target_pool_size == 0 || self.target_pool_idle_secs == 0 {
+        if self.target_server_connections == 0
+            || self.target_connections_total < self.target_server_connections
+            || self.target_idle_secs == 0
+            || self.target_wait_secs == 0
+        {
             return Err(ConfigError::Bound(
-                "target_pool_size and target_pool_idle_secs must be at least 1".into(),
+                "target_server_connections, target_idle_secs and target_wait_secs must be at least 1, and target_connections_total at least target_server_connections".into(),
             ));
         }
         if self.webhook_timeout_secs == 0 || self.webhook_concurrency == 0 || self.webhook_backoff_ms == 0 {

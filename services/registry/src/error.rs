@@ -118,6 +118,10 @@ pub enum ApiError {
     Unprocessable(Invalid, String, Vec<FieldError>),
     #[error("{0}")]
     Unavailable(String),
+    /// The registry's own budget of connections to a database server stayed in use for as
+    /// long as a request may wait: a 503 with `Retry-After`.
+    #[error("{0}")]
+    Busy(String),
     #[error("{0}")]
     Internal(String),
     /// The request was answered before (the same `Idempotency-Key` and request): the

@@ -52,6 +52,14 @@ impl Metrics {
             .set(value);
     }
 
+    /// Sets a gauge of a database server (labelled as [`crate::registry::connections::server_label`]).
+    pub fn server_gauge(&self, name: &'static str, server: &str, value: f64) {
+        let labels = vec![Label::new("server", server.to_string())];
+        self.recorder
+            .register_gauge(&Key::from_parts(name, labels), &METADATA)
+            .set(value);
+    }
+
     /// Sets a gauge without labels.
     pub fn gauge(&self, name: &'static str, value: f64) {
         self.recorder

@@ -20,8 +20,10 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Versions read so far (they never change).
     pub versions: Arc<crate::registry::versions::VersionCache>,
-    /// Connections to bound databases, a small pool per binding.
-    pub pools: Arc<crate::registry::pools::TargetPools>,
+    /// Connections to bound databases, counted against a budget per server.
+    pub connections: Arc<crate::registry::connections::TargetConnections>,
+    /// Bindings whose drift checks got no connection in time.
+    pub delayed: Arc<crate::registry::watch::Delayed>,
     /// Set when the registry was asked to stop: `/readyz` answers 503 while requests in
     /// flight finish.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
@@ -64,7 +66,8 @@ impl AppState {
             secrets: Arc::new(SecretBox::from_config(&config)?),
             metrics: Arc::default(),
             versions: Arc::default(),
-            pools: Arc::default(),
+            connections: Arc::new(crate::registry::connections::TargetConnections::new(&config)),
+            delayed: Arc::default(),
             draining: Arc::default(),
             working: Arc::default(),
             denials: Arc::default(),

@@ -69,6 +69,13 @@ pub fn find_bindir() -> Result<PathBuf, ScratchError> {
 impl PrivateCluster {
     /// Creates and starts a cluster; returns once it accepts connections.
     pub fn start() -> Result<Self, ScratchError> {
+        Self::start_with(&[])
+    }
+
+    /// [`PrivateCluster::start`] with server settings of the caller's (`("max_connections",
+    /// "20")`: a small server, as tests of the registry's connection budget want), given after
+    /// and so over the cluster's own.
+    pub fn start_with(settings: &[(&str, &str)]) -> Result<Self, ScratchError> {
         let bindir = find_bindir()?;
         let dir = tempfile::Builder::new()
             .prefix("schemareg-pg-")
@@ -108,7 +115,7 @@ impl PrivateCluster {
             )));
         }
         let here = dir.path().to_path_buf();
-        let child = spawn_postgres(&bindir, &data, &here, PORT, owner)?;
+        let child = spawn_postgres(&bindir, &data, &here, PORT, owner, settings)?;
         let mut cluster = Self {
             dir: Some(dir),
             child: Some(child),
@@ -249,6 +256,7 @@ fn spawn_postgres(
     dir: &Path,
     port: u16,
     owner: Option<(nix::unistd::Uid, nix::unistd::Gid)>,
+    settings: &[(&str, &str)],
 ) -> Result<std::process::Child, ScratchError> {
     let log = std::fs::File::create(dir.join("server.log"))
         .map_err(|e| ScratchError::Cluster(format!("cannot create the server log: {e}")))?;
@@ -273,6 +281,11 @@ fn spawn_postgres(
             "full_page_writes=off",
         ])
         .args(["-c", "max_connections=200"])
+        .args(
+            settings
+                .iter()
+                .flat_map(|(k, v)| ["-c".to_string(), format!("{k}={v}")]),
+        )
         // Its own process group: Ctrl-C in a terminal reaches the registry, which stops the
         // cluster after dropping what it holds there, not both at once.
         .process_group(0)

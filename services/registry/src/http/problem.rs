@@ -51,6 +51,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
             ApiError::Unprocessable(kind, ..) => (StatusCode::UNPROCESSABLE_ENTITY, kind.slug()),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             // Never reaches a client: the idempotency layer answers with the kept answer.
             ApiError::Replayed => (StatusCode::OK, "replayed"),
@@ -96,6 +97,9 @@ impl Problem {
     }
 }
 
+/// The `Retry-After` of a [`ApiError::Busy`] answer, in seconds.
+pub const BUSY_RETRY_AFTER: &str = "5";
+
 /// The start of every problem type URI.
 pub const PROBLEM_BASE: &str = "https://schemareg.dev/problems/";
 
@@ -109,6 +113,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if matches!(self, ApiError::Busy(_)) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static(BUSY_RETRY_AFTER));
         }
         response
     }

@@ -91,7 +91,8 @@ async fn run(state: &AppState, plan: &PlanRecord, service: &Service, binding: &B
     if !locked {
         return Ok(Outcome::Busy);
     }
-    let live = super::live::read(state, service, binding).await?;
+    // Read on the apply's own connection: an apply holds one place in its server's budget.
+    let live = super::live::read_on(&client, service, binding).await?;
     if plan.from_fingerprint.as_deref() != Some(live.fingerprint.as_str()) {
         return Ok(Outcome::Stale { live: live.fingerprint });
     }
@@ -103,6 +104,8 @@ async fn run(state: &AppState, plan: &PlanRecord, service: &Service, binding: &B
         });
     }
     let _ = client.query("SELECT pg_advisory_unlock($1)", &[&ADVISORY_KEY]).await;
+    // Its place is given back before the check takes one.
+    drop(client);
     Ok(Outcome::Applied {
         steps: done,
         check: check(state, plan, service, binding).await?,

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use schemareg_adapters::pg::Client;
 use schemareg_adapters::store::{Binding, DriftRecord, DriftState, Service, StoreError, VersionRef};
 use schemareg_engine::Snapshot;
 use schemareg_engine::diff::Change;
@@ -33,7 +34,20 @@ pub struct Checked {
 
 /// Reads the bound database, compares it with `version` and records the outcome.
 pub async fn check(state: &AppState, service: &Service, binding: &Binding, version: i64) -> Result<Checked, ApiError> {
-    let mut live = super::live::read(state, service, binding).await?;
+    let (client, _) = super::live::connect(state, binding, None).await?;
+    check_on(state, &client, service, binding, version).await
+}
+
+/// [`check`] on a connection already open to the bound database (one place in its server's
+/// budget for the whole check).
+async fn check_on(
+    state: &AppState,
+    client: &Client,
+    service: &Service,
+    binding: &Binding,
+    version: i64,
+) -> Result<Checked, ApiError> {
+    let mut live = super::live::read_on(client, service, binding).await?;
     let wanted = live
         .scope
         .apply(super::snapshot_of(state, &service.name, version).await?);
@@ -41,7 +55,7 @@ pub async fn check(state: &AppState, service: &Service, binding: &Binding, versi
     let (read, wanted) = super::comparable(state, &live.scope, read, wanted, &live.applier.role).await;
     live.snapshot = read;
     let changes = schemareg_engine::diff::diff(&live.snapshot, &wanted);
-    let sql = script(state, binding, &live, &wanted, &changes).await?;
+    let sql = script(client, binding, &live, &wanted, &changes).await?;
     let checked = Checked {
         state: DriftState::of(changes.len()),
         live,
@@ -51,6 +65,7 @@ pub async fn check(state: &AppState, service: &Service, binding: &Binding, versi
         version,
     };
     record(state, binding, &observed(&checked)).await?;
+    state.delayed.settled(binding);
     Ok(checked)
 }
 
@@ -73,7 +88,7 @@ pub fn observed(c: &Checked) -> DriftRecord {
 /// plan of it would be (TO's declared renames made first, the sizes of the tables it rewrites
 /// read from the database).
 async fn script(
-    state: &AppState,
+    client: &Client,
     binding: &Binding,
     live: &Live,
     wanted: &Snapshot,
@@ -86,7 +101,7 @@ async fn script(
         applier: Some(live.applier.clone()),
         ..PlanOptions::default()
     };
-    super::live::read_plan_sizes(state, binding, &live.snapshot, wanted, changes, &mut options).await?;
+    super::live::read_plan_sizes_on(client, binding, &live.snapshot, wanted, changes, &mut options).await?;
     Ok(render_script(
         &plan_diffed(&live.snapshot, wanted, changes, &options),
         &ScriptOptions::default(),
@@ -108,7 +123,36 @@ pub async fn observe(state: &AppState, binding: &Binding, timeout: Duration) -> 
         Err(StoreError::NotFound(_)) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    match tokio::time::timeout(timeout, check_or_unknown(state, &service, binding, version.number)).await {
+    // A connection first, waited for at most the whole timeout: a check that gets no place in
+    // its server's budget in time is delayed, not `unknown` (the database was never asked).
+    let started = std::time::Instant::now();
+    let client = match super::live::connect(state, binding, Some(timeout)).await {
+        Ok((client, _)) => client,
+        Err(ApiError::Busy(reason)) => {
+            state.delayed.delayed(binding);
+            state.metrics.count(
+                "schemareg_drift_checks_delayed_total",
+                &[("service", &binding.service), ("environment", &binding.environment)],
+            );
+            return Err(ApiError::Busy(reason));
+        }
+        Err(ApiError::Unavailable(reason)) => {
+            record_unknown(state, binding, version.number, &reason).await;
+            return Err(ApiError::Unavailable(reason));
+        }
+        Err(e) => return Err(e),
+    };
+    let left = timeout.saturating_sub(started.elapsed());
+    let checked = async {
+        match check_on(state, &client, &service, binding, version.number).await {
+            Err(ApiError::Unavailable(reason)) => {
+                record_unknown(state, binding, version.number, &reason).await;
+                Err(ApiError::Unavailable(reason))
+            }
+            other => other,
+        }
+    };
+    match tokio::time::timeout(left, checked).await {
         Ok(checked) => checked.map(Some),
         Err(_) => {
             let reason = format!(

@@ -1,6 +1,8 @@
 //! Reading an environment's live database: its secret resolved, introspected now, scoped.
 
-use schemareg_adapters::pg::Target;
+use std::time::Duration;
+
+use schemareg_adapters::pg::{Client, Failure, Pooled, Target};
 use schemareg_adapters::store::{Binding, Service};
 use schemareg_engine::diff::Change;
 use schemareg_engine::plan::{Applier, PlanOptions};
@@ -38,18 +40,25 @@ fn resolved(state: &AppState, binding: &Binding) -> Result<(String, Target), Api
     let target = state
         .secrets
         .target(&url, &crate::secrets::reference_of(binding))
-        .map_err(unusable)?;
+        .map_err(unusable)?
+        .with_budget(state.connections.budget().clone());
     Ok((url, target))
 }
 
-/// A connection to the bound database from the binding's pool, and where it goes. A database
-/// that does not answer is a 503 that names the binding and the kind of failure; where it
-/// is (host and port) and what the server said go to the log, never into an answer.
-pub async fn connect(state: &AppState, binding: &Binding) -> Result<(deadpool_postgres::Object, Target), ApiError> {
+/// A connection to the bound database within the budget of its server (an idle one to the
+/// same URL when there is one), and where it goes. A database that does not answer, or no
+/// place in the budget in time, is a 503 that names the binding and the kind of failure; where
+/// it is (host and port) and what the server said go to the log, never into an answer.
+/// `within`: how long to wait for a place at most (else the configured wait).
+pub async fn connect(
+    state: &AppState,
+    binding: &Binding,
+    within: Option<Duration>,
+) -> Result<(Pooled, Target), ApiError> {
     let (url, target) = resolved(state, binding)?;
     let client = state
-        .pools
-        .client(state, (&binding.service, &binding.environment), &url, &target)
+        .connections
+        .client((&binding.service, &binding.environment), &url, &target, within)
         .await
         .map_err(|e| does_not_answer((&binding.service, &binding.environment), &target, &e))?;
     Ok((client, target))
@@ -62,6 +71,13 @@ pub fn does_not_answer(
     target: &Target,
     e: &schemareg_adapters::pg::ConnectError,
 ) -> ApiError {
+    if e.failure() == Some(Failure::Busy) {
+        // The server was never asked: the registry's own budget for it is in use.
+        tracing::info!(%service, %environment, host = %target.host(), "no place in the connection budget of a bound database server in time");
+        return ApiError::Busy(format!(
+            "the registry's connections to the database server of {service} in {environment} all stayed busy (its connection budget): try again shortly"
+        ));
+    }
     tracing::warn!(%service, %environment, host = %target.host(), error = %e.detail(), "a bound database does not answer");
     ApiError::Unavailable(format!(
         "the database of {service} in {environment} does not answer: {}",
@@ -71,13 +87,18 @@ pub fn does_not_answer(
 
 /// Connects to the bound database and reads its schema.
 pub async fn read(state: &AppState, service: &Service, binding: &Binding) -> Result<Live, ApiError> {
-    let (client, _) = connect(state, binding).await?;
+    let (client, _) = connect(state, binding, None).await?;
+    read_on(&client, service, binding).await
+}
+
+/// Reads the bound database's schema on a connection already open to it.
+pub async fn read_on(client: &Client, service: &Service, binding: &Binding) -> Result<Live, ApiError> {
     let place = place(binding);
     let read_at = schemareg_adapters::store::now();
-    let (snapshot, _) = schemareg_adapters::introspect::introspect(&client)
+    let (snapshot, _) = schemareg_adapters::introspect::introspect(client)
         .await
         .map_err(|e| ApiError::Unavailable(format!("{place} cannot be read: {e}")))?;
-    let applier = schemareg_adapters::introspect::applier(&client)
+    let applier = schemareg_adapters::introspect::applier(client)
         .await
         .map_err(|e| ApiError::Unavailable(format!("{place} cannot be read: {e}")))?;
     let scope = super::scope_of(service, Some(&binding.scope))?;
@@ -103,8 +124,20 @@ pub async fn read_plan_sizes(
     changes: &[Change],
     options: &mut PlanOptions,
 ) -> Result<(), ApiError> {
-    let (client, _) = connect(state, binding).await?;
-    schemareg_adapters::introspect::read_plan_sizes(&client, from, to, changes, options)
+    let (client, _) = connect(state, binding, None).await?;
+    read_plan_sizes_on(&client, binding, from, to, changes, options).await
+}
+
+/// [`read_plan_sizes`] on a connection already open to the bound database.
+pub async fn read_plan_sizes_on(
+    client: &Client,
+    binding: &Binding,
+    from: &Snapshot,
+    to: &Snapshot,
+    changes: &[Change],
+    options: &mut PlanOptions,
+) -> Result<(), ApiError> {
+    schemareg_adapters::introspect::read_plan_sizes(client, from, to, changes, options)
         .await
         .map_err(|e| ApiError::Unavailable(format!("{} cannot be read: {e}", place(binding))))
 }

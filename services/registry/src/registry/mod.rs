@@ -7,12 +7,12 @@
 
 pub mod applying;
 pub mod approval;
+pub mod connections;
 pub mod decisions;
 pub mod drift;
 pub mod lease;
 pub mod live;
 pub mod planning;
-pub mod pools;
 pub mod promotion;
 pub mod push;
 pub mod reporting;

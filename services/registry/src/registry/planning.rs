@@ -232,7 +232,7 @@ async fn missing_roles(state: &AppState, binding: &Binding, roles: &[String]) ->
     if roles.is_empty() {
         return Ok(Vec::new());
     }
-    let (client, _) = super::live::connect(state, binding).await?;
+    let (client, _) = super::live::connect(state, binding, None).await?;
     let unavailable = |e: String| {
         ApiError::Unavailable(format!(
             "the database of {} in {} cannot be read: {e}",

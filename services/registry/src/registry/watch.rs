@@ -153,9 +153,42 @@ async fn check(state: &AppState, b: &Binding, interval: Duration) {
     }
     match super::drift::observe(state, b, timeout).await {
         // A database that cannot be read is recorded `unknown` by `observe`.
-        Ok(_) | Err(ApiError::Unavailable(_)) => {}
+        // One delayed (no connection in the budget in time) is counted by `observe`.
+        Ok(_) | Err(ApiError::Unavailable(_)) | Err(ApiError::Busy(_)) => {}
         Err(e) => {
             tracing::warn!(service = %b.service, environment = %b.environment, error = %e, "drift watch: a check failed");
         }
+    }
+}
+
+/// The bindings whose checks this registry could not run when due, for want of a place in
+/// their server's connection budget: since when (RFC 3339), until a check runs.
+#[derive(Default)]
+pub struct Delayed {
+    since: Mutex<HashMap<Key, String>>,
+}
+
+impl Delayed {
+    /// A check of `b` was due and got no connection in time.
+    pub fn delayed(&self, b: &Binding) {
+        self.since
+            .lock()
+            .expect("not poisoned")
+            .entry(key(b))
+            .or_insert_with(schemareg_adapters::store::now);
+    }
+
+    /// A check of `b` ran.
+    pub fn settled(&self, b: &Binding) {
+        self.since.lock().expect("not poisoned").remove(&key(b));
+    }
+
+    /// Since when checks of a binding have been delayed, if they are.
+    pub fn since(&self, service: &str, environment: &str) -> Option<String> {
+        self.since
+            .lock()
+            .expect("not poisoned")
+            .get(&(service.to_string(), environment.to_string()))
+            .cloned()
     }
 }

@@ -33,6 +33,10 @@ pub struct Placement {
     pub drift_last_read_at: Option<String>,
     /// Why the database could not be read.
     pub drift_reason: Option<String>,
+    /// Since when this registry's drift checks of the binding have been delayed: due, but no
+    /// connection to its server was free within the registry's budget for it (the database
+    /// was not asked, so its state is not `unknown`); null when the last check ran.
+    pub drift_delayed_since: Option<String>,
     /// Plans waiting for approval there.
     pub pending_plans: Vec<String>,
 }
@@ -48,7 +52,7 @@ pub struct ServiceOverview {
 
 /// What runs where.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"environments": ["dev", "staging", "production"], "services": [{"service": "billing", "latest_version": 3, "latest_digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "environments": [{"environment": "dev", "bound": true, "host": "db.internal:5432", "applied_version": null, "verified_version": 3, "drift_state": "in_sync", "drift_checked_at": "2026-11-25T10:00:00.000Z", "drift_changed_objects": 0, "drift_last_read_at": "2026-11-25T10:00:00.000Z", "drift_reason": null, "pending_plans": []}]}]}))]
+#[schema(example = json!({"environments": ["dev", "staging", "production"], "services": [{"service": "billing", "latest_version": 3, "latest_digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "environments": [{"environment": "dev", "bound": true, "host": "db.internal:5432", "applied_version": null, "verified_version": 3, "drift_state": "in_sync", "drift_checked_at": "2026-11-25T10:00:00.000Z", "drift_changed_objects": 0, "drift_last_read_at": "2026-11-25T10:00:00.000Z", "drift_reason": null, "drift_delayed_since": null, "pending_plans": []}]}]}))]
 pub struct Overview {
     /// The chain, in order.
     pub environments: Vec<String>,
@@ -116,6 +120,7 @@ pub async fn overview(state: &AppState, who: &Principal) -> Result<Overview, Api
                         drift_last_read_at: drift.as_ref().and_then(|d| d.ok_at.clone()),
                         drift_reason: drift.as_ref().and_then(|d| d.reason.clone()),
                         drift_checked_at: drift.map(|d| d.checked_at),
+                        drift_delayed_since: state.delayed.since(&svc.name, env),
                         pending_plans: pending.remove(&key).unwrap_or_default(),
                     }
                 })

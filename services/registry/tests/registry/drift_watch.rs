@@ -166,8 +166,8 @@ async fn registry_connections(db: &TestDb) -> Vec<i32> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_watch_reads_through_a_small_pool_that_a_new_url_replaces() {
-    let served = Served::start(&[("SCHEMAREG_TARGET_POOL_SIZE", "2")]).await;
+async fn the_watch_reads_through_a_few_connections_that_a_new_url_replaces() {
+    let served = Served::start(&[("SCHEMAREG_TARGET_SERVER_CONNECTIONS", "2")]).await;
     let base = format!("http://127.0.0.1:{}", served.port);
     let ddl = "CREATE TABLE items (id bigint PRIMARY KEY);";
     shop(&base, Some(ddl));
@@ -199,7 +199,7 @@ async fn the_watch_reads_through_a_small_pool_that_a_new_url_replaces() {
     assert_ne!(first_check, last_check, "the watch went on checking");
     assert!(
         !seen.is_empty() && seen.len() <= 2,
-        "at most the pool's two connections, kept: {seen:?}"
+        "at most the budget's two connections, kept: {seen:?}"
     );
 
     // Bound again to another URL (the same database with a password): new connections, and

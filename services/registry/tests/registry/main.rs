@@ -11,6 +11,7 @@ mod served;
 mod api;
 mod applies;
 mod audit;
+mod budget;
 mod ci_files;
 mod cli;
 mod cli_diff;

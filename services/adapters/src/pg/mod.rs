@@ -5,11 +5,15 @@
 //! server has no TLS); `verify-ca` and `verify-full` check it against the Mozilla roots.
 //! A URL holds a password: [`redact`] gives the form that may be shown.
 
-use std::sync::Arc;
+mod budget;
+mod socket;
+mod tls;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+pub use budget::{Budget, Counts, NoPlace, Pooled};
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 /// A connection to a server, as [`Target::connect`] opens it.
 pub use tokio_postgres::Client;
 use tokio_postgres::config::SslMode;
@@ -83,7 +87,7 @@ impl Failure {
             Failure::TooManyConnections => "the server has no connection slot left",
             Failure::Tls => "TLS could not be set up",
             Failure::NoSuchHost => "the host name does not resolve",
-            Failure::Busy => "every connection to it stayed busy",
+            Failure::Busy => "the registry's connections to its server all stayed busy",
             Failure::Other => "the server could not be reached",
         }
     }
@@ -102,6 +106,8 @@ pub struct Target {
     config: Config,
     tls: Tls,
     shown: String,
+    /// The budget every connection it opens counts against, if any.
+    budget: Option<Arc<Budget>>,
 }
 
 impl std::fmt::Debug for Target {
@@ -175,7 +181,30 @@ impl Target {
         config.connect_timeout(std::time::Duration::from_secs(10));
         config.application_name("schemareg");
         let shown = describe(&config);
-        Ok(Self { config, tls, shown })
+        Ok(Self {
+            config,
+            tls,
+            shown,
+            budget: None,
+        })
+    }
+
+    /// The same target, its connections counted against `budget` (and waiting for a place in
+    /// it when it is full).
+    pub fn with_budget(mut self, budget: Arc<Budget>) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// The server a budget counts its connections against: `host:port` as the URL names it
+    /// (port 5432 when it names none).
+    pub fn server(&self) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.to_ascii_lowercase(),
+            Some(tokio_postgres::config::Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".into(),
+        };
+        format!("{host}:{}", self.config.get_ports().first().copied().unwrap_or(5432))
     }
 
     /// The same server, another database.
@@ -260,85 +289,162 @@ impl Target {
         env
     }
 
-    /// Connects and drives the connection on the current tokio runtime.
+    /// Connects and drives the connection on the current tokio runtime. With a budget, the
+    /// connection holds a place in it while it is open (waiting for one when it is full). A
+    /// server that is out of connections ("too many clients") or starting up is asked again,
+    /// less and less often, for as long as a place may be waited for (10 s without a budget).
     pub async fn connect(&self) -> Result<Client, ConnectError> {
+        match &self.budget {
+            Some(budget) => {
+                let place = budget.place(&self.server()).await.map_err(|no| self.no_place(&no))?;
+                self.connect_in(place).await
+            }
+            None => self.connect_retrying(None).await,
+        }
+    }
+
+    /// Connects in a place of the budget (given back when the connection closes, or now if
+    /// none could be made).
+    pub(crate) async fn connect_in(&self, place: budget::Place) -> Result<Client, ConnectError> {
+        self.connect_retrying(Some(place)).await
+    }
+
+    async fn connect_retrying(&self, place: Option<budget::Place>) -> Result<Client, ConnectError> {
+        let wait = self.budget.as_ref().map_or(Duration::from_secs(10), |b| b.wait());
+        let deadline = Instant::now() + wait;
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match self.connect_once().await {
+                Ok((client, connection)) => {
+                    tokio::spawn(async move {
+                        // The place is held for as long as the connection is open.
+                        let _place = place;
+                        connection.await;
+                    });
+                    return Ok(client);
+                }
+                Err(e) => {
+                    let full =
+                        matches!(&e, ConnectError::Unreachable { kind, .. } if *kind == Failure::TooManyConnections);
+                    if !full || Instant::now() + pause > deadline {
+                        return Err(e);
+                    }
+                    tracing::debug!(server = %self.server(), "the server is out of connections: asking again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+    }
+
+    /// One attempt, on the registry's own socket ([`socket::Socket`]: closing it waits for the
+    /// server to let go): the client and the future that drives its connection. Each host of
+    /// the URL in turn, as libpq does.
+    async fn connect_once(
+        &self,
+    ) -> Result<(Client, std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>), ConnectError> {
+        use tokio_postgres::config::Host;
         let fail = |e: tokio_postgres::Error| ConnectError::Unreachable {
             target: self.shown.clone(),
             message: error_text(&e),
             kind: Failure::of(&e),
         };
-        let client = match self.tls {
-            Tls::Disable => {
-                let (client, conn) = self.config.connect(NoTls).await.map_err(fail)?;
-                tokio::spawn(async move { drop(conn.await) });
-                client
-            }
-            tls => {
-                let connector = tokio_postgres_rustls::MakeRustlsConnect::new(client_config(tls == Tls::Verified));
-                let (client, conn) = self.config.connect(connector).await.map_err(fail)?;
-                tokio::spawn(async move { drop(conn.await) });
-                client
-            }
-        };
-        Ok(client)
-    }
-}
-
-impl Target {
-    /// A pool of at most `max_size` connections to the target, for reads that come again and
-    /// again (the drift watch): a connection given back is rolled back before it is used again
-    /// (a read cut short by a timeout may have left its transaction open), and dropped when
-    /// that does not answer within 5 s.
-    pub fn pool(&self, max_size: usize) -> Result<deadpool_postgres::Pool, ConnectError> {
-        use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-        let manager_config = || ManagerConfig {
-            recycling_method: RecyclingMethod::Custom("ROLLBACK".into()),
-        };
-        let manager = match self.tls {
-            Tls::Disable => Manager::from_config(self.config.clone(), NoTls, manager_config()),
-            tls => Manager::from_config(
-                self.config.clone(),
-                tokio_postgres_rustls::MakeRustlsConnect::new(client_config(tls == Tls::Verified)),
-                manager_config(),
-            ),
-        };
-        Pool::builder(manager)
-            .max_size(max_size)
-            .runtime(Runtime::Tokio1)
-            .create_timeout(Some(std::time::Duration::from_secs(30)))
-            .recycle_timeout(Some(std::time::Duration::from_secs(5)))
-            .wait_timeout(Some(std::time::Duration::from_secs(60)))
-            .build()
-            .map_err(|e| ConnectError::Unreachable {
-                target: self.shown.clone(),
-                message: e.to_string(),
-                kind: Failure::Other,
-            })
-    }
-
-    /// A connection from `pool` (made by [`Target::pool`]), or why there is none.
-    pub async fn pooled(&self, pool: &deadpool_postgres::Pool) -> Result<deadpool_postgres::Object, ConnectError> {
-        use deadpool_postgres::{PoolError, TimeoutType};
-        pool.get().await.map_err(|e| {
-            let (message, kind) = match e {
-                PoolError::Backend(e) => (error_text(&e), Failure::of(&e)),
-                PoolError::Timeout(TimeoutType::Create) => ("no connection within 30 s".into(), Failure::TimedOut),
-                PoolError::Timeout(_) => (
-                    "every connection of the pool stayed busy for 60 s".into(),
-                    Failure::Busy,
-                ),
-                other => (other.to_string(), Failure::Other),
+        let timeout = self
+            .config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(Duration::from_secs(10));
+        let ports = self.config.get_ports();
+        let mut last = None;
+        for (i, host) in self.config.get_hosts().iter().enumerate() {
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+            let opened = match host {
+                Host::Tcp(name) => socket::Socket::tcp(name, port, timeout).await,
+                Host::Unix(dir) => socket::Socket::unix(dir, port, timeout).await,
             };
-            ConnectError::Unreachable {
-                target: self.shown.clone(),
-                message,
-                kind,
+            let socket = match opened {
+                Ok(socket) => socket,
+                Err(e) => {
+                    last = Some(self.io_failure(&e));
+                    continue;
+                }
+            };
+            return Ok(match (host, self.tls) {
+                // No TLS on a Unix socket (as libpq) nor where the URL turns it off.
+                (Host::Unix(_), _) | (_, Tls::Disable) => {
+                    let (client, conn) = self.config.connect_raw(socket, NoTls).await.map_err(fail)?;
+                    (client, Box::pin(async move { drop(conn.await) }))
+                }
+                (Host::Tcp(name), tls) => {
+                    use tokio_postgres::tls::MakeTlsConnect;
+                    let mut make =
+                        tokio_postgres_rustls::MakeRustlsConnect::new(tls::client_config(tls == Tls::Verified));
+                    let connector =
+                        <tokio_postgres_rustls::MakeRustlsConnect as MakeTlsConnect<socket::Socket>>::make_tls_connect(
+                            &mut make, name,
+                        )
+                        .map_err(|e| ConnectError::Unreachable {
+                            target: self.shown.clone(),
+                            message: format!("TLS: {e}"),
+                            kind: Failure::Tls,
+                        })?;
+                    let (client, conn) = self.config.connect_raw(socket, connector).await.map_err(fail)?;
+                    (client, Box::pin(async move { drop(conn.await) }))
+                }
+            });
+        }
+        Err(last.unwrap_or_else(|| ConnectError::Unreachable {
+            target: self.shown.clone(),
+            message: "the URL names no host".into(),
+            kind: Failure::NoSuchHost,
+        }))
+    }
+
+    /// A socket that could not be opened.
+    fn io_failure(&self, e: &std::io::Error) -> ConnectError {
+        use std::io::ErrorKind;
+        let kind = match e.kind() {
+            ErrorKind::ConnectionRefused | ErrorKind::NotFound => Failure::Refused,
+            ErrorKind::TimedOut => Failure::TimedOut,
+            _ => {
+                let text = e.to_string().to_ascii_lowercase();
+                if text.contains("lookup") || text.contains("resolve") || text.contains("name or service") {
+                    Failure::NoSuchHost
+                } else {
+                    Failure::Other
+                }
             }
-        })
+        };
+        ConnectError::Unreachable {
+            target: self.shown.clone(),
+            message: format!("error connecting to server: {e}"),
+            kind,
+        }
+    }
+
+    /// No place in the budget: the connection was not even tried.
+    pub(crate) fn no_place(&self, no: &NoPlace) -> ConnectError {
+        ConnectError::Unreachable {
+            target: self.shown.clone(),
+            message: format!(
+                "no connection to {} within the registry's budget for {}s",
+                no.server,
+                no.waited.as_secs()
+            ),
+            kind: Failure::Busy,
+        }
     }
 }
 
 impl ConnectError {
+    /// The kind of failure (none for a URL that is not valid).
+    pub fn failure(&self) -> Option<Failure> {
+        match self {
+            ConnectError::InvalidUrl { .. } => None,
+            ConnectError::Unreachable { kind, .. } => Some(*kind),
+        }
+    }
+
     /// What an answer may say of it: the kind of failure, never where or as whom.
     pub fn said(&self) -> &'static str {
         match self {
@@ -530,136 +636,5 @@ fn take_sslmode(url: &str) -> (String, Option<String>) {
     }
 }
 
-fn client_config(verify: bool) -> rustls::ClientConfig {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default protocol versions");
-    if verify {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        builder.with_root_certificates(roots).with_no_client_auth()
-    } else {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
-            .with_no_client_auth()
-    }
-}
-
-/// libpq's `sslmode=require`: encryption without certificate checks.
-#[derive(Debug)]
-struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn libpq_env_carries_the_target_with_the_password_out_of_arguments() {
-        let env = |url: &str| -> std::collections::BTreeMap<&str, String> {
-            Target::parse(url).unwrap().libpq_env().into_iter().collect()
-        };
-        let e = env("postgres://app:s%3Dcret@db.internal:6432/store?sslmode=require");
-        assert_eq!(e["PGHOST"], "db.internal");
-        assert_eq!(e["PGPORT"], "6432");
-        assert_eq!(e["PGUSER"], "app");
-        assert_eq!(e["PGPASSWORD"], "s=cret");
-        assert_eq!(e["PGDATABASE"], "store");
-        assert_eq!(e["PGSSLMODE"], "require");
-        let e = env("postgres://postgres@127.0.0.1/x?sslmode=disable");
-        assert_eq!(e["PGSSLMODE"], "disable");
-        assert!(!e.contains_key("PGPASSWORD"));
-        assert_eq!(env("postgres://h/x?sslmode=verify-full")["PGSSLMODE"], "verify-full");
-        assert_eq!(env("postgres://h/x")["PGSSLMODE"], "prefer");
-    }
-
-    #[test]
-    fn redact_hides_passwords_in_every_form() {
-        assert_eq!(
-            redact("postgres://app:s3cret@db.example:5432/app"),
-            "postgres://app:***@db.example:5432/app"
-        );
-        assert_eq!(
-            redact("postgres://app@db/app?password=s3cret&sslmode=require"),
-            "postgres://app@db/app?password=***&sslmode=require"
-        );
-        assert_eq!(
-            redact("host=db user=app password=s3cret"),
-            "host=db user=app password=***"
-        );
-        assert!(!format!("{:?}", Target::parse("postgres://app:s3cret@db/app").unwrap()).contains("s3cret"));
-    }
-
-    #[test]
-    fn an_invalid_url_is_described_without_repeating_it() {
-        for text in [
-            "c2VjcmV0LWtleS1tYXRlcmlhbC1kby1ub3Qtc2hvdw==",
-            "root:x:0:0:root:/root:/bin/bash",
-            "postgres://u:pw@h:notaport/db",
-            "postgres://u@h/db?frobnicate=s3cret",
-            "mysql://u:s3cret@h/db",
-            "host=h s3cret=1",
-        ] {
-            let e = Target::parse(text).unwrap_err().to_string();
-            for part in ["c2VjcmV0", "root", "notaport", "frobnicate", "s3cret", "mysql"] {
-                assert!(!e.contains(part), "{text:?} gave {e:?}");
-            }
-        }
-        let port = Target::parse("postgres://u@h:99999999/db").unwrap_err().to_string();
-        assert!(port.contains("port"), "{port}");
-    }
-
-    #[test]
-    fn sslmode_is_taken_apart_and_checked() {
-        let t = Target::parse("postgres://u@h/db?sslmode=verify-full").unwrap();
-        assert_eq!(t.tls, Tls::Verified);
-        assert_eq!(
-            Target::parse("postgres://u@h/db?sslmode=disable").unwrap().tls,
-            Tls::Disable
-        );
-        assert_eq!(Target::parse("postgres://u@h/db").unwrap().tls, Tls::Unverified);
-        let e = Target::parse("postgres://u:pw@h/db?sslmode=bogus")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("sslmode") && !e.contains("bogus") && !e.contains("pw@"),
-            "{e}"
-        );
-    }
-}
+mod tests;
