@@ -36,7 +36,8 @@ impl Served {
             // Tests stop it at once; the delay is tried in stopping.rs.
             .env("SCHEMAREG_DRAIN_DELAY_SECS", "0")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            // Its log (warnings and errors): printed when a test fails while it runs.
+            .stderr(std::fs::File::create(dir.path().join("serve.log")).unwrap());
         for (k, v) in settings {
             if v.is_empty() {
                 cmd.env_remove(k);
@@ -60,6 +61,11 @@ impl Served {
             store_url,
             _dir: dir,
         }
+    }
+
+    /// What the server logged so far (warnings and errors by default).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("serve.log")).unwrap_or_default()
     }
 
     /// The process id.
@@ -101,6 +107,12 @@ impl Served {
 impl Drop for Served {
     /// Asks the server to stop (it drops its scratch templates), and kills it after 5 s.
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            eprintln!("the served registry's log (last 40 lines):\n{}", tail.join("\n"));
+        }
         let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
         for _ in 0..50 {
