@@ -25,7 +25,7 @@ openapi: build
 test:
 	$(WITH_PG) $(CARGO) test --workspace --no-fail-fast
 
-## bench: introspection, live diff next to migra, diff + plan (1,000 and 10,000 tables), HTTP requests/s and p99, plan latency over HTTP, the drift watch, and the console's pages (p99 against 50 ms)
+## bench: introspection, live diff next to migra, diff + plan (1,000 and 10,000 tables), HTTP requests/s and p99, plan latency over HTTP, the drift watch, the console's pages (p99 against 50 ms), and the registry at 1,000 services
 bench:
 	$(CARGO) build --release --workspace --bins --benches
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench introspect
@@ -35,6 +35,7 @@ bench:
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench plan_latency
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench drift_watch
 	$(CARGO) bench -p schemareg --bench console
+	$(WITH_PG) $(CARGO) bench -p schemareg --bench scale
 
 ## lint: formatting and clippy with warnings as errors
 lint:

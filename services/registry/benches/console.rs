@@ -7,6 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
 const CLIENTS: usize = 4;
 const SECONDS: u64 = 3;
 const BUDGET_MS: f64 = 50.0;
@@ -139,39 +141,7 @@ fn main() {
             .await
             .unwrap();
         assert_eq!(pushed.status(), 201);
-        // Signed in as a browser is: the sign-in page first (its pre-session cookie and the
-        // form's token), then the form.
-        let page = http.get(format!("{base}/ui/sign-in")).send().await.unwrap();
-        let presession = page
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .expect("a pre-session cookie")
-            .to_string();
-        let html = page.text().await.unwrap();
-        let csrf = html
-            .split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .expect("the form's token")
-            .to_string();
-        let signed_in = http
-            .post(format!("{base}/ui/sign-in"))
-            .header("cookie", presession)
-            .form(&[("token", demo.token("ada")), ("csrf", csrf)])
-            .send()
-            .await
-            .unwrap();
-        let cookie = signed_in
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| v.split(';').next())
-            .find(|c| c.starts_with("schemareg_session="))
-            .expect("a session cookie")
-            .to_string();
+        let cookie = common::session::console_session(&http, base, &demo.token("ada")).await;
         let plan = demo.staging_plan();
         println!(
             "Console pages on loopback ({CLIENTS} clients, {SECONDS} s each; LOG-158 from `serve --demo`, release build, SQLite store)"

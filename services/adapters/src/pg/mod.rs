@@ -355,11 +355,12 @@ impl Target {
             .copied()
             .unwrap_or(Duration::from_secs(10));
         let ports = self.config.get_ports();
+        let keepalive_idle = self.config.get_keepalives().then(|| self.config.get_keepalives_idle());
         let mut last = None;
         for (i, host) in self.config.get_hosts().iter().enumerate() {
             let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
             let opened = match host {
-                Host::Tcp(name) => socket::Socket::tcp(name, port, timeout).await,
+                Host::Tcp(name) => socket::Socket::tcp(name, port, timeout, keepalive_idle).await,
                 Host::Unix(dir) => socket::Socket::unix(dir, port, timeout).await,
             };
             let socket = match opened {

@@ -29,10 +29,14 @@ pub struct Socket {
 }
 
 impl Socket {
-    /// Connects to `host` (a name or address) on `port`, within `timeout`.
-    pub async fn tcp(host: &str, port: u16, timeout: Duration) -> io::Result<Self> {
+    /// Connects to `host` (a name or address) on `port`, within `timeout`; TCP keepalive
+    /// probes start after `keepalive_idle` (none: off), so that a server gone silent is noticed.
+    pub async fn tcp(host: &str, port: u16, timeout: Duration, keepalive_idle: Option<Duration>) -> io::Result<Self> {
         let stream = within(timeout, TcpStream::connect((host, port))).await?;
         stream.set_nodelay(true)?;
+        if let Some(idle) = keepalive_idle {
+            socket2::SockRef::from(&stream).set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(idle))?;
+        }
         Ok(Self {
             stream: Stream::Tcp(stream),
             closing: None,

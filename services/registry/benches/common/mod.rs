@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 pub mod server;
+pub mod session;
 
 /// `n` generated tables (10 columns, 2 indexes, 1 foreign key each); with `changed`, every
 /// hundredth has a column more.
