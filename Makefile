@@ -25,7 +25,7 @@ openapi: build
 test:
 	$(WITH_PG) $(CARGO) test --workspace --no-fail-fast
 
-## bench: introspection, live diff next to migra, diff + plan (1,000 and 10,000 tables), HTTP requests/s and p99, plan latency over HTTP, the drift watch, the console's pages (p99 against 50 ms), and the registry at 1,000 services
+## bench: introspection, live diff next to migra, diff + plan (1,000 and 10,000 tables), HTTP requests/s and p99, plan latency over HTTP, the drift watch, the console's pages (p99 against 50 ms), the registry at 1,000 services, and push latency
 bench:
 	$(CARGO) build --release --workspace --bins --benches
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench introspect
@@ -36,6 +36,7 @@ bench:
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench drift_watch
 	$(CARGO) bench -p schemareg --bench console
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench scale
+	$(WITH_PG) $(CARGO) bench -p schemareg --bench push
 
 ## lint: formatting and clippy with warnings as errors
 lint:

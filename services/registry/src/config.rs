@@ -19,6 +19,12 @@ pub struct Config {
     pub scratch_url: Option<String>,
     /// The start of scratch databases' names (`SCHEMAREG_SCRATCH_PREFIX`).
     pub scratch_prefix: String,
+    /// Most connections open to the scratch server at once (`SCHEMAREG_SCRATCH_CONNECTIONS`):
+    /// what the templates and ready databases keep, and three per push or plan running there.
+    pub scratch_connections: usize,
+    /// Empty scratch databases kept ready for pushes, each with its owner's session open
+    /// (`SCHEMAREG_SCRATCH_READY`; 0: every push makes and drops a database of its own).
+    pub scratch_ready: usize,
     /// Largest request body accepted, in bytes (`SCHEMAREG_BODY_LIMIT`).
     pub body_limit: usize,
     /// Longest a request may take, in seconds (`SCHEMAREG_REQUEST_TIMEOUT_SECS`).
@@ -110,6 +116,8 @@ impl Default for Config {
             store_url: "sqlite://data/schemareg.db".into(),
             scratch_url: None,
             scratch_prefix: schemareg_adapters::scratch::DEFAULT_PREFIX.into(),
+            scratch_connections: 24,
+            scratch_ready: 4,
             body_limit: 16 * 1024 * 1024,
             request_timeout_secs: 30,
             data_dir: "data".into(),
@@ -156,6 +164,8 @@ impl std::fmt::Debug for Config {
                 &self.scratch_url.as_deref().map(schemareg_adapters::pg::redact),
             )
             .field("scratch_prefix", &self.scratch_prefix)
+            .field("scratch_connections", &self.scratch_connections)
+            .field("scratch_ready", &self.scratch_ready)
             .field("body_limit", &self.body_limit)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("data_dir", &self.data_dir)
@@ -191,11 +201,13 @@ impl std::fmt::Debug for Config {
     }
 }
 
-const KEYS: [&str; 35] = [
+const KEYS: [&str; 37] = [
     "listen",
     "store_url",
     "scratch_url",
     "scratch_prefix",
+    "scratch_connections",
+    "scratch_ready",
     "body_limit",
     "request_timeout_secs",
     "data_dir",

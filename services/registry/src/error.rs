@@ -179,6 +179,14 @@ impl From<ScratchError> for ApiError {
                 format!("PostgreSQL refuses a role named {}: {message}", echo(role)),
             );
         }
+        let busy = matches!(&e, ScratchError::Busy { .. })
+            || matches!(&e, ScratchError::Connect(c) if c.failure() == Some(schemareg_adapters::pg::Failure::Busy));
+        if busy {
+            tracing::warn!(error = %e, "no turn on the scratch server");
+            return ApiError::Busy(
+                "the scratch server is busy with other pushes and plans (every connection its budget allows is in use): try again shortly".into(),
+            );
+        }
         // Which server and what it said goes to the log; the client learns what it can act on.
         tracing::warn!(error = %e, "the scratch server is unavailable");
         ApiError::Unavailable("the scratch server is unavailable: try again later".into())

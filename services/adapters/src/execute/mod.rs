@@ -46,6 +46,50 @@ pub async fn run_in_scratch(
     run_with(owner, admin, plan, options, rollback, &mut Vec::new()).await
 }
 
+/// Whether the plan (or, with `rollback`, its rollback) can run inside a transaction the
+/// caller holds open: every step transactional, none needing a commit after it, none acting
+/// for another role.
+pub fn fits_one_transaction(plan: &Plan, rollback: bool) -> bool {
+    plan.steps
+        .iter()
+        .all(|s| s.transactional && !s.commit_after && s.acts_for(rollback).is_none())
+}
+
+/// Runs the plan's steps (or its rollback's) in the transaction the caller holds open (see
+/// [`fits_one_transaction`]), with the plan's session settings: nothing is committed.
+pub async fn run_in_transaction(
+    client: &Client,
+    plan: &Plan,
+    options: &ScriptOptions,
+    rollback: bool,
+) -> Result<(), StepFailed> {
+    let steps: Vec<(&Step, &str)> = if rollback {
+        plan.steps
+            .iter()
+            .rev()
+            .filter_map(|s| s.rollback_sql.as_deref().map(|r| (s, r)))
+            .collect()
+    } else {
+        plan.steps.iter().map(|s| (s, s.sql.as_str())).collect()
+    };
+    let fail = |step: &Step, e: tokio_postgres::Error| StepFailed {
+        step: step.id,
+        description: step.description.clone(),
+        message: crate::pg::error_text(&e),
+    };
+    if let Some((first, _)) = steps.first() {
+        let settings: String = session_settings(plan, options)
+            .iter()
+            .map(|s| format!("{s};"))
+            .collect();
+        client.batch_execute(&settings).await.map_err(|e| fail(first, e))?;
+    }
+    for (step, sql) in steps {
+        client.batch_execute(sql).await.map_err(|e| fail(step, e))?;
+    }
+    Ok(())
+}
+
 /// As [`run`], noting each step that ran in `done`.
 pub async fn run_logged(
     client: &Client,

@@ -14,8 +14,8 @@ use schemareg_engine::Snapshot;
 use tokio_postgres::Client;
 use tokio_postgres::error::{ErrorPosition, SqlState};
 
-use crate::introspect::{IntrospectError, introspect};
-use crate::scratch::{ScratchDatabase, ScratchError, ScratchServer};
+use crate::introspect::{IntrospectError, introspect, introspect_within};
+use crate::scratch::{Lent, ScratchDatabase, ScratchError, ScratchServer};
 use split::{Script, SplitError};
 
 /// How many missing roles one script may make us create.
@@ -91,6 +91,18 @@ pub async fn ingest(scratch: &ScratchServer, sql: &str, source_name: &str) -> Re
             error,
         }
     })?;
+    let _turn = scratch.admit().await?;
+    if scratch.keeps_ready() && fits_one_transaction(&script) {
+        let mut lent = scratch.lend().await?;
+        let ran = rolled_back(&mut lent, &script, sql).await;
+        scratch.give_back(lent).await;
+        if let Some(snapshot) = ran? {
+            return Ok(Ingested {
+                snapshot,
+                skipped: script.skipped(),
+            });
+        }
+    }
     let db = scratch.create_database().await?;
     let result = async {
         owner_roles(&db, &mut script).await?;
@@ -111,6 +123,29 @@ pub async fn ingest(scratch: &ScratchServer, sql: &str, source_name: &str) -> Re
         snapshot: result?,
         skipped: script.skipped(),
     })
+}
+
+/// Whether the script can run in a lent database, inside a transaction rolled back after:
+/// it gives no object to a role and sets no other role's default privileges (both need the
+/// admin's session and roles a run leases).
+fn fits_one_transaction(script: &Script) -> bool {
+    script.statements.iter().all(|s| s.owner.is_none())
+        && script.marked(split::OTHER_ROLES_DEFAULTS).next().is_none()
+        && script.marked(split::GIVEN_AFTER).next().is_none()
+}
+
+/// Runs the script in a lent database's transaction and reads the result; `None` when it
+/// fails (a role it names is missing, an error to place in the file: a database of its own
+/// does that).
+async fn rolled_back(lent: &mut Lent, script: &Script, sql: &str) -> Result<Option<Snapshot>, IngestError> {
+    lent.begin().await?;
+    let client = lent.client();
+    if client.batch_execute(&script.runnable_text(sql)).await.is_err() {
+        return Ok(None);
+    }
+    let (mut snapshot, _) = introspect_within(client).await?;
+    renames::apply(&mut snapshot, &renames::declared(sql, script));
+    Ok(Some(snapshot))
 }
 
 async fn run(

@@ -149,8 +149,34 @@ fn failed(query: &'static str) -> impl Fn(tokio_postgres::Error) -> IntrospectEr
     }
 }
 
+/// The settings the catalog queries run with (see [`read`]).
+const SETTINGS: &str = "SET LOCAL search_path = ''; SET LOCAL jit = off; \
+     SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '64MB'; \
+     SET LOCAL join_collapse_limit = 1";
+
 /// Reads the whole (unscoped) schema of the database the client is connected to.
 pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), IntrospectError> {
+    read(
+        client,
+        &format!("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {SETTINGS}"),
+        "ROLLBACK",
+    )
+    .await
+}
+
+/// As [`introspect`], inside the transaction the client holds open (its own uncommitted
+/// changes included), which is left open as it was.
+pub async fn introspect_within(client: &Client) -> Result<(Snapshot, IntrospectStats), IntrospectError> {
+    read(
+        client,
+        &format!("SAVEPOINT schemareg_introspect; {SETTINGS}"),
+        "ROLLBACK TO SAVEPOINT schemareg_introspect; RELEASE SAVEPOINT schemareg_introspect",
+    )
+    .await
+}
+
+/// Reads the schema between `begin` and `end` (which opens and ends the settings' scope).
+async fn read(client: &Client, begin: &str, end: &str) -> Result<(Snapshot, IntrospectStats), IntrospectError> {
     let mut stats = IntrospectStats::default();
     client
         // JIT compiles plans whose estimates are large (thousands of tables), which costs
@@ -160,11 +186,7 @@ pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), 
         // The queries join in the order they are written (the catalog they list first, then
         // what each row looks up): searching every order of a dozen joins costs a fresh
         // connection more than it finds (a sixth of a small database's reading).
-        .batch_execute(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''; SET LOCAL jit = off; \
-             SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '64MB'; \
-             SET LOCAL join_collapse_limit = 1",
-        )
+        .batch_execute(begin)
         .await
         .map_err(failed("begin"))?;
     stats.queries += 1;
@@ -208,8 +230,9 @@ pub async fn introspect(client: &Client) -> Result<(Snapshot, IntrospectStats), 
         Ok(snapshot)
     }
     .await;
-    // A read-only transaction: ending it cannot lose anything.
-    let _ = client.batch_execute("ROLLBACK").await;
+    // Only read: ending it cannot lose anything.
+    let end = client.batch_execute(end).await;
+    let result = result.and_then(|snapshot| end.map(|()| snapshot).map_err(failed("end")));
     stats.queries += 1;
     Ok((result?, stats))
 }

@@ -18,10 +18,14 @@
 //! is much faster than running the DDL again. A copy belongs to its template's role and keeps
 //! the template alive; templates are dropped when evicted or with the server.
 
+mod admission;
 mod cluster;
+mod ready;
 mod settled;
 
+pub use admission::PER_RUN;
 pub use cluster::{PrivateCluster, find_bindir};
+pub use ready::Lent;
 
 use std::sync::Arc;
 
@@ -47,6 +51,13 @@ pub enum ScratchError {
     /// `pg_…` or `public`): the schema's mistake, not the server's.
     #[error("PostgreSQL refuses the role {role:?} the schema names: {message}")]
     RoleRefused { role: String, message: String },
+    #[error(
+        "scratch_connections is {connections}: at least {least} are needed (one per template and ready database kept, two for the server's own work, and three for a run)"
+    )]
+    Budget { connections: usize, least: usize },
+    /// No turn within the budget's wait: every connection it allows was in use.
+    #[error("no turn on the scratch server within {}s: every connection its budget allows is in use", .waited.as_secs())]
+    Busy { waited: std::time::Duration },
     #[error("the scratch server {server} refused to {action}: {message}")]
     Refused {
         server: String,
@@ -63,6 +74,8 @@ pub struct ScratchServer {
     /// The start of the names of its databases (and their roles).
     prefix: String,
     templates: Templates,
+    ready: ready::Ready,
+    admission: Option<admission::Admission>,
     settled: settled::Settled,
     _cluster: Option<PrivateCluster>,
 }
@@ -114,6 +127,8 @@ impl ScratchServer {
             version: version as u32,
             prefix: DEFAULT_PREFIX.into(),
             templates: Templates::default(),
+            ready: ready::Ready::default(),
+            admission: None,
             settled: settled::Settled::default(),
             _cluster: cluster,
         })
@@ -171,14 +186,14 @@ impl ScratchServer {
         Ok(template.clone())
     }
 
-    /// Drops the templates a registry that was killed left (marked, and held by no session),
+    /// Drops the templates and ready databases a registry that was killed left (marked, and held by no session),
     /// with their roles; returns how many.
     pub async fn sweep_templates(&self) -> Result<usize, ScratchError> {
         let client = self.admin.connect().await?;
         let rows = client
             .query(
-                "SELECT datname::text FROM pg_database WHERE shobj_description(oid, 'pg_database') = $1 ORDER BY 1",
-                &[&TEMPLATE_MARK],
+                "SELECT datname::text FROM pg_database WHERE shobj_description(oid, 'pg_database') IN ($1, $2) ORDER BY 1",
+                &[&TEMPLATE_MARK, &ready::READY_MARK],
             )
             .await
             .map_err(|e| refused(&self.admin, "list databases", &e))?;
@@ -299,7 +314,12 @@ impl ScratchServer {
 
     /// Creates an empty database (from `template0`) owned by a new unprivileged role.
     pub async fn create_database(&self) -> Result<ScratchDatabase, ScratchError> {
-        let name = format!("{}{}", self.prefix, crate::random_hex(8));
+        self.create_named(format!("{}{}", self.prefix, crate::random_hex(8)))
+            .await
+    }
+
+    /// [`ScratchServer::create_database`], named `name` (generated here, never user text).
+    async fn create_named(&self, name: String) -> Result<ScratchDatabase, ScratchError> {
         let password = crate::random_hex(16);
         let admin = self.admin.connect().await?;
         // The guard first: if this future is dropped while the role is being created (a

@@ -12,9 +12,9 @@ use schemareg_engine::plan::{Plan, PlanOptions, ScriptOptions, plan};
 use schemareg_engine::{QualifiedName, Scope, Snapshot};
 use tokio_postgres::Client;
 
-use crate::execute::{StepFailed, run_in_scratch};
-use crate::introspect::{IntrospectError, introspect};
-use crate::scratch::{ScratchDatabase, ScratchError, ScratchServer};
+use crate::execute::{StepFailed, fits_one_transaction, run_in_scratch, run_in_transaction};
+use crate::introspect::{IntrospectError, introspect, introspect_within};
+use crate::scratch::{Lent, ScratchDatabase, ScratchError, ScratchServer};
 
 /// Why a plan could not be verified.
 #[derive(Debug, thiserror::Error)]
@@ -90,9 +90,27 @@ async fn read(client: &Client, scope: &Scope) -> Result<Snapshot, VerifyError> {
     Ok(scope.apply(introspect(client).await?.0))
 }
 
-/// Builds a snapshot in a fresh scratch database and reads it back: the snapshot as
-/// PostgreSQL spells it (`int4` becomes `integer`), or PostgreSQL's error for what it rejects.
+/// As [`read`], inside the transaction the client holds open.
+async fn read_within(client: &Client, scope: &Scope) -> Result<Snapshot, VerifyError> {
+    Ok(scope.apply(introspect_within(client).await?.0))
+}
+
+/// Builds a snapshot in a scratch database and reads it back: the snapshot as PostgreSQL
+/// spells it (`int4` becomes `integer`), or PostgreSQL's error for what it rejects.
+///
+/// When the server keeps ready databases and the snapshot names no roles (which a run would
+/// have to make and lease), it is built in one of them inside a transaction that is rolled
+/// back; else, or when its build cannot run in one transaction, in a database of its own.
 pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) -> Result<Snapshot, VerifyError> {
+    let _turn = scratch.admit().await?;
+    if scratch.keeps_ready() && roles_named([wanted]).is_empty() {
+        let mut lent = scratch.lend().await?;
+        let built = rebuild_rolled_back(&mut lent, scope, wanted).await;
+        scratch.give_back(lent).await;
+        if let Some(got) = built? {
+            return Ok(got);
+        }
+    }
     let db = scratch.create_database().await?;
     let result = async {
         let client = db.connect().await?;
@@ -111,19 +129,45 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
         )
         .await
         .map_err(VerifyError::Rebuild)?;
-        let mut got = read(&client, &scope).await?;
-        // What could not be read back (external tables' types, objects of kinds not modelled)
-        // stays as written.
-        if got.external_tables.is_empty() {
-            got.external_tables = wanted.external_tables.clone();
-        }
-        got.unmodelled = wanted.unmodelled.clone();
-        got.carry_renames(wanted);
-        Ok(got)
+        Ok(as_rebuilt(read(&client, &scope).await?, wanted))
     }
     .await;
     drop_quietly(db).await;
     result
+}
+
+/// [`rebuild`] in a lent database, inside its transaction; `None` when the build cannot run
+/// in one transaction.
+async fn rebuild_rolled_back(
+    lent: &mut Lent,
+    scope: &Scope,
+    wanted: &Snapshot,
+) -> Result<Option<Snapshot>, VerifyError> {
+    lent.begin().await?;
+    let client = lent.client();
+    let stubs = Stubs::of(wanted, wanted);
+    stubs.create(client).await?;
+    let scope = scope.excluding_tables(&stubs.tables).excluding_schemas(&stubs.schemas);
+    let base = read_within(client, &scope).await?;
+    let build = plan(&base, wanted, &PlanOptions::default());
+    if !fits_one_transaction(&build, false) {
+        return Ok(None);
+    }
+    run_in_transaction(client, &build, &ScriptOptions::default(), false)
+        .await
+        .map_err(VerifyError::Rebuild)?;
+    Ok(Some(as_rebuilt(read_within(client, &scope).await?, wanted)))
+}
+
+/// What was read back, with what could not be read back (external tables' types, objects of
+/// kinds not modelled) as written.
+fn as_rebuilt(mut got: Snapshot, wanted: &Snapshot) -> Snapshot {
+    if got.external_tables.is_empty() {
+        got.external_tables = wanted.external_tables.clone();
+    }
+    got.unmodelled = wanted.unmodelled.clone();
+    got.carry_renames(wanted);
+    got
 }
 
 /// The roles some snapshots name (their policies' and grants' roles; `PUBLIC` is none).
@@ -155,6 +199,7 @@ pub async fn verify(
     to: &Snapshot,
     p: &Plan,
 ) -> Result<Verification, VerifyError> {
+    let _turn = scratch.admit().await?;
     let stubs = Stubs::of(from, to);
     let scope = scope.excluding_tables(&stubs.tables).excluding_schemas(&stubs.schemas);
     let db = if scratch.keeps_templates() {

@@ -7,6 +7,7 @@ mod definitions;
 mod dependencies;
 mod equivalence;
 mod log158;
+mod ready;
 mod round_trip;
 mod scratch;
 mod set_based;

@@ -66,7 +66,14 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     // it (the same live schema is planned against again and again).
     let scratch = scratch
         .with_prefix(&config.scratch_prefix)?
-        .with_templates(SCRATCH_TEMPLATES);
+        .with_templates(SCRATCH_TEMPLATES)
+        // A push builds its schema in a ready database inside a transaction rolled back after,
+        // instead of making and dropping a database.
+        .with_ready(config.scratch_ready)
+        .with_budget(
+            config.scratch_connections,
+            std::time::Duration::from_secs(config.target_wait_secs),
+        )?;
     match scratch.sweep_templates().await {
         Ok(0) => {}
         Ok(n) => tracing::info!(dropped = n, "scratch templates left by a stopped registry are dropped"),
@@ -92,6 +99,12 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
         false => None,
     };
     let state = AppState::with_store(config, scratch, store).await?;
+    let warming = state.scratch.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warming.warm().await {
+            tracing::warn!(error = %e, "cannot make scratch databases ready: pushes make their own");
+        }
+    });
     crate::registry::watch::spawn(state.clone());
     crate::webhooks::spawn(state.clone());
     crate::registry::connections::spawn_reaper(state.clone());
@@ -158,6 +171,7 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
         tracing::warn!(error = %e, "cannot release webhook deliveries");
     }
     scratch.drop_templates().await;
+    scratch.drop_ready_databases().await;
     served?;
     // A demo that could not be prepared stopped the registry: say so in the exit code.
     Ok(match demo_failed.failed.load(std::sync::atomic::Ordering::SeqCst) {

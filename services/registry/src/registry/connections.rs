@@ -125,4 +125,12 @@ fn publish(state: &AppState, named: &mut std::collections::BTreeSet<String>) {
         m.server_gauge("schemareg_target_server_connection_waits", &label, c.waits as f64);
         m.server_gauge("schemareg_target_server_connection_timeouts", &label, c.timeouts as f64);
     }
+    if let Some(c) = state.scratch.connection_counts() {
+        let m = &state.metrics;
+        m.gauge("schemareg_scratch_connections_open", c.open as f64);
+        m.gauge("schemareg_scratch_connections_peak", c.peak as f64);
+        m.gauge("schemareg_scratch_connections_waiting", c.waiting as f64);
+        m.gauge("schemareg_scratch_connection_waits", c.waits as f64);
+        m.gauge("schemareg_scratch_connection_timeouts", c.timeouts as f64);
+    }
 }

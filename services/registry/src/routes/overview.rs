@@ -85,12 +85,11 @@ pub async fn overview(state: &AppState, who: &Principal) -> Result<Overview, Api
         .collect();
     let mut bindings: BTreeMap<(String, String), _> = state
         .store
-        .bindings()
+        .binding_summaries()
         .await?
         .into_iter()
         .map(|b| ((b.service.clone(), b.environment.clone()), b))
         .collect();
-    state.store.fail_abandoned_plans().await?;
     let mut latest = state.store.latest_versions().await?;
     let mut pending: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for p in state.store.plans_in_state(PlanState::PendingApproval).await? {

@@ -2,7 +2,9 @@
 //! services bound in dev to four databases of one small server (`max_connections` 20), watched
 //! every few seconds while pipelines push and plan. The registry never holds more than its
 //! budget for that server (`target_server_connections`), nothing it is asked for fails for
-//! want of a connection, and the server never refuses one.
+//! want of a connection, and the server never refuses one. The same server is the registry's
+//! scratch server, with the smallest scratch budget (`scratch_connections`): pushes and plans
+//! wait their turn there, and its connections stay within that budget too.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -18,6 +20,8 @@ use crate::served::{Served, token};
 const SERVICES: usize = 200;
 const DATABASES: usize = 4;
 const BUDGET: usize = 4;
+/// The least `scratch_connections` there is: one run at a time.
+const SCRATCH_BUDGET: usize = 13;
 const DDL: &str = "CREATE TABLE items (id bigint PRIMARY KEY);";
 
 struct Client {
@@ -57,16 +61,18 @@ impl Client {
 }
 
 /// Connections the registry holds to the server (by their `application_name`), sampled.
-async fn registry_connections(admin: &tokio_postgres::Client) -> usize {
-    let n: i64 = admin
+/// The registry's connections to the bound databases (`app…`) and to the rest (its scratch
+/// work).
+async fn registry_connections(admin: &tokio_postgres::Client) -> (usize, usize) {
+    let row = admin
         .query_one(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'schemareg' AND pid <> pg_backend_pid()",
+            "SELECT count(*) FILTER (WHERE starts_with(datname, 'app')), count(*) FILTER (WHERE NOT starts_with(datname, 'app'))
+             FROM pg_stat_activity WHERE application_name = 'schemareg' AND pid <> pg_backend_pid()",
             &[],
         )
         .await
-        .unwrap()
-        .get(0);
-    n as usize
+        .unwrap();
+    (row.get::<_, i64>(0) as usize, row.get::<_, i64>(1) as usize)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -91,6 +97,8 @@ async fn two_hundred_services_on_a_small_server_stay_within_the_budget() {
 
     let served = Served::start(&[
         ("SCHEMAREG_TARGET_SERVER_CONNECTIONS", &BUDGET.to_string()),
+        ("SCHEMAREG_SCRATCH_URL", &cluster.url()),
+        ("SCHEMAREG_SCRATCH_CONNECTIONS", &SCRATCH_BUDGET.to_string()),
         // More checks at once than places: they wait in line.
         ("SCHEMAREG_DRIFT_CONCURRENCY", "16"),
     ])
@@ -127,13 +135,15 @@ async fn two_hundred_services_on_a_small_server_stay_within_the_budget() {
     // Watched while eight pipelines push new versions and plan them, for 15 s; the registry's
     // connections to the server are counted every 20 ms.
     let peak = Arc::new(AtomicUsize::new(0));
+    let scratch_peak = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicBool::new(false));
     let sampler = {
-        let (peak, done) = (peak.clone(), done.clone());
+        let (peak, scratch_peak, done) = (peak.clone(), scratch_peak.clone(), done.clone());
         tokio::spawn(async move {
             let mut samples = 0;
             while !done.load(Ordering::Relaxed) {
-                let n = registry_connections(&admin).await;
+                let (n, scratch) = registry_connections(&admin).await;
+                scratch_peak.fetch_max(scratch, Ordering::Relaxed);
                 if n > BUDGET {
                     let rows = admin.query("SELECT pid::text, coalesce(state,''), backend_start::text, coalesce(state_change::text,''), left(query, 60), datname::text FROM pg_stat_activity WHERE application_name = 'schemareg'", &[]).await.unwrap();
                     for r in rows {
@@ -204,6 +214,12 @@ async fn two_hundred_services_on_a_small_server_stay_within_the_budget() {
         "the registry held {peak} connections to the server (budget {BUDGET})"
     );
     assert!(peak > 0, "the sampler saw the registry's connections");
+    let scratch_peak = scratch_peak.load(Ordering::Relaxed);
+    eprintln!("budget: peak {scratch_peak} connections for scratch work (budget {SCRATCH_BUDGET})");
+    assert!(
+        (1..=SCRATCH_BUDGET).contains(&scratch_peak),
+        "the registry held {scratch_peak} connections for scratch work (budget {SCRATCH_BUDGET})"
+    );
 
     // Every binding was read by the watch, none taken for unknown for want of a connection.
     let (status, overview) = client.send(reqwest::Method::GET, "/v1/overview", None).await;
@@ -230,6 +246,11 @@ async fn two_hundred_services_on_a_small_server_stay_within_the_budget() {
         .collect();
     assert_eq!(peaks.len(), 1, "{metrics}");
     assert!(peaks[0] <= BUDGET as f64 && peaks[0] >= 1.0, "{peaks:?}");
+    let scratch_peak: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("schemareg_scratch_connections_peak ")?.parse().ok())
+        .unwrap_or_else(|| panic!("no scratch peak in {metrics}"));
+    assert!((1.0..=SCRATCH_BUDGET as f64).contains(&scratch_peak), "{scratch_peak}");
     let log = std::fs::read_to_string(cluster.socket_dir().unwrap().join("server.log")).unwrap_or_default();
     assert!(
         !log.contains("too many clients") && !log.contains("remaining connection slots"),

@@ -1,11 +1,21 @@
 //! `schemareg serve` prepares FROM once per fingerprint on its scratch server and verifies each
 //! plan in a copy: the template lives while the registry runs, is dropped when it stops, and
-//! one a killed registry left is dropped by the next registry that starts.
+//! one a killed registry left is dropped by the next registry that starts. So are the empty
+//! databases it keeps ready for pushes.
 
 use crate::served::{Served, call, call_raw};
 use schemareg_adapters::testing::fixtures::loaded;
 use schemareg_adapters::testing::{databases_like, roles_like};
 use serde_json::json;
+
+/// The registry's scratch databases of `prefix` apart from those it keeps ready for pushes
+/// (`<prefix>ready_<hex>`), and how many of those there are.
+async fn scratch_databases(prefix: &str) -> (Vec<String>, usize) {
+    let all = databases_like(prefix).await;
+    let ready = format!("{prefix}ready_");
+    let (ready, others): (Vec<String>, Vec<String>) = all.into_iter().partition(|n| n.starts_with(&ready));
+    (others, ready.len())
+}
 
 /// A plan for `shop` in dev, waited for; its state.
 fn plan(base: &str) -> String {
@@ -58,9 +68,10 @@ async fn a_template_is_kept_while_the_registry_runs_and_swept_after_a_kill() {
     let (served, base) = registry(&prefix, &live).await;
     assert_eq!(plan(&base), "approved");
     assert_eq!(plan(&base), "approved");
-    let kept = databases_like(&prefix).await;
+    let (kept, ready) = scratch_databases(&prefix).await;
     assert_eq!(kept.len(), 1, "one template for the two plans, no copy left: {kept:?}");
-    // Stopped: the template goes with it.
+    assert!((1..=4).contains(&ready), "{ready} kept ready");
+    // Stopped: the template goes with it, and those kept ready.
     drop(served);
     assert!(databases_like(&prefix).await.is_empty());
     assert!(roles_like(&prefix).await.is_empty());
@@ -69,7 +80,7 @@ async fn a_template_is_kept_while_the_registry_runs_and_swept_after_a_kill() {
     let (served, base) = registry(&prefix, &live).await;
     assert_eq!(plan(&base), "approved");
     let left = databases_like(&prefix).await;
-    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(scratch_databases(&prefix).await.0.len(), 1, "{left:?}");
     served.kill();
     assert_eq!(databases_like(&prefix).await, left);
     let other = format!("tplsrv_{}_", schemareg_adapters::random_hex(4));
