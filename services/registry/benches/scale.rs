@@ -1,5 +1,5 @@
-//! `make bench` (part 8): the registry at 1,000 services. The release binary (SQLite store, the
-//! test server as its scratch server) gets services of three versions each, pushed as SQL by 8
+//! `make bench` (part 8): the registry at 1,000 services. The release binary (SQLite store; then
+//! two replicas on one PostgreSQL store; the test server as its scratch server) gets services of three versions each, pushed as SQL by 8
 //! clients, each service bound in dev to one of four databases on one server and watched every
 //! minute. At 10 services and again at 1,000: pushes per second and a push's p50/p99, the
 //! overview's, a version list's and the console's overview page's p50/p99 (8 clients, 10 s).
@@ -61,18 +61,29 @@ fn memory_mib(pid: u32, field: &str) -> f64 {
 }
 
 struct Bench {
-    server: Server,
+    /// The replicas (one, or several on one PostgreSQL store); requests go to each in turn.
+    servers: Vec<Server>,
+    next: AtomicUsize,
     http: reqwest::Client,
-    base: String,
     urls: Vec<String>,
 }
 
 impl Bench {
+    /// The next replica's address.
+    fn base(&self) -> String {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.servers.len();
+        format!("http://{}", self.servers[i].addr)
+    }
+
+    fn token(&self) -> &str {
+        &self.servers[0].token
+    }
+
     async fn send(&self, method: reqwest::Method, path: &str, kind: &str, body: String) -> (u16, Value) {
         let response = self
             .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.server.token)
+            .request(method, format!("{}{path}", self.base()))
+            .bearer_auth(self.token())
             .header("content-type", kind)
             .body(body)
             .send()
@@ -152,10 +163,10 @@ impl Bench {
                     let mut times = Vec::new();
                     while Instant::now() < deadline {
                         let at = Instant::now();
-                        let mut request = bench.http.get(format!("{}{path}", bench.base));
+                        let mut request = bench.http.get(format!("{}{path}", bench.base()));
                         request = match &cookie {
                             Some(c) => request.header("cookie", c),
-                            None => request.bearer_auth(&bench.server.token),
+                            None => request.bearer_auth(bench.token()),
                         };
                         let response = request.send().await.unwrap();
                         let status = response.status();
@@ -200,6 +211,27 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    println!(
+        "The registry at scale (release build; {} versions a service, bound in dev to {DATABASES} databases of one server, watched every {} s)",
+        VERSIONS.len(),
+        INTERVAL.as_secs()
+    );
+    run("one registry, SQLite store", 1, None).await;
+    // Two replicas on one PostgreSQL store (a database of the test server).
+    let admin = Target::parse(&server_url()).unwrap().connect().await.unwrap();
+    let store = format!("bench_scale_store_{}", schemareg_adapters::random_hex(4));
+    admin.batch_execute(&format!("CREATE DATABASE {store}")).await.unwrap();
+    let url = server_url();
+    let (head, _) = url.rsplit_once('/').unwrap();
+    run("two replicas, PostgreSQL store", 2, Some(format!("{head}/{store}"))).await;
+    let _ = admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {store} WITH (FORCE)"))
+        .await;
+}
+
+/// The whole measure with `replicas` registries on `store` (none: SQLite, one registry).
+async fn run(label: &str, replicas: usize, store: Option<String>) {
+    println!("{label}:");
     // The four databases the services are bound to, on the test server.
     let admin_target = Target::parse(&server_url()).unwrap();
     let admin = admin_target.connect().await.unwrap();
@@ -212,9 +244,23 @@ async fn main() {
         let db = admin_target.with_database(name).connect().await.unwrap();
         db.batch_execute(VERSIONS[2]).await.unwrap();
     }
-    let server = start("bench_scale_", &[]).await;
-    let pid = server.child.id();
-    let base = format!("http://{}", server.addr);
+    // Replicas share the store, the key that encrypts database URLs and the token key.
+    let mut settings = vec![
+        ("SCHEMAREG_SECRET_KEY", "c2NoZW1hcmVnLXRlc3Qtc2VjcmV0LWtleS0zMmJ5dGU="),
+        (
+            "SCHEMAREG_JWT_HS256_SECRET",
+            "bench-scale-shared-token-secret-of-32-bytes",
+        ),
+    ];
+    if let Some(url) = &store {
+        settings.push(("SCHEMAREG_STORE_URL", url.as_str()));
+    }
+    let mut servers = Vec::new();
+    for _ in 0..replicas {
+        servers.push(start("bench_scale_", &settings).await);
+    }
+    let pids: Vec<u32> = servers.iter().map(|s| s.child.id()).collect();
+    let base = format!("http://{}", servers[0].addr);
     let urls = names
         .iter()
         .map(|n| {
@@ -224,12 +270,12 @@ async fn main() {
         })
         .collect();
     let bench = Arc::new(Bench {
-        server,
+        servers,
+        next: AtomicUsize::new(0),
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
-        base: base.clone(),
         urls,
     });
     let (_, view) = bench
@@ -240,7 +286,7 @@ async fn main() {
     let response = bench
         .http
         .put(format!("{base}/v1/environments/dev/policy"))
-        .bearer_auth(&bench.server.token)
+        .bearer_auth(bench.token())
         .header("if-match", format!("\"{}\"", view["version"]))
         .header("content-type", "application/json")
         .body(policy.to_string())
@@ -248,9 +294,9 @@ async fn main() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let cookie = common::session::console_session(&bench.http, &base, &bench.server.token).await;
+    let cookie = common::session::console_session(&bench.http, &base, bench.token()).await;
 
-    // The registry's connections to the bound databases, sampled all along.
+    // The registries' connections to the bound databases, sampled all along.
     let peak = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicBool::new(false));
     let sampler = {
@@ -274,12 +320,9 @@ async fn main() {
         })
     };
 
-    println!(
-        "The registry at scale (release build, SQLite store; {} versions a service, bound in dev to {DATABASES} databases of one server, watched every {} s)",
-        VERSIONS.len(),
-        INTERVAL.as_secs()
-    );
-    let cpu_before = cpu_seconds(pid);
+    let cpu = || pids.iter().map(|p| cpu_seconds(*p)).sum::<f64>();
+    let memory = |field: &str| pids.iter().map(|p| memory_mib(*p, field)).sum::<f64>();
+    let cpu_before = cpu();
     let pushed = bench.grow(0..10).await;
     bench.report(10, pushed, &cookie).await;
     let pushed = bench.grow(10..1000).await;
@@ -289,10 +332,10 @@ async fn main() {
     // Two intervals after the last binding, every binding should have been read within the
     // last interval (give or take a tenth, plus the watch's 1 s tick).
     let watch_from = Instant::now();
-    let cpu_watch = cpu_seconds(pid);
+    let cpu_watch = cpu();
     tokio::time::sleep((INTERVAL * 2 + Duration::from_secs(5)).saturating_sub(last_bound.elapsed())).await;
     let watched = watch_from.elapsed().as_secs_f64();
-    let cpu_watching = (cpu_seconds(pid) - cpu_watch) / watched;
+    let cpu_watching = (cpu() - cpu_watch) / watched;
     let (_, overview) = bench
         .send(reqwest::Method::GET, "/v1/overview", "", String::new())
         .await;
@@ -324,15 +367,17 @@ async fn main() {
         ages.last().copied().unwrap_or(f64::NAN)
     );
     println!(
-        "  the registry: CPU {:.0} % of a core while watching ({:.0} s of CPU in all), memory {:.0} MiB now, {:.0} MiB at most",
+        "  the registr{}: CPU {:.0} % of a core while watching ({:.0} s of CPU in all), memory {:.0} MiB now, {:.0} MiB at most",
+        if replicas == 1 { "y" } else { "ies together" },
         cpu_watching * 100.0,
-        cpu_seconds(pid) - cpu_before,
-        memory_mib(pid, "VmRSS:"),
-        memory_mib(pid, "VmHWM:")
+        cpu() - cpu_before,
+        memory("VmRSS:"),
+        memory("VmHWM:")
     );
-    let verdict = if peak <= BUDGET { "within" } else { "OVER" };
+    let budget = BUDGET * replicas;
+    let verdict = if peak <= budget { "within" } else { "OVER" };
     println!(
-        "  connections to the bound databases' server: at most {peak} in {samples} samples ({verdict} the budget of {BUDGET})"
+        "  connections to the bound databases' server: at most {peak} in {samples} samples ({verdict} the budget of {replicas} × {BUDGET})"
     );
 
     drop(bench);

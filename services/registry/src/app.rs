@@ -15,8 +15,8 @@ use utoipa_axum::routes;
 use crate::error::ApiError;
 use crate::http::problem::problem_response;
 use crate::routes::{
-    applies, approvals, audit, bindings, drift, environments, health, metrics, overview, plans, policies, services,
-    versions, webhooks,
+    applies, approvals, audit, bindings, drift, environments, health, metrics, overview, plans, policies, pushes,
+    services, versions, webhooks,
 };
 use crate::state::AppState;
 
@@ -29,6 +29,7 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(services::get_service))
         .routes(routes!(versions::push_version, versions::list_versions))
         .routes(routes!(versions::get_version))
+        .routes(routes!(pushes::get_push))
         .routes(routes!(versions::get_snapshot))
         .routes(routes!(versions::diff_versions))
         .routes(routes!(

@@ -25,6 +25,10 @@ pub struct Config {
     /// Empty scratch databases kept ready for pushes, each with its owner's session open
     /// (`SCHEMAREG_SCRATCH_READY`; 0: every push makes and drops a database of its own).
     pub scratch_ready: usize,
+    /// How long a push request waits for its push before answering 202 and finishing it in
+    /// the background, in seconds (`SCHEMAREG_PUSH_WAIT_SECS`; keep it under
+    /// `request_timeout_secs`).
+    pub push_wait_secs: u64,
     /// Largest request body accepted, in bytes (`SCHEMAREG_BODY_LIMIT`).
     pub body_limit: usize,
     /// Longest a request may take, in seconds (`SCHEMAREG_REQUEST_TIMEOUT_SECS`).
@@ -118,6 +122,7 @@ impl Default for Config {
             scratch_prefix: schemareg_adapters::scratch::DEFAULT_PREFIX.into(),
             scratch_connections: 24,
             scratch_ready: 4,
+            push_wait_secs: 5,
             body_limit: 16 * 1024 * 1024,
             request_timeout_secs: 30,
             data_dir: "data".into(),
@@ -166,6 +171,7 @@ impl std::fmt::Debug for Config {
             .field("scratch_prefix", &self.scratch_prefix)
             .field("scratch_connections", &self.scratch_connections)
             .field("scratch_ready", &self.scratch_ready)
+            .field("push_wait_secs", &self.push_wait_secs)
             .field("body_limit", &self.body_limit)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("data_dir", &self.data_dir)
@@ -201,13 +207,14 @@ impl std::fmt::Debug for Config {
     }
 }
 
-const KEYS: [&str; 37] = [
+const KEYS: [&str; 38] = [
     "listen",
     "store_url",
     "scratch_url",
     "scratch_prefix",
     "scratch_connections",
     "scratch_ready",
+    "push_wait_secs",
     "body_limit",
     "request_timeout_secs",
     "data_dir",
@@ -271,6 +278,12 @@ impl Config {
             return Err(ConfigError::Bound(
                 "header_read_timeout_secs and max_connections must be at least 1".into(),
             ));
+        }
+        if self.push_wait_secs == 0 || self.push_wait_secs >= self.request_timeout_secs {
+            return Err(ConfigError::Bound(format!(
+                "push_wait_secs must be at least 1 and under request_timeout_secs ({}): a push still building then is finished in the background",
+                self.request_timeout_secs
+            )));
         }
         if self.drift_concurrency == 0 || self.drift_timeout_secs == 0 {
             return Err(ConfigError::Bound(
@@ -356,4 +369,23 @@ pub enum ConfigError {
     Key(String),
     #[error("invalid configuration: {0}")]
     Bound(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_push_waits_less_than_a_request_may_take() {
+        assert!(Config::default().check().is_ok());
+        for (wait, timeout) in [(30, 30), (31, 30), (0, 30), (5, 3)] {
+            let config = Config {
+                push_wait_secs: wait,
+                request_timeout_secs: timeout,
+                ..Config::default()
+            };
+            let e = config.check().unwrap_err().to_string();
+            assert!(e.contains("push_wait_secs"), "{wait} {timeout}: {e}");
+        }
+    }
 }

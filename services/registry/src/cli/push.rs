@@ -2,7 +2,7 @@
 //! file goes as DDL (the registry runs it in a scratch database), a `.json` snapshot as it is,
 //! a `postgres://` URL is read here and sent as a snapshot.
 
-use crate::client::{ClientError, Registry, RegistryArgs};
+use crate::client::{Answer, ClientError, Registry, RegistryArgs};
 use crate::source::{ScratchProvider, Source, load};
 
 use super::ScopeArgs;
@@ -69,7 +69,10 @@ pub async fn run(args: PushArgs) -> Result<i32, ClientError> {
         query.push(("labels", args.labels.join(",")));
     }
     let path = format!("/v1/services/{}/versions", segment(&args.service));
-    let answer = registry.post(&path, query, media_type, body).await?;
+    let mut answer = registry.post(&path, query, media_type, body).await?;
+    if answer.status == reqwest::StatusCode::ACCEPTED {
+        answer = finished(&registry, &answer.body).await?;
+    }
     let created = answer.status == reqwest::StatusCode::CREATED;
     let version = answer.ok()?;
     if args.json {
@@ -90,6 +93,43 @@ pub async fn run(args: PushArgs) -> Result<i32, ClientError> {
         );
     }
     Ok(0)
+}
+
+/// The answer a push that goes on in the background (202) ends with, read from
+/// `/v1/pushes/{id}` every second: the version (201 new, 200 already there) or its problem.
+async fn finished(registry: &Registry, accepted: &serde_json::Value) -> Result<Answer, ClientError> {
+    let id = accepted["id"].as_str().ok_or_else(|| {
+        ClientError::Unavailable(format!("the registry accepted the push but named no push: {accepted}"))
+    })?;
+    eprintln!("schemareg: the registry builds the push in the background ({id}); waiting for it");
+    let path = format!("/v1/pushes/{}", segment(id));
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let push = registry.get(&path).await?.ok()?;
+        match push["state"].as_str() {
+            Some("building") => continue,
+            Some("done") => {
+                let location = push["location"].as_str().unwrap_or_default();
+                let version = registry.get(location).await?;
+                let status = match push["created"].as_bool() {
+                    Some(true) => reqwest::StatusCode::CREATED,
+                    _ => reqwest::StatusCode::OK,
+                };
+                return Ok(Answer {
+                    status,
+                    body: version.ok()?,
+                });
+            }
+            _ => {
+                let problem = push["problem"].clone();
+                let status = problem["status"]
+                    .as_u64()
+                    .and_then(|s| reqwest::StatusCode::from_u16(s as u16).ok())
+                    .unwrap_or(reqwest::StatusCode::SERVICE_UNAVAILABLE);
+                return Ok(Answer { status, body: problem });
+            }
+        }
+    }
 }
 
 /// A name as one path segment (names are checked by the registry; this keeps `/` and `?` in

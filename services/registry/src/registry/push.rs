@@ -1,6 +1,6 @@
 //! Pushing a version: a snapshot JSON or DDL, scoped, spelled by PostgreSQL, content-addressed.
 
-use schemareg_adapters::store::{NewVersion, Pushed, Service, VersionRef};
+use schemareg_adapters::store::{NewVersion, PushRecord, Pushed, Service, VersionRef};
 use schemareg_engine::ParseError;
 
 use crate::error::{ApiError, FieldError, Invalid};
@@ -90,4 +90,94 @@ pub async fn push(
         labels: provenance.labels,
     };
     Ok(state.store.push_version(&service.name, &new).await?)
+}
+
+/// What a push request answers.
+#[derive(Debug)]
+pub enum Answer {
+    /// Done within `push_wait_secs`.
+    Pushed(Pushed),
+    /// Going on in the background: its record, to be read at `/v1/pushes/{id}`.
+    Building(PushRecord),
+}
+
+/// Stops a push when the request waiting for it ends before the push is handed to the
+/// background (a request timeout, a client gone): nothing half-done goes on.
+struct StopUnlessKept(Option<tokio::task::JoinHandle<Result<Pushed, ApiError>>>);
+
+impl Drop for StopUnlessKept {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
+}
+
+/// [`push`], answered within `push_wait_secs`: a push that takes longer (a schema of a thousand
+/// tables) is recorded in the store, finished in the background under a lease renewed while it
+/// runs, and `then` is called with what it made (the audit entry a new version gets).
+pub async fn push_within<F, Fut>(
+    state: &AppState,
+    service: &Service,
+    kind: Body,
+    body: axum::body::Bytes,
+    provenance: Provenance,
+    then: F,
+) -> Result<Answer, ApiError>
+where
+    F: FnOnce(AppState, Pushed) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let pushed_by = provenance.pushed_by.clone();
+    let task = {
+        let (state, service) = (state.clone(), service.clone());
+        tokio::spawn(async move { push(&state, &service, kind, &body, provenance).await })
+    };
+    let mut guard = StopUnlessKept(Some(task));
+    let waiting = guard.0.as_mut().expect("just spawned");
+    let wait = std::time::Duration::from_secs(state.config.push_wait_secs);
+    if let Ok(joined) = tokio::time::timeout(wait, waiting).await {
+        guard.0 = None;
+        let pushed = joined.map_err(|e| ApiError::Internal(format!("a push stopped: {e}")))??;
+        then(state.clone(), pushed.clone()).await;
+        return Ok(Answer::Pushed(pushed));
+    }
+    let id = format!("push_{}", schemareg_adapters::random_hex(8));
+    let record = state
+        .store
+        .begin_push(&id, &service.name, &pushed_by, state.config.lease_secs.max(1))
+        .await?;
+    let task = guard.0.take().expect("still running");
+    let state = state.clone();
+    let instance = format!("/v1/services/{}/versions", service.name);
+    tokio::spawn(async move {
+        let secs = state.config.lease_secs.max(1);
+        let every = std::time::Duration::from_millis(secs * 1000 / 3).max(std::time::Duration::from_millis(200));
+        let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tokio::pin!(task);
+        let joined = loop {
+            tokio::select! {
+                joined = &mut task => break joined,
+                _ = renew.tick() => {
+                    if let Err(e) = state.store.renew_push(&id, secs).await {
+                        tracing::warn!(push = %id, error = %e, "cannot renew a push's lease");
+                    }
+                }
+            }
+        };
+        let outcome = match joined {
+            Ok(Ok(pushed)) => {
+                let done = (pushed.version.number, pushed.created);
+                then(state.clone(), pushed).await;
+                Ok(done)
+            }
+            Ok(Err(e)) => Err(e.problem(Some(instance.clone()))),
+            Err(e) => Err(ApiError::Internal(format!("a push stopped: {e}")).problem(Some(instance.clone()))),
+        };
+        let outcome = outcome.map_err(|p| serde_json::to_string(&p).expect("a problem serialises"));
+        if let Err(e) = state.store.finish_push(&id, outcome).await {
+            tracing::warn!(push = %id, error = %e, "cannot record a push's outcome");
+        }
+    });
+    Ok(Answer::Building(record))
 }

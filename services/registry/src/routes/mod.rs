@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod overview;
 pub mod plans;
 pub mod policies;
+pub mod pushes;
 pub mod services;
 pub mod versions;
 pub mod webhooks;

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use schemareg_adapters::store::Version;
+use schemareg_adapters::store::{Pushed, Version};
 use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_script};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -19,7 +19,7 @@ use crate::error::{ApiError, FieldError, Invalid};
 use crate::http::extract::LazyBody;
 use crate::http::middleware::idempotency::Idempotency;
 use crate::http::problem::responses as r;
-use crate::registry::push::{Body, Provenance, push};
+use crate::registry::push::{Answer, Body, Provenance, push_within};
 use crate::registry::versions::{self, Kept};
 use crate::registry::{parsed, version_ref};
 use crate::state::AppState;
@@ -121,6 +121,7 @@ fn body_kind(media: &str) -> Result<Body, ApiError> {
     responses(
         (status = 200, description = "Already there: the existing version", body = VersionView),
         (status = 201, description = "A new version; `Location` names it", body = VersionView),
+        (status = 202, description = "Still building after `push_wait_secs` (a schema of a thousand tables): it goes on in the background; `Location` names the push to read its outcome from", body = super::pushes::PushView),
         r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::PayloadTooLarge, r::UnsupportedMediaType, r::Unprocessable, r::Unavailable,
     ))]
 pub async fn push_version(
@@ -144,16 +145,32 @@ pub async fn push_version(
         pipeline_url: params.pipeline_url,
         labels: labels(params.labels.as_deref())?,
     };
-    let pushed = push(&state, &service, kind, &body, provenance).await?;
-    // A push of content already there changes nothing: it is a read, not an audited action
-    // (and pipelines repeat it on every build).
-    if pushed.created {
-        let event = Event::new("version.push")
-            .on(&service.name, None)
-            .target(pushed.version.number)
-            .detail(serde_json::json!({"digest": pushed.version.digest}));
-        audit::done(&state, &who, &origin, event).await;
-    }
+    let audited = {
+        let (who, origin, name) = (who.clone(), origin.clone(), service.name.clone());
+        move |state: AppState, pushed: Pushed| async move {
+            // A push of content already there changes nothing: it is a read, not an audited
+            // action (and pipelines repeat it on every build).
+            if pushed.created {
+                let event = Event::new("version.push")
+                    .on(&name, None)
+                    .target(pushed.version.number)
+                    .detail(serde_json::json!({"digest": pushed.version.digest}));
+                audit::done(&state, &who, &origin, event).await;
+            }
+        }
+    };
+    let pushed = match push_within(&state, &service, kind, body, provenance, audited).await? {
+        Answer::Pushed(pushed) => pushed,
+        Answer::Building(record) => {
+            let location = format!("/v1/pushes/{}", record.id);
+            return Ok((
+                StatusCode::ACCEPTED,
+                [(header::LOCATION, location)],
+                Json(super::pushes::PushView::from(record)),
+            )
+                .into_response());
+        }
+    };
     let location = format!("/v1/services/{}/versions/{}", service.name, pushed.version.number);
     let status = if pushed.created {
         StatusCode::CREATED

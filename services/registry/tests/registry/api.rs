@@ -352,7 +352,25 @@ async fn concurrent_pushes(backend: Backend) {
         let (api, token, doc) = (api.clone(), publisher.clone(), doc.clone());
         tokio::spawn(async move {
             let r = api.push("target", &token, "application/json", doc).await;
-            (r.status, r.json()["number"].as_i64().unwrap())
+            if r.status != StatusCode::ACCEPTED {
+                return (r.status, r.json()["number"].as_i64().unwrap());
+            }
+            // Twenty builds at once may take longer than a request waits: finished in the
+            // background, and read until done.
+            let id = r.json()["id"].as_str().unwrap().to_string();
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                let push = api.get(&format!("/v1/pushes/{id}"), &token).await.json();
+                if push["state"] == "building" {
+                    continue;
+                }
+                assert_eq!(push["state"], "done", "{push}");
+                let status = match push["created"] == true {
+                    true => StatusCode::CREATED,
+                    false => StatusCode::OK,
+                };
+                return (status, push["version"].as_i64().unwrap());
+            }
         })
     });
     let results: Vec<_> = futures_util::future::join_all(pushes)

@@ -28,6 +28,7 @@ impl Registry {
             .env("SCHEMAREG_JWT_HS256_SECRET", SECRET)
             .env("SCHEMAREG_LEASE_SECS", "2")
             .env("SCHEMAREG_REQUEST_TIMEOUT_SECS", "3")
+            .env("SCHEMAREG_PUSH_WAIT_SECS", "2")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

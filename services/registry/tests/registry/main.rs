@@ -37,6 +37,7 @@ mod replicas;
 mod scoped_tokens;
 mod script_shapes;
 mod serve;
+mod slow_pushes;
 mod stopping;
 mod store_backup;
 mod templates;

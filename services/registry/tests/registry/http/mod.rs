@@ -138,6 +138,9 @@ impl Api {
             jwt_hs256_secret: Some("a-test-secret-that-is-long-enough-0123456789".into()),
             secret_key: Some("CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=".into()),
             body_limit: 1024 * 1024,
+            // Pushes answered in the request whatever the machine's load (slow_pushes.rs
+            // tries the background).
+            push_wait_secs: 25,
             ..Config::default()
         };
         change(&mut config);

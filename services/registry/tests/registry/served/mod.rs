@@ -35,6 +35,9 @@ impl Served {
             .env("SCHEMAREG_JWT_HS256_SECRET", SECRET)
             // Tests stop it at once; the delay is tried in stopping.rs.
             .env("SCHEMAREG_DRAIN_DELAY_SECS", "0")
+            // Pushes answered in the request whatever the machine's load (slow_pushes.rs
+            // tries the background).
+            .env("SCHEMAREG_PUSH_WAIT_SECS", "25")
             .stdout(Stdio::null())
             // Its log (warnings and errors): printed when a test fails while it runs.
             .stderr(std::fs::File::create(dir.path().join("serve.log")).unwrap());
