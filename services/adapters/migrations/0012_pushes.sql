@@ -14,3 +14,13 @@ CREATE TABLE pushes (
     lease_until TEXT NOT NULL
 );
 CREATE INDEX pushes_by_time ON pushes (created_at);
+
+-- DDL pushed before, by the digest of its text and the scope it was read with: the version
+-- it gave (by digest). A pipeline pushing the same DDL again (on every build) is answered
+-- from here without running it again.
+CREATE TABLE pushed_sources (
+    service TEXT NOT NULL,
+    source_digest TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    PRIMARY KEY (service, source_digest)
+);

@@ -140,7 +140,8 @@ fn fits_one_transaction(script: &Script) -> bool {
 async fn rolled_back(lent: &mut Lent, script: &Script, sql: &str) -> Result<Option<Snapshot>, IngestError> {
     lent.begin().await?;
     let client = lent.client();
-    if client.batch_execute(&script.runnable_text(sql)).await.is_err() {
+    if let Err(e) = client.batch_execute(&script.runnable_text(sql)).await {
+        tracing::debug!(error = %crate::pg::error_text(&e), "the script fails in a lent database: run again in one of its own");
         return Ok(None);
     }
     let (mut snapshot, _) = introspect_within(client).await?;

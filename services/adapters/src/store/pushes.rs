@@ -149,3 +149,36 @@ impl Store {
         record(&row)
     }
 }
+
+impl Store {
+    /// The version DDL with this source digest (its text and the scope it was read with) gave
+    /// the service, if it was pushed before and that version is still there.
+    pub async fn version_from_source(
+        &self,
+        service: &str,
+        source_digest: &str,
+    ) -> Result<Option<super::Version>, StoreError> {
+        let row = sqlx::query("SELECT digest FROM pushed_sources WHERE service = $1 AND source_digest = $2")
+            .bind(service)
+            .bind(source_digest)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let digest: String = row.try_get("digest")?;
+        self.version(service, &super::VersionRef::Digest(digest)).await
+    }
+
+    /// Remembers the version (by digest) DDL with this source digest gave the service.
+    pub async fn remember_source(&self, service: &str, source_digest: &str, digest: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO pushed_sources (service, source_digest, digest) VALUES ($1, $2, $3) \
+             ON CONFLICT (service, source_digest) DO UPDATE SET digest = excluded.digest",
+        )
+        .bind(service)
+        .bind(source_digest)
+        .bind(digest)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -70,6 +70,18 @@ pub async fn push(
             let text = std::str::from_utf8(body).map_err(|e| {
                 ApiError::BadRequest(format!("the SQL body is not UTF-8 text (byte {})", e.valid_up_to()))
             })?;
+            // DDL pushed before with the same scope (a pipeline pushes on every build): the
+            // version it gave, without running it again.
+            if let Some(version) = state
+                .store
+                .version_from_source(&service.name, &source_digest(service, body))
+                .await?
+            {
+                return Ok(Pushed {
+                    version,
+                    created: false,
+                });
+            }
             schemareg_adapters::ingest::ingest(&state.scratch, text, "body")
                 .await?
                 .snapshot
@@ -89,7 +101,23 @@ pub async fn push(
         pipeline_url: provenance.pipeline_url,
         labels: provenance.labels,
     };
-    Ok(state.store.push_version(&service.name, &new).await?)
+    let pushed = state.store.push_version(&service.name, &new).await?;
+    if kind == Body::Sql {
+        let source = source_digest(service, body);
+        state
+            .store
+            .remember_source(&service.name, &source, &pushed.version.digest)
+            .await?;
+    }
+    Ok(pushed)
+}
+
+/// The digest of DDL and the scope it is read with (what decides the snapshot it gives).
+fn source_digest(service: &Service, body: &[u8]) -> String {
+    let mut text = serde_json::to_vec(&service.scope).expect("a scope serialises");
+    text.push(b'\n');
+    text.extend_from_slice(body);
+    schemareg_engine::canonical::sha256_digest(&text)
 }
 
 /// What a push request answers.

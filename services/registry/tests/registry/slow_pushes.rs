@@ -1,6 +1,7 @@
 //! A push that takes longer than five seconds answers 202 with `Location` and goes on in the
 //! background; `/v1/pushes/{id}` says when it is done (its version) or failed (the problem it
-//! met), only to tokens that may see its service; `schemareg push` waits for it.
+//! met), only to tokens that may see its service; `schemareg push` waits for it. DDL pushed
+//! again is answered with its version without running it again.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -120,6 +121,13 @@ async fn a_push_longer_than_five_seconds_goes_on_in_the_background() {
         (printed["number"].clone(), printed["created"].clone()),
         (json!(2), json!(true))
     );
+
+    // The same DDL pushed again (a pipeline pushes on every build) is not run again: its
+    // version at once.
+    let started = Instant::now();
+    let (status, again, _) = push(&base, "shop", &slow(7, "CREATE TABLE items (id bigint PRIMARY KEY);"));
+    assert_eq!((status, again["number"].clone()), (200, json!(1)), "{again}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
 
     // A quick push still answers at once, as before.
     let (status, body) = call_raw(
