@@ -64,11 +64,24 @@ struct Bench {
     /// The replicas (one, or several on one PostgreSQL store); requests go to each in turn.
     servers: Vec<Server>,
     next: AtomicUsize,
+    /// Answers the bench did not expect.
+    failures: AtomicUsize,
     http: reqwest::Client,
     urls: Vec<String>,
 }
 
 impl Bench {
+    /// Notes an answer the bench did not expect: counted, and the first printed with what the
+    /// registries logged last.
+    fn failed(&self, what: &str) {
+        if self.failures.fetch_add(1, Ordering::Relaxed) == 0 {
+            println!("  FIRST FAILURE: {what}");
+            for (i, server) in self.servers.iter().enumerate() {
+                println!("  replica {i} logged last:\n{}", server.log_tail(10));
+            }
+        }
+    }
+
     /// The next replica's address.
     fn base(&self) -> String {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.servers.len();
@@ -118,7 +131,10 @@ impl Bench {
                                 json!({"name": name}).to_string(),
                             )
                             .await;
-                        assert_eq!(status, 201, "{answer}");
+                        if status != 201 {
+                            bench.failed(&format!("service {name}: {status} {answer}"));
+                            continue;
+                        }
                         for ddl in VERSIONS {
                             let at = Instant::now();
                             let (status, answer) = bench
@@ -129,7 +145,10 @@ impl Bench {
                                     ddl.to_string(),
                                 )
                                 .await;
-                            assert_eq!(status, 201, "{answer}");
+                            if status != 201 {
+                                bench.failed(&format!("push to {name}: {status} {answer}"));
+                                continue;
+                            }
                             times.push(at.elapsed().as_secs_f64() * 1000.0);
                         }
                         let (status, answer) = bench
@@ -140,7 +159,9 @@ impl Bench {
                                 json!({"database_url": bench.urls[i % DATABASES]}).to_string(),
                             )
                             .await;
-                        assert_eq!(status, 201, "{answer}");
+                        if status != 201 {
+                            bench.failed(&format!("binding {name}: {status} {answer}"));
+                        }
                     }
                 })
             })
@@ -189,11 +210,12 @@ impl Bench {
     async fn report(self: &Arc<Self>, services: usize, pushed: (usize, Duration, Vec<f64>), cookie: &str) {
         let (n, wall, times) = pushed;
         println!(
-            "  {services:>5} services: {n} pushes in {:.1} s by {CLIENTS} clients = {:.1} pushes/s (push p50 {:.0} ms, p99 {:.0} ms)",
+            "  {services:>5} services: {n} pushes in {:.1} s by {CLIENTS} clients = {:.1} pushes/s (push p50 {:.0} ms, p99 {:.0} ms; {} failed so far)",
             wall.as_secs_f64(),
             n as f64 / wall.as_secs_f64(),
             percentile(&times, 0.5),
-            percentile(&times, 0.99)
+            percentile(&times, 0.99),
+            self.failures.load(Ordering::Relaxed)
         );
         for (name, path, cookie) in [
             ("overview", "/v1/overview", None),
@@ -272,6 +294,7 @@ async fn run(label: &str, replicas: usize, store: Option<String>) {
     let bench = Arc::new(Bench {
         servers,
         next: AtomicUsize::new(0),
+        failures: AtomicUsize::new(0),
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

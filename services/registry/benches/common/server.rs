@@ -57,7 +57,9 @@ pub async fn start(prefix: &str, settings: &[(&str, &str)]) -> Server {
         }
     };
     let mut serve = Command::new(binary());
-    serve.arg("serve").stdout(Stdio::null()).stderr(Stdio::null());
+    // Its warnings go to a file, printed when a bench meets an answer it did not expect.
+    let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
+    serve.arg("serve").stdout(Stdio::null()).stderr(log);
     env(&mut serve);
     let child = serve.spawn().expect("start schemareg serve (make bench builds it)");
     let mut token = Command::new(binary());
@@ -81,6 +83,13 @@ pub async fn start(prefix: &str, settings: &[(&str, &str)]) -> Server {
 }
 
 impl Server {
+    /// The last `lines` lines the registry logged (warnings and errors).
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(self._dir.path().join("serve.log")).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
     pub async fn call(
         &self,
         method: &str,
