@@ -46,6 +46,29 @@ pub async fn run_in_scratch(
     run_with(owner, admin, plan, options, rollback, &mut Vec::new()).await
 }
 
+/// The steps to run and their SQL: the plan's in order, or (`rollback`) the rollback SQL of
+/// those that have one, last first.
+fn ordered(plan: &Plan, rollback: bool) -> Vec<(&Step, &str)> {
+    if rollback {
+        plan.steps
+            .iter()
+            .rev()
+            .filter_map(|s| s.rollback_sql.as_deref().map(|r| (s, r)))
+            .collect()
+    } else {
+        plan.steps.iter().map(|s| (s, s.sql.as_str())).collect()
+    }
+}
+
+/// A step that failed with PostgreSQL's error.
+fn failed(step: &Step, e: tokio_postgres::Error) -> StepFailed {
+    StepFailed {
+        step: step.id,
+        description: step.description.clone(),
+        message: crate::pg::error_text(&e),
+    }
+}
+
 /// Whether the plan (or, with `rollback`, its rollback) can run inside a transaction the
 /// caller holds open: every step transactional, none needing a commit after it, none acting
 /// for another role.
@@ -63,29 +86,16 @@ pub async fn run_in_transaction(
     options: &ScriptOptions,
     rollback: bool,
 ) -> Result<(), StepFailed> {
-    let steps: Vec<(&Step, &str)> = if rollback {
-        plan.steps
-            .iter()
-            .rev()
-            .filter_map(|s| s.rollback_sql.as_deref().map(|r| (s, r)))
-            .collect()
-    } else {
-        plan.steps.iter().map(|s| (s, s.sql.as_str())).collect()
-    };
-    let fail = |step: &Step, e: tokio_postgres::Error| StepFailed {
-        step: step.id,
-        description: step.description.clone(),
-        message: crate::pg::error_text(&e),
-    };
+    let steps = ordered(plan, rollback);
     if let Some((first, _)) = steps.first() {
         let settings: String = session_settings(plan, options)
             .iter()
             .map(|s| format!("{s};"))
             .collect();
-        client.batch_execute(&settings).await.map_err(|e| fail(first, e))?;
+        client.batch_execute(&settings).await.map_err(|e| failed(first, e))?;
     }
     for (step, sql) in steps {
-        client.batch_execute(sql).await.map_err(|e| fail(step, e))?;
+        client.batch_execute(sql).await.map_err(|e| failed(step, e))?;
     }
     Ok(())
 }
@@ -109,33 +119,20 @@ async fn run_with(
     rollback: bool,
     done: &mut Vec<StepDone>,
 ) -> Result<(), StepFailed> {
-    let fail = |step: &Step, e: tokio_postgres::Error| StepFailed {
-        step: step.id,
-        description: step.description.clone(),
-        message: crate::pg::error_text(&e),
-    };
-    let steps: Vec<(&Step, &str)> = if rollback {
-        plan.steps
-            .iter()
-            .rev()
-            .filter_map(|s| s.rollback_sql.as_deref().map(|r| (s, r)))
-            .collect()
-    } else {
-        plan.steps.iter().map(|s| (s, s.sql.as_str())).collect()
-    };
+    let steps = ordered(plan, rollback);
     let settings = session_settings(plan, options)
         .iter()
         .map(|s| format!("{s};"))
         .collect::<Vec<_>>()
         .join("\n");
     if let Some((first, _)) = steps.first() {
-        client.batch_execute(&settings).await.map_err(|e| fail(first, e))?;
+        client.batch_execute(&settings).await.map_err(|e| failed(first, e))?;
     }
     let only: Vec<&Step> = steps.iter().map(|(s, _)| *s).collect();
     for (transactional, range) in groups(&only) {
         let group = &steps[range];
         if transactional {
-            client.batch_execute("BEGIN").await.map_err(|e| fail(group[0].0, e))?;
+            client.batch_execute("BEGIN").await.map_err(|e| failed(group[0].0, e))?;
         }
         let first_of_group = done.len();
         for (step, sql) in group {
@@ -161,7 +158,7 @@ async fn run_with(
                     let _ = client.batch_execute("ROLLBACK").await;
                     done[first_of_group..].iter_mut().for_each(|d| d.committed = false);
                 }
-                return Err(fail(step, e));
+                return Err(failed(step, e));
             }
             done.push(StepDone {
                 step: step.id,
@@ -172,7 +169,7 @@ async fn run_with(
         }
         if transactional && let Err(e) = client.batch_execute("COMMIT").await {
             done[first_of_group..].iter_mut().for_each(|d| d.committed = false);
-            return Err(fail(group[group.len() - 1].0, e));
+            return Err(failed(group[group.len() - 1].0, e));
         }
     }
     Ok(())

@@ -67,12 +67,6 @@ impl ScratchServer {
         }
     }
 
-    /// How many runs may be in at once (none: no budget).
-    pub fn runs_at_once(&self) -> Option<usize> {
-        let admission = self.admission.as_ref()?;
-        Some((admission.budget.per_server() - self.kept_connections()) / PER_RUN)
-    }
-
     /// The connections counted against the budget (none without one).
     pub fn connection_counts(&self) -> Option<Counts> {
         let admission = self.admission.as_ref()?;

@@ -54,6 +54,7 @@ pub async fn push(
     provenance: Provenance,
 ) -> Result<Pushed, ApiError> {
     let scope = super::scope_of(service, None)?;
+    let source = (kind == Body::Sql).then(|| source_digest(service, body));
     let snapshot = match kind {
         Body::Json => {
             let parsed = scope.apply(schemareg_engine::from_json(body).map_err(parse_error)?);
@@ -74,7 +75,7 @@ pub async fn push(
             // version it gave, without running it again.
             if let Some(version) = state
                 .store
-                .version_from_source(&service.name, &source_digest(service, body))
+                .version_from_source(&service.name, source.as_deref().unwrap_or_default())
                 .await?
             {
                 return Ok(Pushed {
@@ -102,11 +103,10 @@ pub async fn push(
         labels: provenance.labels,
     };
     let pushed = state.store.push_version(&service.name, &new).await?;
-    if kind == Body::Sql {
-        let source = source_digest(service, body);
+    if let Some(source) = &source {
         state
             .store
-            .remember_source(&service.name, &source, &pushed.version.digest)
+            .remember_source(&service.name, source, &pushed.version.digest)
             .await?;
     }
     Ok(pushed)
