@@ -36,6 +36,11 @@ pub(super) struct Ready {
     kept: std::sync::Mutex<Vec<Lent>>,
     /// The admin session holding a lock on each ready database's name.
     holder: tokio::sync::Mutex<Option<Client>>,
+    /// Set when the registry stops: nothing is kept from then on.
+    closing: std::sync::atomic::AtomicBool,
+    /// Held while [`ScratchServer::warm`] makes databases, so that stopping waits for the one
+    /// being made instead of leaving it behind.
+    warming: tokio::sync::Mutex<()>,
 }
 
 /// A ready database lent to a run, with its owner's session; given back with
@@ -165,7 +170,7 @@ impl ScratchServer {
     /// there is room, else dropped.
     pub async fn give_back(&self, mut lent: Lent) {
         lent.roll_back().await;
-        if lent.reset().await {
+        if !self.ready.closing.load(std::sync::atomic::Ordering::SeqCst) && lent.reset().await {
             let mut kept = self.ready.kept.lock().expect("the ready list is never poisoned");
             if kept.len() < self.ready.capacity {
                 kept.push(lent);
@@ -178,19 +183,26 @@ impl ScratchServer {
     /// Makes the ready databases up to the capacity (at start, so that the first pushes find
     /// them).
     pub async fn warm(&self) -> Result<(), ScratchError> {
+        let _warming = self.ready.warming.lock().await;
         let missing = {
             let kept = self.ready.kept.lock().expect("the ready list is never poisoned");
             self.ready.capacity.saturating_sub(kept.len())
         };
         for _ in 0..missing {
+            if self.ready.closing.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
             let lent = self.make_ready().await?;
             self.give_back(lent).await;
         }
         Ok(())
     }
 
-    /// Drops the ready databases (when the registry stops).
+    /// Drops the ready databases (when the registry stops); those lent at that moment are
+    /// dropped when they are given back, and warming stops after the database it is making.
     pub async fn drop_ready_databases(&self) {
+        self.ready.closing.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _warming = self.ready.warming.lock().await;
         let kept = std::mem::take(&mut *self.ready.kept.lock().expect("the ready list is never poisoned"));
         for lent in kept {
             self.drop_ready(lent).await;

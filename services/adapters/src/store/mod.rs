@@ -98,6 +98,9 @@ pub struct Store {
     backend: Backend,
     /// Orders the events this process writes within one millisecond.
     sequence: Arc<AtomicU64>,
+    /// Ends the sequence of every event this process writes, so that two registries sharing
+    /// the store never write the same one (their counters run side by side).
+    writer: Arc<str>,
     /// Told when this process writes an event.
     events_written: Arc<tokio::sync::Notify>,
     /// A SQLite store's lock file, held while the store is open: one process at a time.
@@ -145,6 +148,7 @@ impl Store {
             pool,
             backend,
             sequence: Arc::default(),
+            writer: outbox::random_id("").into(),
             events_written: Arc::default(),
             exclusive: Arc::new(std::sync::Mutex::new(exclusive)),
         })

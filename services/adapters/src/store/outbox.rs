@@ -223,7 +223,7 @@ impl Store {
         for e in events {
             let id = random_id("evt_");
             let at = now();
-            let seq = format!("{at}{:012}", self.next_sequence());
+            let seq = format!("{at}{:012}{}", self.next_sequence(), self.writer);
             sqlx::query(
                 "INSERT INTO events (id, seq, type, service, environment, subject, at, data) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
