@@ -89,7 +89,7 @@ impl DriftState {
         }
     }
 
-    fn parse(s: &str) -> Result<Self, StoreError> {
+    pub(crate) fn parse(s: &str) -> Result<Self, StoreError> {
         Self::ALL
             .into_iter()
             .find(|d| d.as_str() == s)
@@ -269,20 +269,6 @@ impl Store {
     }
 
     /// Every binding, by service then environment.
-    /// Every binding as [`Store::bindings`] reads it, less what an overview does not show (its
-    /// secret, its drift's changes and SQL: empty here), which at a thousand bindings is most
-    /// of what would be read.
-    pub async fn binding_summaries(&self) -> Result<Vec<Binding>, StoreError> {
-        let columns = BINDING_COLUMNS.replace("secret, ", "'' AS secret, ").replace(
-            "drift_changes, drift_sql",
-            "CAST(NULL AS TEXT) AS drift_changes, CAST(NULL AS TEXT) AS drift_sql",
-        );
-        let rows = sqlx::query(&format!("SELECT {columns} FROM bindings ORDER BY service, environment"))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(binding).collect()
-    }
-
     pub async fn bindings(&self) -> Result<Vec<Binding>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {BINDING_COLUMNS} FROM bindings ORDER BY service, environment"

@@ -183,12 +183,8 @@ impl Delayed {
         self.since.lock().expect("not poisoned").remove(&key(b));
     }
 
-    /// Since when checks of a binding have been delayed, if they are.
-    pub fn since(&self, service: &str, environment: &str) -> Option<String> {
-        self.since
-            .lock()
-            .expect("not poisoned")
-            .get(&(service.to_string(), environment.to_string()))
-            .cloned()
+    /// Every delayed binding, by (service, environment): since when.
+    pub fn all(&self) -> HashMap<Key, String> {
+        self.since.lock().expect("not poisoned").clone()
     }
 }

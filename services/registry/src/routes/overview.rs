@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use schemareg_adapters::store::PlanState;
+use schemareg_adapters::store::BindingGlance;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -83,55 +83,66 @@ pub async fn overview(state: &AppState, who: &Principal) -> Result<Overview, Api
         .map(|e| e.name)
         .filter(|e| who.covers_environment(e))
         .collect();
-    let mut bindings: BTreeMap<(String, String), _> = state
-        .store
-        .binding_summaries()
-        .await?
+    let read = state.store.overview_read().await?;
+    let mut bindings: BTreeMap<(String, String), BindingGlance> = read
+        .bindings
         .into_iter()
         .map(|b| ((b.service.clone(), b.environment.clone()), b))
         .collect();
-    let mut latest = state.store.latest_versions().await?;
     let mut pending: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for p in state.store.plans_in_state(PlanState::PendingApproval).await? {
+    for p in read.pending {
         pending.entry((p.service, p.environment)).or_default().push(p.id);
     }
-    let mut services = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = state.store.services(after.as_deref(), 100).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.name.clone());
-        for svc in page.into_iter().filter(|s| who.covers_service(&s.name)) {
-            let placements = environments
+    let delayed = state.delayed.all();
+    let services = read
+        .services
+        .into_iter()
+        .filter(|s| who.covers_service(&s.name))
+        .map(|svc| {
+            let environments = environments
                 .iter()
                 .map(|env| {
                     let key = (svc.name.clone(), env.clone());
-                    let b = bindings.remove(&key);
-                    let drift = b.as_ref().and_then(|b| b.drift.clone());
-                    Placement {
-                        environment: env.clone(),
-                        bound: b.is_some(),
-                        host: b.as_ref().and_then(|b| b.host.clone()),
-                        applied_version: b.as_ref().and_then(|b| b.applied_version),
-                        verified_version: b.as_ref().and_then(|b| b.verified_version),
-                        drift_state: drift.as_ref().map(|d| d.state.as_str().to_string()),
-                        drift_changed_objects: drift.as_ref().and_then(|d| d.changed),
-                        drift_last_read_at: drift.as_ref().and_then(|d| d.ok_at.clone()),
-                        drift_reason: drift.as_ref().and_then(|d| d.reason.clone()),
-                        drift_checked_at: drift.map(|d| d.checked_at),
-                        drift_delayed_since: state.delayed.since(&svc.name, env),
-                        pending_plans: pending.remove(&key).unwrap_or_default(),
-                    }
+                    let delayed_since = delayed.get(&key).cloned();
+                    let pending_plans = pending.remove(&key).unwrap_or_default();
+                    placement(env, bindings.remove(&key), delayed_since, pending_plans)
                 })
                 .collect();
-            let latest = latest.remove(&svc.name);
-            services.push(ServiceOverview {
+            ServiceOverview {
                 service: svc.name,
-                latest_version: latest.as_ref().map(|v| v.number),
-                latest_digest: latest.map(|v| v.digest),
-                environments: placements,
-            });
-        }
-    }
+                latest_version: svc.latest_version,
+                latest_digest: svc.latest_digest,
+                environments,
+            }
+        })
+        .collect();
     Ok(Overview { environments, services })
+}
+
+/// A service in `environment`, bound there as `b` (or not).
+fn placement(
+    environment: &str,
+    b: Option<BindingGlance>,
+    delayed_since: Option<String>,
+    pending_plans: Vec<String>,
+) -> Placement {
+    let bound = b.is_some();
+    let (host, applied_version, verified_version, drift) = match b {
+        Some(b) => (b.host, b.applied_version, b.verified_version, b.drift),
+        None => (None, None, None, None),
+    };
+    Placement {
+        environment: environment.to_string(),
+        bound,
+        host,
+        applied_version,
+        verified_version,
+        drift_state: drift.as_ref().map(|d| d.state.as_str().to_string()),
+        drift_changed_objects: drift.as_ref().and_then(|d| d.changed),
+        drift_last_read_at: drift.as_ref().and_then(|d| d.ok_at.clone()),
+        drift_reason: drift.as_ref().and_then(|d| d.reason.clone()),
+        drift_checked_at: drift.map(|d| d.checked_at),
+        drift_delayed_since: delayed_since,
+        pending_plans,
+    }
 }
