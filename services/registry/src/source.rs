@@ -173,19 +173,18 @@ pub async fn load_sizable(
         }
         Source::Json(path) => {
             // A snapshot document is checked and spelled by PostgreSQL itself: built in a
-            // scratch database and read back.
+            // scratch database and read back, then settled.
             let parsed = schemareg_engine::from_json(&read(path)?).map_err(|error| SourceError::Json {
                 path: path.display().to_string(),
                 error,
             })?;
             let server = scratch.get().await?;
-            let spelled = schemareg_adapters::verify::rebuild(server, scope, &scope.apply(parsed))
+            schemareg_adapters::verify::spell_and_settle(server, scope, &scope.apply(parsed))
                 .await
                 .map_err(|error| SourceError::Rejected {
                     path: path.display().to_string(),
                     error,
-                })?;
-            settled(server, scope, path, spelled).await?
+                })?
         }
     };
     Ok((scope.apply(snapshot), sizer))

@@ -61,6 +61,24 @@ pub async fn settle(scratch: &ScratchServer, scope: &Scope, snapshot: Snapshot) 
     Err(VerifyError::Unsettled(ROUNDS))
 }
 
+/// A snapshot given as JSON, spelled by PostgreSQL and settled. It is rebuilt once; when that
+/// rebuild reads back as what was given, what was given is already the fixpoint (a snapshot
+/// the registry or `schemareg snapshot` wrote, the usual case) and the one rebuild is all it
+/// takes: [`settle`] would rebuild it again only to find it unchanged.
+pub async fn spell_and_settle(
+    scratch: &ScratchServer,
+    scope: &Scope,
+    given: &Snapshot,
+) -> Result<Snapshot, VerifyError> {
+    let spelled = rebuild(scratch, scope, given).await?;
+    if diff(given, &spelled).is_empty() {
+        let done = Arc::new(spelled);
+        scratch.keep_settled(&digest(&done), done.clone());
+        return Ok(Arc::unwrap_or_clone(done));
+    }
+    settle(scratch, scope, spelled).await
+}
+
 /// FROM and TO settled, when their differences include redefinitions (a default, a check, an
 /// index, a view, … that may only be printed differently); `None` when they can be compared
 /// as they are.

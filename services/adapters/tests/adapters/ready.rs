@@ -6,7 +6,7 @@ use schemareg_adapters::ingest::ingest;
 use schemareg_adapters::scratch::ScratchServer;
 use schemareg_adapters::testing::fixtures::*;
 use schemareg_adapters::testing::{databases_like, roles_like, scratch};
-use schemareg_adapters::verify::{rebuild, settle};
+use schemareg_adapters::verify::{rebuild, settle, spell_and_settle};
 use schemareg_engine::Scope;
 
 async fn ready(prefix: &str, capacity: usize) -> ScratchServer {
@@ -53,9 +53,15 @@ async fn a_ready_database_reads_as_a_fresh_one_and_is_empty_after_each_run() {
             rebuild(&slow, &scope, &b).await.unwrap(),
         );
         assert_eq!(ra, rb, "{name} rebuilt in a ready database");
+        let settled = settle(&fast, &scope, a.clone()).await.unwrap();
+        assert_eq!(settled, settle(&slow, &scope, b).await.unwrap());
+        // Given as JSON: the first printing settles as settling the rebuild does, and a
+        // settled snapshot (one rebuild reads it back unchanged) gives itself.
+        assert_eq!(spell_and_settle(&slow, &scope, &a).await.unwrap(), settled, "{name}");
         assert_eq!(
-            settle(&fast, &scope, a).await.unwrap(),
-            settle(&slow, &scope, b).await.unwrap()
+            spell_and_settle(&fast, &scope, &settled).await.unwrap(),
+            settled,
+            "{name}"
         );
     }
     // One database served every run (lent one at a time), and holds nothing.

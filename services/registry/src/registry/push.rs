@@ -55,6 +55,7 @@ pub async fn push(
 ) -> Result<Pushed, ApiError> {
     let scope = super::scope_of(service, None)?;
     let source = (kind == Body::Sql).then(|| source_digest(service, body));
+    // As a plan would write it: printed by PostgreSQL until the printing no longer changes.
     let snapshot = match kind {
         Body::Json => {
             let parsed = scope.apply(schemareg_engine::from_json(body).map_err(parse_error)?);
@@ -65,7 +66,7 @@ pub async fn push(
                     created: false,
                 });
             }
-            schemareg_adapters::verify::rebuild(&state.scratch, &scope, &parsed).await?
+            scope.apply(schemareg_adapters::verify::spell_and_settle(&state.scratch, &scope, &parsed).await?)
         }
         Body::Sql => {
             let text = std::str::from_utf8(body).map_err(|e| {
@@ -83,13 +84,10 @@ pub async fn push(
                     created: false,
                 });
             }
-            schemareg_adapters::ingest::ingest(&state.scratch, text, "body")
-                .await?
-                .snapshot
+            let ingested = schemareg_adapters::ingest::ingest(&state.scratch, text, "body").await?;
+            schemareg_adapters::verify::settle(&state.scratch, &scope, scope.apply(ingested.snapshot)).await?
         }
     };
-    // As a plan would write it: printed by PostgreSQL until the printing no longer changes.
-    let snapshot = schemareg_adapters::verify::settle(&state.scratch, &scope, scope.apply(snapshot)).await?;
     // Stored as the model orders it (columns in table order, as PostgreSQL has them); the
     // digest is of the canonical form, where such order does not count.
     let stored = serde_json::to_string(&snapshot).map_err(|e| ApiError::Internal(e.to_string()))?;
