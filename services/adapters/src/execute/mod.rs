@@ -80,6 +80,11 @@ pub fn fits_one_transaction(plan: &Plan, rollback: bool) -> bool {
 
 /// Runs the plan's steps (or its rollback's) in the transaction the caller holds open (see
 /// [`fits_one_transaction`]), with the plan's session settings: nothing is committed.
+///
+/// The steps go to the server as one batch (a build of a thousand tables is thousands of
+/// steps, each a round trip when sent alone). Should the batch fail, it is rolled back to a
+/// savepoint taken before it and the steps are run again one by one, to name the one that
+/// fails.
 pub async fn run_in_transaction(
     client: &Client,
     plan: &Plan,
@@ -87,18 +92,45 @@ pub async fn run_in_transaction(
     rollback: bool,
 ) -> Result<(), StepFailed> {
     let steps = ordered(plan, rollback);
-    if let Some((first, _)) = steps.first() {
-        let settings: String = session_settings(plan, options)
-            .iter()
-            .map(|s| format!("{s};"))
-            .collect();
-        client.batch_execute(&settings).await.map_err(|e| failed(first, e))?;
-    }
-    for (step, sql) in steps {
+    let Some(&(first, _)) = steps.first() else {
+        return Ok(());
+    };
+    let settings: String = session_settings(plan, options)
+        .iter()
+        .map(|s| format!("{s};"))
+        .collect();
+    client.batch_execute(&settings).await.map_err(|e| failed(first, e))?;
+    client
+        .batch_execute(&format!("SAVEPOINT {STEPS_SAVEPOINT}"))
+        .await
+        .map_err(|e| failed(first, e))?;
+    // Each step on lines of its own: a step's trailing comment cannot swallow the next.
+    let batch: String = steps.iter().map(|(_, sql)| format!("{sql}\n;\n")).collect();
+    let Err(e) = client.batch_execute(&batch).await else {
+        return client
+            .batch_execute(&format!("RELEASE SAVEPOINT {STEPS_SAVEPOINT}"))
+            .await
+            .map_err(|e| failed(first, e));
+    };
+    let batch_error = crate::pg::error_text(&e);
+    client
+        .batch_execute(&format!("ROLLBACK TO SAVEPOINT {STEPS_SAVEPOINT}"))
+        .await
+        .map_err(|_| failed(first, e))?;
+    for &(step, sql) in &steps {
         client.batch_execute(sql).await.map_err(|e| failed(step, e))?;
     }
-    Ok(())
+    // The batch failed, the steps one by one did not (a step that only fails beside others):
+    // the batch's error, on the first step.
+    Err(StepFailed {
+        step: first.id,
+        description: first.description.clone(),
+        message: batch_error,
+    })
 }
+
+/// The savepoint [`run_in_transaction`] rolls back to when its batch fails.
+const STEPS_SAVEPOINT: &str = "schemareg_steps";
 
 /// As [`run`], noting each step that ran in `done`.
 pub async fn run_logged(

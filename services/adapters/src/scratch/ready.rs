@@ -38,6 +38,9 @@ pub(super) struct Ready {
     holder: tokio::sync::Mutex<Option<Client>>,
     /// Set when the registry stops: nothing is kept from then on.
     closing: std::sync::atomic::AtomicBool,
+    /// What an empty ready database reads as (they are all alike, and empty again after each
+    /// run), read by the first run that needed it.
+    pristine: std::sync::OnceLock<std::sync::Arc<schemareg_engine::Snapshot>>,
     /// Held while [`ScratchServer::warm`] makes databases, so that stopping waits for the one
     /// being made instead of leaving it behind.
     warming: tokio::sync::Mutex<()>,
@@ -143,6 +146,16 @@ impl ScratchServer {
 
     pub(super) fn ready_capacity(&self) -> usize {
         self.ready.capacity
+    }
+
+    /// What an empty ready database reads as, once a run has read it.
+    pub fn pristine(&self) -> Option<std::sync::Arc<schemareg_engine::Snapshot>> {
+        self.ready.pristine.get().cloned()
+    }
+
+    /// Remembers what an empty ready database reads as.
+    pub fn keep_pristine(&self, read: schemareg_engine::Snapshot) {
+        let _ = self.ready.pristine.set(std::sync::Arc::new(read));
     }
 
     /// Whether ready databases are kept.

@@ -105,7 +105,7 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
     let _turn = scratch.admit().await?;
     if scratch.keeps_ready() && roles_named([wanted]).is_empty() {
         let mut lent = scratch.lend().await?;
-        let built = rebuild_rolled_back(&mut lent, scope, wanted).await;
+        let built = rebuild_rolled_back(scratch, &mut lent, scope, wanted).await;
         scratch.give_back(lent).await;
         if let Some(got) = built? {
             return Ok(got);
@@ -139,6 +139,7 @@ pub async fn rebuild(scratch: &ScratchServer, scope: &Scope, wanted: &Snapshot) 
 /// [`rebuild`] in a lent database, inside its transaction; `None` when the build cannot run
 /// in one transaction.
 async fn rebuild_rolled_back(
+    scratch: &ScratchServer,
     lent: &mut Lent,
     scope: &Scope,
     wanted: &Snapshot,
@@ -146,9 +147,23 @@ async fn rebuild_rolled_back(
     lent.begin().await?;
     let client = lent.client();
     let stubs = Stubs::of(wanted, wanted);
-    stubs.create(client).await?;
+    let base = match stubs.is_empty() {
+        // Every ready database is the same empty one: read once.
+        true => match scratch.pristine() {
+            Some(read) => scope.apply((*read).clone()),
+            None => {
+                let read = introspect_within(client).await?.0;
+                scratch.keep_pristine(read.clone());
+                scope.apply(read)
+            }
+        },
+        false => {
+            stubs.create(client).await?;
+            let scope = scope.excluding_tables(&stubs.tables).excluding_schemas(&stubs.schemas);
+            read_within(client, &scope).await?
+        }
+    };
     let scope = scope.excluding_tables(&stubs.tables).excluding_schemas(&stubs.schemas);
-    let base = read_within(client, &scope).await?;
     let build = plan(&base, wanted, &PlanOptions::default());
     if !fits_one_transaction(&build, false) {
         return Ok(None);
@@ -310,6 +325,10 @@ struct Stubs {
 }
 
 impl Stubs {
+    fn is_empty(&self) -> bool {
+        self.statements.is_empty() && self.tables.is_empty() && self.schemas.is_empty()
+    }
+
     fn of(from: &Snapshot, to: &Snapshot) -> Self {
         use schemareg_engine::render::ident::{ident, qualified};
         let mut stubs = Stubs {

@@ -174,3 +174,60 @@ async fn ready_databases_a_killed_registry_left_are_swept_by_the_next() {
     drop(first);
     assert!(roles_like(&prefix).await.is_empty());
 }
+
+/// Rebuilds read an empty ready database once (they are all alike): two databases lent at
+/// once read the same, including in a server's owner-sensitive parts (schema `public`, its
+/// privileges), and what one run leaves in its transaction is gone for the next.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_ready_database_reads_as_the_same_empty_one() {
+    let prefix = format!("ready_{}_", schemareg_adapters::random_hex(4));
+    let server = ready(&prefix, 2).await;
+    let (mut a, mut b) = (server.lend().await.unwrap(), server.lend().await.unwrap());
+    assert_ne!(a.database().name(), b.database().name());
+    a.begin().await.unwrap();
+    b.begin().await.unwrap();
+    let read_a = schemareg_adapters::introspect::introspect_within(a.client())
+        .await
+        .unwrap()
+        .0;
+    let read_b = schemareg_adapters::introspect::introspect_within(b.client())
+        .await
+        .unwrap()
+        .0;
+    assert_eq!(read_a, read_b);
+    a.client().batch_execute("CREATE TABLE t (a int)").await.unwrap();
+    server.give_back(a).await;
+    server.give_back(b).await;
+    let mut again = server.lend().await.unwrap();
+    again.begin().await.unwrap();
+    let read = schemareg_adapters::introspect::introspect_within(again.client())
+        .await
+        .unwrap()
+        .0;
+    assert_eq!(read, read_a);
+    server.give_back(again).await;
+    server.drop_ready_databases().await;
+}
+
+/// A build that PostgreSQL refuses, in a ready database (its steps sent as one batch): the
+/// error names the step that fails, and the database is lent again, empty.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_build_names_its_step_and_leaves_the_database_clean() {
+    let prefix = format!("ready_{}_", schemareg_adapters::random_hex(4));
+    let server = ready(&prefix, 1).await;
+    let sql = "CREATE TABLE a (id bigint PRIMARY KEY);\nCREATE TABLE b (id bigint PRIMARY KEY, n int DEFAULT 1);\nCREATE TABLE c (id bigint);\n";
+    let mut wanted = ingest(&server, sql, "t.sql").await.unwrap().snapshot;
+    let b = wanted.tables.iter_mut().find(|t| t.name == "b").unwrap();
+    b.columns.iter_mut().find(|c| c.name == "n").unwrap().default = Some("no_such_function()".into());
+    let e = rebuild(&server, &Scope::default(), &wanted).await.unwrap_err();
+    let said = e.to_string();
+    assert!(
+        said.contains("(create table public.b)"),
+        "the step that fails is named: {said}"
+    );
+    assert!(said.contains("no_such_function"), "{said}");
+    let left = databases_like(&prefix).await;
+    assert_eq!(left.len(), 1, "lent again, not dropped: {left:?}");
+    assert_eq!(own_objects(&server, &left[0]).await, 0);
+    server.drop_ready_databases().await;
+}
