@@ -32,6 +32,8 @@ pub struct AppState {
     pub instance: String,
     /// The plans this registry computes or applies.
     pub working: Arc<crate::registry::lease::Working>,
+    /// The pushes this registry finishes in the background.
+    pub pushing: Arc<crate::registry::push::Pushing>,
     /// Denials of requests without a valid token not yet counted in their entry.
     pub denials: Arc<crate::audit::Denials>,
 }
@@ -70,6 +72,7 @@ impl AppState {
             delayed: Arc::default(),
             draining: Arc::default(),
             working: Arc::default(),
+            pushing: Arc::default(),
             denials: Arc::default(),
             instance: format!("registry-{}", crate::webhooks::random_hex(8)),
             config: Arc::new(config),

@@ -166,6 +166,7 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     // What this registry held goes back at once, for another to take; denials counted here
     // are written.
     crate::registry::lease::release_all(&state).await;
+    crate::registry::push::give_up_all(&state).await;
     crate::audit::save_denial_counts(&state).await;
     if let Err(e) = state.store.release_deliveries(&state.instance).await {
         tracing::warn!(error = %e, "cannot release webhook deliveries");

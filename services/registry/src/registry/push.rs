@@ -176,6 +176,7 @@ where
     let task = guard.0.take().expect("still running");
     let state = state.clone();
     let instance = format!("/v1/services/{}/versions", service.name);
+    state.pushing.add(&id);
     tokio::spawn(async move {
         let secs = state.config.lease_secs.max(1);
         let every = std::time::Duration::from_millis(secs * 1000 / 3).max(std::time::Duration::from_millis(200));
@@ -204,6 +205,36 @@ where
         if let Err(e) = state.store.finish_push(&id, outcome).await {
             tracing::warn!(push = %id, error = %e, "cannot record a push's outcome");
         }
+        state.pushing.remove(&id);
     });
     Ok(Answer::Building(record))
+}
+
+/// The pushes this registry is finishing in the background, by id.
+#[derive(Debug, Default)]
+pub struct Pushing(std::sync::Mutex<std::collections::BTreeSet<String>>);
+
+impl Pushing {
+    fn add(&self, id: &str) {
+        self.0.lock().expect("not poisoned").insert(id.to_string());
+    }
+
+    fn remove(&self, id: &str) {
+        self.0.lock().expect("not poisoned").remove(id);
+    }
+}
+
+/// Marks the pushes this registry has not finished as failed when it stops, so that a client
+/// waiting on one learns at once that it must push again (instead of after the lease).
+pub async fn give_up_all(state: &AppState) {
+    let ids: Vec<String> = state.pushing.0.lock().expect("not poisoned").iter().cloned().collect();
+    for id in ids {
+        let problem =
+            ApiError::Unavailable("the registry building this push stopped before it was done: push again".into())
+                .problem(Some(format!("/v1/pushes/{id}")));
+        let problem = serde_json::to_string(&problem).expect("a problem serialises");
+        if let Err(e) = state.store.finish_push(&id, Err(problem)).await {
+            tracing::warn!(push = %id, error = %e, "cannot record that a push was given up");
+        }
+    }
 }

@@ -139,3 +139,34 @@ async fn a_push_longer_than_five_seconds_goes_on_in_the_background() {
     );
     assert_eq!(status, 201, "{body}");
 }
+
+/// A registry that stops while it builds a push in the background marks it failed as it
+/// goes, so that whoever waits on it learns at once (from any registry on the store) that it
+/// must push again, instead of when its lease runs out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_left_building_by_a_stopping_registry_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite://{}/store.db", dir.path().display());
+    let settings = [
+        ("SCHEMAREG_PUSH_WAIT_SECS", "1"),
+        ("SCHEMAREG_STORE_URL", store.as_str()),
+    ];
+    let mut first = Served::start(&settings).await;
+    let base = first.base();
+    let (status, body) = call(&base, "POST", "/v1/services", Some(&json!({"name": "shop"})));
+    assert_eq!(status, 201, "{body}");
+    let (status, accepted, location) = push(&base, "shop", &slow(8, "CREATE TABLE items (id bigint PRIMARY KEY);"));
+    assert_eq!(status, 202, "{accepted}");
+    first.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(first.exited(Duration::from_secs(20)).await, Some(0), "{}", first.log());
+
+    let second = Served::start(&[("SCHEMAREG_STORE_URL", store.as_str())]).await;
+    let (status, push) = call(&second.base(), "GET", &location, None);
+    assert_eq!(status, 200, "{push}");
+    assert_eq!(push["state"], "failed", "{push}");
+    assert_eq!(push["problem"]["status"], 503, "{push}");
+    assert!(
+        push["problem"]["detail"].as_str().unwrap().contains("push again"),
+        "{push}"
+    );
+}
