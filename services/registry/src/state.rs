@@ -32,6 +32,8 @@ pub struct AppState {
     pub instance: String,
     /// The plans this registry computes or applies.
     pub working: Arc<crate::registry::lease::Working>,
+    /// The overview, computed once for the requests that want it at once.
+    pub overview: Arc<crate::registry::coalesce::Coalesce<crate::routes::overview::Overview>>,
     /// The pushes this registry finishes in the background.
     pub pushing: Arc<crate::registry::push::Pushing>,
     /// Denials of requests without a valid token not yet counted in their entry.
@@ -73,6 +75,7 @@ impl AppState {
             draining: Arc::default(),
             working: Arc::default(),
             pushing: Arc::default(),
+            overview: Arc::default(),
             denials: Arc::default(),
             instance: format!("registry-{}", crate::webhooks::random_hex(8)),
             config: Arc::new(config),

@@ -7,6 +7,7 @@
 
 pub mod applying;
 pub mod approval;
+pub mod coalesce;
 pub mod connections;
 pub mod decisions;
 pub mod drift;

@@ -14,7 +14,7 @@ use crate::http::problem::responses as r;
 use crate::state::AppState;
 
 /// One service in one environment.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Placement {
     pub environment: String,
     /// Whether a database is bound there.
@@ -74,15 +74,42 @@ pub async fn get_overview(State(state): State<AppState>, who: Principal) -> Resu
 /// What runs where, as `who` may see it.
 pub async fn overview(state: &AppState, who: &Principal) -> Result<Overview, ApiError> {
     who.require_read()?;
+    let all = state.overview.read(|| everything(state)).await?;
     // A scoped token sees the services and environments of its scope.
-    let environments: Vec<String> = state
-        .store
-        .environments()
-        .await?
-        .into_iter()
-        .map(|e| e.name)
-        .filter(|e| who.covers_environment(e))
-        .collect();
+    let covered: Vec<bool> = all.environments.iter().map(|e| who.covers_environment(e)).collect();
+    let seen = |items: &[String]| -> Vec<String> {
+        items
+            .iter()
+            .zip(&covered)
+            .filter(|(_, c)| **c)
+            .map(|(e, _)| e.clone())
+            .collect()
+    };
+    Ok(Overview {
+        environments: seen(&all.environments),
+        services: all
+            .services
+            .iter()
+            .filter(|s| who.covers_service(&s.service))
+            .map(|s| ServiceOverview {
+                service: s.service.clone(),
+                latest_version: s.latest_version,
+                latest_digest: s.latest_digest.clone(),
+                environments: s
+                    .environments
+                    .iter()
+                    .zip(&covered)
+                    .filter(|(_, c)| **c)
+                    .map(|(p, _)| p.clone())
+                    .collect(),
+            })
+            .collect(),
+    })
+}
+
+/// Every service in every environment (read once for the requests that ask at once).
+async fn everything(state: &AppState) -> Result<Overview, ApiError> {
+    let environments: Vec<String> = state.store.environments().await?.into_iter().map(|e| e.name).collect();
     let read = state.store.overview_read().await?;
     let mut bindings: BTreeMap<(String, String), BindingGlance> = read
         .bindings
@@ -97,9 +124,8 @@ pub async fn overview(state: &AppState, who: &Principal) -> Result<Overview, Api
     let services = read
         .services
         .into_iter()
-        .filter(|s| who.covers_service(&s.name))
         .map(|svc| {
-            let environments = environments
+            let placements = environments
                 .iter()
                 .map(|env| {
                     let key = (svc.name.clone(), env.clone());
@@ -112,7 +138,7 @@ pub async fn overview(state: &AppState, who: &Principal) -> Result<Overview, Api
                 service: svc.name,
                 latest_version: svc.latest_version,
                 latest_digest: svc.latest_digest,
-                environments,
+                environments: placements,
             }
         })
         .collect();
