@@ -4,6 +4,9 @@
 //! and prints its snapshot or digest; `schemareg diff` plans; `schemareg serve` runs the HTTP
 //! service (`app::app`).
 
+// Output goes through `cli::out` (a closed stdout is an error, not a panic) and `say!`.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 /// A line for the person running schemareg, on stderr. Written and forgotten: when stderr is
 /// a pipe whose reader went away (a log shipper restarted, `| head`), `eprintln!` panics, and
 /// a registry would stop at its next message.

@@ -77,7 +77,7 @@ impl AppState {
             pushing: Arc::default(),
             overview: Arc::default(),
             denials: Arc::default(),
-            instance: format!("registry-{}", crate::webhooks::random_hex(8)),
+            instance: format!("registry-{}", schemareg_adapters::random_hex(8)),
             config: Arc::new(config),
             scratch: Arc::new(scratch),
             store,

@@ -150,7 +150,7 @@ impl Store {
             pool,
             backend,
             sequence: Arc::default(),
-            writer: outbox::random_id("").into(),
+            writer: crate::random_hex(10).into(),
             events_written: Arc::default(),
             exclusive: Arc::new(std::sync::Mutex::new(exclusive)),
         })

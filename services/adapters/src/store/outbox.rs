@@ -210,10 +210,7 @@ pub(crate) fn event(row: &AnyRow) -> Result<Event, StoreError> {
 
 /// A random identifier with a prefix: `evt_` and 20 hexadecimal digits.
 pub(crate) fn random_id(prefix: &str) -> String {
-    let mut b = [0u8; 10];
-    getrandom::fill(&mut b).expect("the system's random source works");
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{prefix}{hex}")
+    format!("{prefix}{}", crate::random_hex(10))
 }
 
 impl Store {

@@ -64,7 +64,7 @@ pub async fn apply(args: ApplyArgs) -> Result<i32, ClientError> {
         .await?
         .ok()?;
     if state(&current) == "verified" {
-        say(&current);
+        say(&current)?;
         return Ok(0);
     }
     let mut plan = registry
@@ -77,7 +77,7 @@ pub async fn apply(args: ApplyArgs) -> Result<i32, ClientError> {
         })
         .await?;
     }
-    say(&plan);
+    say(&plan)?;
     exit_code(&plan)
 }
 
@@ -87,7 +87,7 @@ pub async fn approve(args: ApproveArgs) -> Result<i32, ClientError> {
         .post_json(&plan_path(&args.plan, "approvals"), &json!({"comment": args.comment}))
         .await?
         .ok()?;
-    say(&plan);
+    say(&plan)?;
     exit_code(&plan)
 }
 
@@ -104,7 +104,7 @@ pub async fn report(args: ReportArgs) -> Result<i32, ClientError> {
         )
         .await?
         .ok()?;
-    say(&plan);
+    say(&plan)?;
     match args.outcome {
         // A failure reported is recorded: the report did what it was asked.
         Outcome::Failed => Ok(0),
@@ -112,7 +112,7 @@ pub async fn report(args: ReportArgs) -> Result<i32, ClientError> {
     }
 }
 
-fn say(plan: &serde_json::Value) {
+fn say(plan: &serde_json::Value) -> Result<(), super::OutputError> {
     let id = plan["id"].as_str().unwrap_or("?");
     let state = state(plan);
     let extra = match state {
@@ -126,5 +126,5 @@ fn say(plan: &serde_json::Value) {
         ),
         _ => String::new(),
     };
-    println!("plan {id}: {state}{extra}");
+    super::out(&format!("plan {id}: {state}{extra}\n"))
 }

@@ -84,6 +84,28 @@ impl ScopeArgs {
     }
 }
 
+/// Why a command's output could not be written: its stdout was closed (`| head` that has
+/// read enough, a terminal gone).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the output to stdout: {0}")]
+pub struct OutputError(#[from] std::io::Error);
+
+impl From<OutputError> for crate::client::ClientError {
+    fn from(e: OutputError) -> Self {
+        crate::client::ClientError::Usage(e.to_string())
+    }
+}
+
+/// Writes a command's output on stdout as given (lines ended by the caller): a closed stdout
+/// is an error the command reports (exit 2), never a panic.
+pub fn out(text: &str) -> Result<(), OutputError> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
 /// Runs a command; the result is the process's exit code.
 pub async fn run(cli: Cli) -> Result<i32, anyhow::Error> {
     match cli.command {

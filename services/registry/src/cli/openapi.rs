@@ -1,6 +1,6 @@
 //! `schemareg openapi`: print the service's OpenAPI document (`make openapi` commits it).
 
 pub fn run() -> Result<i32, anyhow::Error> {
-    println!("{}", crate::app::openapi().to_pretty_json()?);
+    super::out(&format!("{}\n", crate::app::openapi().to_pretty_json()?))?;
     Ok(0)
 }

@@ -61,10 +61,13 @@ pub async fn run(args: PlanArgs) -> Result<i32, ClientError> {
         plan = until(&registry, &id, timeout, &mut Progress::new(), settled).await?;
     }
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&plan).unwrap_or_default()),
-        Format::Sql => print!("{}", plan["sql"].as_str().unwrap_or("")),
-        Format::Text => print!("{}", describe(&plan)),
-        Format::Id => println!("{id}"),
+        Format::Json => super::out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&plan).unwrap_or_default()
+        ))?,
+        Format::Sql => super::out(plan["sql"].as_str().unwrap_or(""))?,
+        Format::Text => super::out(&describe(&plan))?,
+        Format::Id => super::out(&format!("{id}\n"))?,
     }
     exit_code(&plan)
 }

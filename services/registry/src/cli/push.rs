@@ -78,10 +78,10 @@ pub async fn run(args: PushArgs) -> Result<i32, ClientError> {
     if args.json {
         let mut v = version.clone();
         v["created"] = created.into();
-        println!("{v}");
+        super::out(&format!("{v}\n"))?;
     } else {
-        println!(
-            "{} version {} {} ({})",
+        super::out(&format!(
+            "{} version {} {} ({})\n",
             args.service,
             version["number"],
             version["digest"].as_str().unwrap_or(""),
@@ -90,7 +90,7 @@ pub async fn run(args: PushArgs) -> Result<i32, ClientError> {
             } else {
                 "already there: nothing changed"
             }
-        );
+        ))?;
     }
     Ok(0)
 }
@@ -101,7 +101,7 @@ async fn finished(registry: &Registry, accepted: &serde_json::Value) -> Result<A
     let id = accepted["id"].as_str().ok_or_else(|| {
         ClientError::Unavailable(format!("the registry accepted the push but named no push: {accepted}"))
     })?;
-    eprintln!("schemareg: the registry builds the push in the background ({id}); waiting for it");
+    crate::say!("schemareg: the registry builds the push in the background ({id}); waiting for it");
     let path = format!("/v1/pushes/{}", segment(id));
     loop {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;

@@ -34,9 +34,12 @@ pub async fn run(args: StatusArgs) -> Result<i32, ClientError> {
         .iter()
         .any(|p| p["drift_state"] == "drifted" || p["pending_plans"].as_array().is_some_and(|v| !v.is_empty()));
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&service).unwrap_or_default());
+        super::out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&service).unwrap_or_default()
+        ))?;
     } else {
-        print!("{}", table(&service, &places));
+        super::out(&table(&service, &places))?;
     }
     Ok(i32::from(attention))
 }

@@ -38,6 +38,6 @@ pub fn run(args: TokenArgs) -> Result<i32, anyhow::Error> {
         scope(args.environments),
         args.ttl,
     )?;
-    println!("{token}");
+    super::out(&format!("{token}\n"))?;
     Ok(0)
 }

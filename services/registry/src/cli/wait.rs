@@ -64,7 +64,7 @@ pub async fn run(args: WaitArgs) -> Result<i32, ClientError> {
             progress.state(&format!("{place}: plan {id}"), now);
             if args.goal.reached(now) {
                 progress.done();
-                println!("plan {id}: {now}");
+                super::out(&format!("plan {id}: {now}\n"))?;
                 return Ok(0);
             }
             // A newer plan takes a superseded one's place; a given plan superseded is over.
@@ -73,7 +73,7 @@ pub async fn run(args: WaitArgs) -> Result<i32, ClientError> {
                 || (now == "applied" && args.goal == Goal::Verified);
             if over {
                 progress.done();
-                println!("plan {id}: {now}");
+                super::out(&format!("plan {id}: {now}\n"))?;
                 return exit_code(plan);
             }
         } else {

@@ -273,10 +273,7 @@ fn jittered(d: Duration) -> Duration {
 }
 
 fn idempotency_key() -> String {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).expect("the system has randomness");
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("schemareg-{hex}")
+    format!("schemareg-{}", schemareg_adapters::random_hex(16))
 }
 
 /// An error with its causes (reqwest's own message says little: "error sending request").

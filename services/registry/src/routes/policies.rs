@@ -75,12 +75,32 @@ fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
         .ok_or_else(|| ApiError::BadRequest("If-Match must be an ETag this registry gave out, such as \"3\"".into()))
 }
 
-/// Replaces an environment's policy (admin). `If-Match` must carry the version read.
+/// The fields of [`PolicyView`] besides the policy: read-only, passed over when a client
+/// sends back the document it read.
+const READ_ONLY: [&str; 4] = ["environment", "version", "updated_by", "updated_at"];
+
+/// The policy a PUT carries: the policy itself, or the whole document GET answered (its
+/// read-only fields passed over; the version that counts is `If-Match`).
+fn policy_of(body: serde_json::Value) -> Result<Policy, ApiError> {
+    let wrapped = body.as_object().is_some_and(|o| {
+        o.contains_key("policy") && o.keys().all(|k| k == "policy" || READ_ONLY.contains(&k.as_str()))
+    });
+    let policy = match wrapped {
+        true => body["policy"].clone(),
+        false => body,
+    };
+    let bytes = serde_json::to_vec(&policy).map_err(|e| ApiError::Internal(e.to_string()))?;
+    crate::http::extract::parse_json(&bytes)
+}
+
+/// Replaces an environment's policy (admin). `If-Match` must carry the version read. The body
+/// is the policy, or the document `GET` answered (its read-only fields are passed over).
 #[utoipa::path(put, path = "/v1/environments/{environment}/policy", tag = "environments",
     operation_id = "putPolicy", summary = "Replace an environment's policy", security(("bearer" = [])),
     params(("environment" = String, Path, description = "The environment's name", example = "production"),
         ("If-Match" = String, Header, description = "The ETag of the policy read", example = "\"3\"")),
-    request_body(content = Policy, content_type = "application/json"),
+    request_body(content = Policy, content_type = "application/json",
+        description = "The policy; the document GET answers is taken too (its `policy`, the other fields passed over)"),
     responses(
         (status = 200, description = "Replaced; the new version is the `ETag`", body = PolicyView),
         r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::PreconditionFailed, r::PayloadTooLarge,
@@ -92,12 +112,12 @@ pub async fn put_policy(
     origin: Origin,
     Path(environment): Path<String>,
     headers: HeaderMap,
-    policy: JsonBody<Policy>,
+    policy: JsonBody<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     who.require(Role::Admin)?;
     // A policy holds for every service of the environment: only an unscoped admin sets it.
     who.require_unscoped()?;
-    let policy = policy.read().await?;
+    let policy = policy_of(policy.read().await?)?;
     state.store.existing_environment(&environment).await?;
     let expected = if_match(&headers)?;
     policy.check()?;

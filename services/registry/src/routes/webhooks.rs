@@ -300,7 +300,7 @@ pub async fn create_webhook(
     let created = state
         .store
         .create_webhook(&NewWebhook {
-            id: format!("wh_{}", crate::webhooks::random_hex(8)),
+            id: format!("wh_{}", schemareg_adapters::random_hex(8)),
             url,
             events,
             service: body.service,

@@ -95,3 +95,26 @@ async fn snapshot_command_end_to_end_and_bad_input() {
     // Nothing left behind by all of that (this binary's tests run alone).
     assert_eq!(databases_like(PREFIX).await, Vec::<String>::new());
 }
+
+/// A command whose stdout's reader has gone (`| head` that has read enough, a terminal gone)
+/// says so and exits 2, as for any error, instead of panicking (exit 101).
+#[test]
+fn a_closed_stdout_is_an_error_not_a_panic() {
+    for args in [&["openapi"][..], &["token", "--subject", "ci", "--role", "reader"][..]] {
+        let data = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_schemareg"))
+            .args(args)
+            .env("SCHEMAREG_DATA_DIR", data.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes before the command has started: what it writes meets a closed pipe.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {said}");
+        assert!(said.contains("cannot write the output to stdout"), "{args:?}: {said}");
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
+    }
+}

@@ -100,8 +100,28 @@ async fn policies(backend: Backend) {
     assert_eq!(read["policy"], wanted);
     let r = put(&api, "production", &admin, Some("W/\"1\""), &view["policy"]).await;
     assert_eq!((r.status, r.json()["version"].as_i64()), (StatusCode::OK, Some(2)));
+    // What GET answered can be sent back as it is (its read-only fields passed over).
+    let mut read = api.get("/v1/environments/production/policy", &reader).await.json();
+    read["policy"]["approvals_required"] = json!(2);
+    read["version"] = json!(99);
+    let r = put(&api, "production", &admin, Some("\"2\""), &read).await;
+    assert_eq!(
+        (r.status, r.json()["version"].as_i64()),
+        (StatusCode::OK, Some(3)),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.json()["policy"]["approvals_required"], 2);
+    // Anything else beside `policy` is still refused, with the field named.
+    read["colour"] = json!("blue");
+    let p = put(&api, "production", &admin, Some("\"3\""), &read).await.problem(422);
+    let field = p["errors"][0]["field"].as_str().unwrap_or_default().to_string();
+    assert!(
+        ["colour", "environment", "version", "updated_by", "updated_at", "policy"].contains(&field.as_str()),
+        "{p}"
+    );
     let log = api.get("/v1/audit?action=policy.put", &admin).await.json();
-    assert_eq!(log["items"].as_array().unwrap().len(), 2);
+    assert_eq!(log["items"].as_array().unwrap().len(), 3);
     assert_eq!(log["items"][0]["environment"], "production");
 
     // Plans follow the policy of their environment: its timeouts and concurrent index builds.
