@@ -14,8 +14,8 @@ use schemareg_adapters::store::NewAuditEntry;
 use serde_json::Value;
 
 use crate::auth::Principal;
-use crate::error::clip;
 use crate::state::AppState;
+use crate::text::clip;
 
 /// The most of a user agent an entry keeps, in characters.
 pub const MAX_USER_AGENT: usize = 256;

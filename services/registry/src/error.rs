@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::secrets::SecretError;
+use crate::text::echo;
 
 /// One field's error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -136,19 +137,6 @@ impl ApiError {
         let message = message.into();
         ApiError::Unprocessable(kind, message.clone(), vec![FieldError::new(field, message)])
     }
-}
-
-/// At most `max` characters of `text`, with `…` where it was cut.
-pub fn clip(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        None => text.to_string(),
-        Some((at, _)) => format!("{}…", &text[..at]),
-    }
-}
-
-/// A value from the request as a message may quote it: debug-quoted, at most 64 characters.
-pub fn echo(text: &str) -> String {
-    format!("{:?}", clip(text, 64))
 }
 
 impl From<StoreError> for ApiError {

@@ -34,5 +34,6 @@ pub mod routes;
 pub mod secrets;
 pub mod source;
 pub mod state;
+pub mod text;
 pub mod ui;
 pub mod webhooks;

@@ -172,7 +172,7 @@ impl SecretBox {
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !name.starts_with(|c: char| c.is_ascii_digit());
         if !ok {
-            return Err(SecretError::EnvName(crate::error::clip(name, 64)));
+            return Err(SecretError::EnvName(crate::text::clip(name, 64)));
         }
         if self.rules.env_prefix.is_empty() {
             return Err(SecretError::EnvDisabled);
@@ -190,7 +190,7 @@ impl SecretBox {
     /// a configured directory.
     fn allowed_file(&self, path: &str) -> Result<std::path::PathBuf, SecretError> {
         use std::path::{Component, Path};
-        let shown = crate::error::clip(path, 200);
+        let shown = crate::text::clip(path, 200);
         let p = Path::new(path);
         if !p.is_absolute() || p.components().any(|c| matches!(c, Component::ParentDir)) || path.contains('\0') {
             return Err(SecretError::FilePath(shown));
@@ -294,7 +294,7 @@ pub fn reference_of(binding: &Binding) -> String {
 
 fn read_small_file(path: &std::path::Path, shown: &str) -> Result<String, SecretError> {
     use std::io::Read;
-    let shown = crate::error::clip(shown, 200);
+    let shown = crate::text::clip(shown, 200);
     let fail = |e: std::io::Error| SecretError::File {
         path: shown.clone(),
         message: e.kind().to_string(),

@@ -120,7 +120,7 @@ impl<T: DeserializeOwned> JsonBody<T> {
             } else {
                 format!(
                     "{} is not accepted here: send application/json",
-                    crate::error::echo(&media)
+                    crate::text::echo(&media)
                 )
             }));
         }
@@ -136,7 +136,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_data() {
-            let message = crate::error::clip(&inner.to_string(), 300);
+            let message = crate::text::clip(&inner.to_string(), 300);
             let field = if path == "." { "body".to_string() } else { path };
             ApiError::Unprocessable(
                 Invalid::Body,
@@ -148,7 +148,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 "the body is not JSON (line {}, column {}): {}",
                 inner.line(),
                 inner.column(),
-                crate::error::clip(&inner.to_string(), 300)
+                crate::text::clip(&inner.to_string(), 300)
             ))
         }
     })

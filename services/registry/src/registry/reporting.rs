@@ -27,7 +27,7 @@ pub async fn report(
             return Err(ApiError::invalid(
                 Invalid::Report,
                 "outcome",
-                format!("outcome {} is neither applied nor failed", crate::error::echo(other)),
+                format!("outcome {} is neither applied nor failed", crate::text::echo(other)),
             ));
         }
     };

@@ -166,7 +166,7 @@ pub fn check_name(field: &str, name: &str) -> Result<(), ApiError> {
             Invalid::Name,
             format!(
                 "{} is not a valid {field}: use lowercase letters, digits, '-', '_' and '.', at most 63",
-                crate::error::echo(name)
+                crate::text::echo(name)
             ),
             vec![FieldError::new(field, "invalid name")],
         ))

@@ -85,7 +85,7 @@ fn labels(text: Option<&str>) -> Result<BTreeMap<String, String>, ApiError> {
         let (k, v) = pair.split_once('=').ok_or_else(|| {
             ApiError::Unprocessable(
                 Invalid::Labels,
-                format!("label {} is not key=value", crate::error::echo(pair)),
+                format!("label {} is not key=value", crate::text::echo(pair)),
                 vec![FieldError::new("labels", "each label is key=value")],
             )
         })?;
@@ -103,7 +103,7 @@ fn body_kind(media: &str) -> Result<Body, ApiError> {
         )),
         other => Err(ApiError::UnsupportedMediaType(format!(
             "{} is not accepted: send application/json (a snapshot) or application/sql (DDL)",
-            crate::error::echo(other)
+            crate::text::echo(other)
         ))),
     }
 }

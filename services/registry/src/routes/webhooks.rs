@@ -233,7 +233,7 @@ fn kinds(events: &[String]) -> Result<Option<Vec<EventKind>>, ApiError> {
                     "events",
                     format!(
                         "{} is not an event; the events are {}",
-                        crate::error::echo(e),
+                        crate::text::echo(e),
                         known.join(", ")
                     ),
                 )
@@ -251,7 +251,7 @@ async fn checked_url(state: &AppState, url: &str) -> Result<String, ApiError> {
             "a webhook URL has at most 2048 characters",
         ));
     }
-    Targets::from_config(&state.config)
+    Targets::allowing(&state.config.webhook_allowed_networks)
         .check(url)
         .await
         .map(|u| u.to_string())
@@ -283,7 +283,7 @@ pub async fn create_webhook(
         return Err(ApiError::invalid(
             Invalid::Webhook,
             "service",
-            format!("service {} does not exist", crate::error::echo(s)),
+            format!("service {} does not exist", crate::text::echo(s)),
         ));
     }
     if let Some(e) = &body.environment {
@@ -291,7 +291,7 @@ pub async fn create_webhook(
             ApiError::invalid(
                 Invalid::Webhook,
                 "environment",
-                format!("environment {} does not exist", crate::error::echo(e)),
+                format!("environment {} does not exist", crate::text::echo(e)),
             )
         })?;
     }
@@ -306,7 +306,7 @@ pub async fn create_webhook(
             service: body.service,
             environment: body.environment,
             secret: state.secrets.encrypt(&secret),
-            description: crate::error::clip(&body.description, 500),
+            description: crate::text::clip(&body.description, 500),
             created_by: who.subject.clone(),
         })
         .await?;
@@ -388,7 +388,7 @@ pub async fn update_webhook(
     let change = WebhookChange {
         url,
         events: body.events.as_deref().map(kinds).transpose()?,
-        description: body.description.as_deref().map(|d| crate::error::clip(d, 500)),
+        description: body.description.as_deref().map(|d| crate::text::clip(d, 500)),
         active: body.active,
     };
     let changed = WebhookView::from(state.store.update_webhook(&id, &change).await?);
@@ -444,7 +444,7 @@ pub async fn list_deliveries(
             DeliveryState::parse(s).ok_or_else(|| {
                 ApiError::BadRequest(format!(
                     "state {} is not pending, delivered or dead",
-                    crate::error::echo(s)
+                    crate::text::echo(s)
                 ))
             })
         })

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
-use super::session::Session;
+use super::session::{Refused, Session};
 use crate::error::ApiError;
 
 /// A whole page.
@@ -115,5 +115,14 @@ pub fn age(at: &str) -> String {
         s if s < 7200 => format!("{} min ago", s / 60),
         s if s < 172_800 => format!("{} h ago", s / 3600),
         s => format!("{} days ago", s / 86_400),
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::SignIn(to) => to.into_response(),
+            Refused::Failed(e) => problem(None, &e),
+        }
     }
 }

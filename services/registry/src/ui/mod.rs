@@ -13,6 +13,7 @@ mod origin;
 mod overview;
 mod plan;
 mod session;
+mod sign_in;
 mod steps;
 mod version;
 
@@ -25,8 +26,8 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/ui", get(overview::page))
-        .route("/ui/sign-in", get(session::sign_in_page).post(session::sign_in))
-        .route("/ui/sign-out", post(session::sign_out))
+        .route("/ui/sign-in", get(sign_in::sign_in_page).post(sign_in::sign_in))
+        .route("/ui/sign-out", post(sign_in::sign_out))
         .route("/ui/plans/{id}", get(plan::page))
         .route("/ui/plans/{id}/{action}", post(plan::act))
         .route("/ui/services/{service}/versions/{version}", get(version::version_page))

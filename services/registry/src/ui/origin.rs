@@ -23,7 +23,7 @@ pub async fn same_origin(State(state): State<AppState>, request: Request<Body>, 
             None,
             &ApiError::Forbidden(format!(
                 "this form was sent from {}, not from this registry's pages: open the console at its own address",
-                crate::error::echo(&seen)
+                crate::text::echo(&seen)
             )),
         ),
     }

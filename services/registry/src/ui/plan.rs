@@ -182,7 +182,7 @@ async fn act_on(
         }
         other => Err(ApiError::NotFound(format!(
             "no action {} on a plan",
-            crate::error::echo(other)
+            crate::text::echo(other)
         ))),
     }
 }

@@ -1,41 +1,30 @@
-//! Signing in and out, and the session every page reads. The cookie holds a random key; the
-//! store keeps its digest, the token (encrypted with the registry's key), a CSRF token and the
-//! end of the session (the token's `exp` at the latest). Each request checks the token again,
-//! so a token that expired, or whose key the registry no longer trusts, ends the session.
-//!
-//! Signing in is protected too (a page elsewhere must not sign a browser in as someone else):
-//! the sign-in page sets a pre-session cookie and its form carries that cookie's tag, which
-//! only the registry can make; the POST must bring both (and come from the registry's origin,
-//! as every console POST must). Signing in again ends the session the browser had.
+//! The session every page reads (signing in and out is `sign_in.rs`). The cookie holds a
+//! random key; the store keeps its digest, the token (encrypted with the registry's key), a
+//! CSRF token and the end of the session (the token's `exp` at the latest). Each request
+//! checks the token again, so a token that expired, or whose key the registry no longer
+//! trusts, ends the session.
 
-use axum::Form;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use maud::html;
-use schemareg_adapters::store::UiSession;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::layout;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-const COOKIE: &str = "schemareg_session";
+pub(super) const COOKIE: &str = "schemareg_session";
 /// The cookie of a browser that opened the sign-in page.
-const PRESESSION: &str = "schemareg_presession";
+pub(super) const PRESESSION: &str = "schemareg_presession";
 /// What a pre-session's tag is for.
-const SIGN_IN: &str = "console sign-in";
+pub(super) const SIGN_IN: &str = "console sign-in";
 
 /// A signed-in person: who, and the CSRF token their forms carry.
 pub struct Session {
     pub who: Principal,
     pub csrf: String,
-    id: String,
+    pub(super) id: String,
 }
 
 impl Session {
@@ -52,18 +41,18 @@ impl Session {
     }
 }
 
-fn digest(key: &str) -> String {
+pub(super) fn digest(key: &str) -> String {
     Sha256::digest(key.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
 }
 
-fn cookie_key(headers: &HeaderMap) -> Option<String> {
+pub(super) fn cookie_key(headers: &HeaderMap) -> Option<String> {
     cookie(headers, COOKIE)
 }
 
-fn cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
+pub(super) fn cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -76,12 +65,12 @@ fn cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
 }
 
 /// Whether two texts are equal, in time that does not depend on where they differ.
-fn same(a: &str, b: &str) -> bool {
+pub(super) fn same(a: &str, b: &str) -> bool {
     Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
 }
 
 /// `; Secure` when the registry is reached over https.
-fn secure(state: &AppState) -> &'static str {
+pub(super) fn secure(state: &AppState) -> &'static str {
     if state.config.public_url().starts_with("https://") {
         "; Secure"
     } else {
@@ -98,27 +87,37 @@ impl IntoResponse for SignIn {
     }
 }
 
+/// Why a request has no session: sent to the sign-in page, or the store failed (a page of
+/// its own, made by the layout).
+pub enum Refused {
+    SignIn(SignIn),
+    Failed(ApiError),
+}
+
+impl From<SignIn> for Refused {
+    fn from(s: SignIn) -> Self {
+        Refused::SignIn(s)
+    }
+}
+
 impl FromRequestParts<AppState> for Session {
-    type Rejection = Response;
+    type Rejection = Refused;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Some(key) = cookie_key(&parts.headers) else {
-            return Err(SignIn("signed-out").into_response());
+            return Err(SignIn("signed-out").into());
         };
         let id = digest(&key);
         let stored = match state.store.ui_session(&id).await {
             Ok(Some(s)) => s,
-            Ok(None) => return Err(SignIn("ended").into_response()),
-            Err(e) => return Err(layout::problem(None, &e.into())),
+            Ok(None) => return Err(SignIn("ended").into()),
+            Err(e) => return Err(Refused::Failed(e.into())),
         };
         if stored.expires_at <= schemareg_adapters::store::now() {
             let _ = state.store.delete_ui_session(&id).await;
-            return Err(SignIn("expired").into_response());
+            return Err(SignIn("expired").into());
         }
-        let token = state
-            .secrets
-            .decrypt(&stored.token)
-            .map_err(|_| SignIn("ended").into_response())?;
+        let token = state.secrets.decrypt(&stored.token).map_err(|_| SignIn("ended"))?;
         match state.auth.verify(&token) {
             Ok(who) => Ok(Session {
                 who,
@@ -127,167 +126,8 @@ impl FromRequestParts<AppState> for Session {
             }),
             Err(_) => {
                 let _ = state.store.delete_ui_session(&id).await;
-                Err(SignIn("expired").into_response())
+                Err(SignIn("expired").into())
             }
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct WhyQuery {
-    why: Option<String>,
-}
-
-/// The sign-in page: paste a token.
-pub async fn sign_in_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    axum::extract::Query(q): axum::extract::Query<WhyQuery>,
-) -> Response {
-    let note = match q.why.as_deref() {
-        Some("expired") => Some("Your token expired or is no longer accepted: sign in again."),
-        Some("ended") => Some("Your session ended: sign in again."),
-        Some("signed-out") => Some("Sign in to see the console (a session ends when its token expires)."),
-        Some("bye") => Some("Signed out."),
-        _ => None,
-    };
-    form_page(&state, &headers, note, None, axum::http::StatusCode::OK)
-}
-
-/// The sign-in form, with the tag of the browser's pre-session (made here when it has none).
-fn form_page(
-    state: &AppState,
-    headers: &HeaderMap,
-    note: Option<&str>,
-    problem: Option<(&str, &str)>,
-    status: axum::http::StatusCode,
-) -> Response {
-    let presession = cookie(headers, PRESESSION).unwrap_or_else(random_key);
-    let tag = state.secrets.tag(SIGN_IN, &presession);
-    let body = html! {
-        h1 { "Sign in" }
-        @if let Some(n) = note { p role="status" { (n) } }
-        @if let Some((title, p)) = problem { section.problem role="alert" { h2 { (title) } p { (p) } } }
-        form method="post" action="/ui/sign-in" {
-            input type="hidden" name="csrf" value=(tag);
-            label for="token" { "Bearer token (JWT)" }
-            textarea id="token" name="token" rows="4" required autocomplete="off" {}
-            p { button type="submit" { "Sign in" } }
-        }
-        p { "The token is kept encrypted in the registry's store for this session only; the session ends when the token expires or when you sign out." }
-    };
-    let cookie = format!(
-        "{PRESESSION}={presession}; Path=/ui/sign-in; HttpOnly; SameSite=Strict; Max-Age=3600{}",
-        secure(state)
-    );
-    (
-        status,
-        [(header::SET_COOKIE, cookie)],
-        layout::page("Sign in", None, body),
-    )
-        .into_response()
-}
-
-#[derive(Deserialize)]
-pub struct SignInForm {
-    token: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-/// The `exp` of a token already verified.
-fn expiry(token: &str) -> Option<u64> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    serde_json::from_slice::<serde_json::Value>(&bytes).ok()?["exp"].as_u64()
-}
-
-fn random_key() -> String {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).expect("the system's random source works");
-    URL_SAFE_NO_PAD.encode(b)
-}
-
-/// Signs in with a token: a session until the token's `exp` (at most 12 hours). The form must
-/// carry the tag of the browser's pre-session; the session the browser had ends.
-pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<SignInForm>) -> Response {
-    let from_our_page = cookie(&headers, PRESESSION)
-        .is_some_and(|p| !form.csrf.is_empty() && same(&form.csrf, &state.secrets.tag(SIGN_IN, &p)));
-    if !from_our_page {
-        let why = "this sign-in did not come from this registry's sign-in page (its form token is missing or \
-                   wrong): sign in from the form below";
-        return form_page(
-            &state,
-            &headers,
-            None,
-            Some(("The sign-in was refused", why)),
-            axum::http::StatusCode::FORBIDDEN,
-        );
-    }
-    let token = form.token.trim().to_string();
-    let who = match state.auth.verify(&token) {
-        Ok(who) => who,
-        Err(e) => {
-            let status = axum::http::StatusCode::UNAUTHORIZED;
-            return form_page(
-                &state,
-                &headers,
-                None,
-                Some(("The token was refused", &e.to_string())),
-                status,
-            );
-        }
-    };
-    if let Some(old) = cookie_key(&headers)
-        && let Err(e) = state.store.delete_ui_session(&digest(&old)).await
-    {
-        return layout::problem(None, &e.into());
-    }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
-    let ends = expiry(&token).unwrap_or(now).min(now + 12 * 3600);
-    let key = random_key();
-    let session = UiSession {
-        id: digest(&key),
-        subject: who.subject.clone(),
-        token: state.secrets.encrypt(&token),
-        csrf: STANDARD.encode(Sha256::digest(random_key().as_bytes())),
-        expires_at: schemareg_adapters::store::timestamp(
-            time::OffsetDateTime::from_unix_timestamp(ends as i64).unwrap_or_else(|_| time::OffsetDateTime::now_utc()),
-        ),
-    };
-    if let Err(e) = state.store.create_ui_session(&session).await {
-        return layout::problem(None, &e.into());
-    }
-    let session_cookie = format!(
-        "{COOKIE}={key}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        ends.saturating_sub(now),
-        secure(&state)
-    );
-    // The pre-session is spent: the next sign-in page makes another.
-    let spent = format!("{PRESESSION}=; Path=/ui/sign-in; HttpOnly; SameSite=Strict; Max-Age=0");
-    let mut response = Redirect::to("/ui").into_response();
-    for c in [session_cookie, spent] {
-        if let Ok(v) = axum::http::HeaderValue::from_str(&c) {
-            response.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    response
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
-/// Signs out: the session ends in the store, and the cookie is cleared.
-pub async fn sign_out(State(state): State<AppState>, session: Session, Form(form): Form<CsrfForm>) -> Response {
-    if let Err(e) = session.check_csrf(&form.csrf) {
-        return layout::problem(Some(&session), &e);
-    }
-    if let Err(e) = state.store.delete_ui_session(&session.id).await {
-        return layout::problem(Some(&session), &e.into());
-    }
-    let cookie = format!("{COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0");
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/ui/sign-in?why=bye")).into_response()
 }

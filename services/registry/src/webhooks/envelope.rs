@@ -71,18 +71,18 @@ pub fn summary(event: &Event) -> String {
     let about = format!("{service} → {environment}: plan {} (version {version})", event.subject);
     let error = plan["error"]
         .as_str()
-        .map(|e| format!(": {}", crate::error::clip(e, 200)));
+        .map(|e| format!(": {}", crate::text::clip(e, 200)));
     match event.kind {
         EventKind::VersionPushed => {
             let v = &d["version"];
             let commit = v["commit"]
                 .as_str()
-                .map(|c| format!(" at commit {}", crate::error::clip(c, 12)))
+                .map(|c| format!(" at commit {}", crate::text::clip(c, 12)))
                 .unwrap_or_default();
             format!(
                 "{service}: version {} ({}) pushed by {by}{commit}",
                 v["number"],
-                crate::error::clip(&text(&v["digest"]), 19)
+                crate::text::clip(&text(&v["digest"]), 19)
             )
         }
         EventKind::PlanComputed => format!(

@@ -10,8 +10,6 @@ use std::sync::Arc;
 use reqwest::Url;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::config::Config;
-
 /// Why a receiver's URL is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
@@ -159,14 +157,11 @@ pub struct Targets {
 }
 
 impl Targets {
-    pub fn from_config(config: &Config) -> Self {
+    /// The rules with the networks receivers may have besides public addresses
+    /// (`webhook_allowed_networks`, checked when the configuration was loaded).
+    pub fn allowing(networks: &[String]) -> Self {
         Targets {
-            // Checked when the configuration was loaded.
-            allowed: config
-                .webhook_allowed_networks
-                .iter()
-                .filter_map(|n| Network::parse(n).ok())
-                .collect(),
+            allowed: networks.iter().filter_map(|n| Network::parse(n).ok()).collect(),
         }
     }
 

@@ -43,7 +43,7 @@ struct Worker {
 }
 
 async fn run(state: AppState) {
-    let targets = Arc::new(Targets::from_config(&state.config));
+    let targets = Arc::new(Targets::allowing(&state.config.webhook_allowed_networks));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(state.config.webhook_timeout_secs))
@@ -210,7 +210,7 @@ impl Worker {
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
-            .map(|l| crate::error::clip(l, 200));
+            .map(|l| crate::text::clip(l, 200));
         let body = read_start(response).await;
         let error = if status.is_success() {
             None
@@ -305,7 +305,7 @@ fn describe(e: &reqwest::Error) -> String {
         text.push_str(&s.to_string());
         source = s.source();
     }
-    crate::error::clip(&text, 500)
+    crate::text::clip(&text, 500)
 }
 
 #[cfg(test)]

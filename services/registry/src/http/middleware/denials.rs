@@ -20,7 +20,7 @@ pub async fn denials(State(state): State<AppState>, request: Request<Body>, next
         .get::<Authentication>()
         .and_then(|a| a.principal())
         .map(|p| p.subject.clone());
-    let target = format!("{} {}", request.method(), crate::error::clip(request.uri().path(), 500));
+    let target = format!("{} {}", request.method(), crate::text::clip(request.uri().path(), 500));
     let response = next.run(request).await;
     let status = response.status().as_u16();
     if status == 401 || status == 403 {

@@ -133,7 +133,7 @@ pub async fn idempotent(State(state): State<AppState>, request: Request<Body>, n
         .into_response();
     }
     let origin = Origin::from_request(request.headers(), request.extensions());
-    let target = format!("POST {}", crate::error::clip(request.uri().path(), 500));
+    let target = format!("POST {}", crate::text::clip(request.uri().path(), 500));
     let (mut parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, state.config.body_limit).await else {
         // Too large: the handler checks the caller first, and says 413 when it reads the body.

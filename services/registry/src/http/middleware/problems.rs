@@ -6,8 +6,8 @@ use axum::http::{Request, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::error::clip;
 use crate::http::problem::{MAX_DETAIL, Problem, problem_response, slug_of};
+use crate::text::clip;
 
 /// The largest error body of a layer or extractor read to turn it into a problem's detail.
 const MAX_ERROR_BODY: usize = 16 * 1024;
