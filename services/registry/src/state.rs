@@ -33,9 +33,9 @@ pub struct AppState {
     /// The plans this registry computes or applies.
     pub working: Arc<crate::registry::lease::Working>,
     /// The overview, computed once for the requests that want it at once.
-    pub overview: Arc<crate::registry::coalesce::Coalesce<crate::routes::overview::Overview>>,
+    pub overview: Arc<crate::registry::coalesce::Coalesce<crate::registry::overview::Overview>>,
     /// The pushes this registry finishes in the background.
-    pub pushing: Arc<crate::registry::push::Pushing>,
+    pub pushing: Arc<crate::registry::pushing::Pushing>,
     /// Denials of requests without a valid token not yet counted in their entry.
     pub denials: Arc<crate::audit::Denials>,
 }

@@ -149,7 +149,7 @@ impl ScratchDatabase {
             .await?
             .batch_execute(&format!("COMMENT ON DATABASE {} IS '{TEMPLATE_MARK}'", self.name))
             .await
-            .map_err(|e| refused(&self.admin, "set the admin's search path", &e))?;
+            .map_err(|e| refused(&self.admin, "mark a template", &e))?;
         Ok(())
     }
 

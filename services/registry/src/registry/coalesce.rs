@@ -85,34 +85,49 @@ mod tests {
     async fn requests_at_once_share_a_computation_that_began_after_they_arrived() {
         let coalesce = Arc::new(Coalesce::<usize>::default());
         let computed = Arc::new(AtomicUsize::new(0));
-        let compute = |computed: Arc<AtomicUsize>| {
+        // The first computation runs until the test lets it end.
+        let release = Arc::new(tokio::sync::Semaphore::new(0));
+        let compute = |computed: Arc<AtomicUsize>, release: Arc<tokio::sync::Semaphore>| {
             move || {
-                let computed = computed.clone();
+                let (computed, release) = (computed.clone(), release.clone());
                 async move {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    Ok::<_, ()>(computed.fetch_add(1, Ordering::SeqCst) + 1)
+                    let n = computed.fetch_add(1, Ordering::SeqCst) + 1;
+                    if n == 1 {
+                        release.acquire().await.unwrap().forget();
+                    }
+                    Ok::<_, ()>(n)
                 }
             }
         };
-        // The first starts a computation; the eight arriving while it runs share the next.
         let first = {
-            let (c, n) = (coalesce.clone(), computed.clone());
-            tokio::spawn(async move { *c.read(compute(n)).await.unwrap() })
+            let (c, n, r) = (coalesce.clone(), computed.clone(), release.clone());
+            tokio::spawn(async move { *c.read(compute(n, r)).await.unwrap() })
         };
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        while computed.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // Eight arrive while it runs: they join the next computation, not this one.
         let later: Vec<_> = (0..8)
             .map(|_| {
-                let (c, n) = (coalesce.clone(), computed.clone());
-                tokio::spawn(async move { *c.read(compute(n)).await.unwrap() })
+                let (c, n, r) = (coalesce.clone(), computed.clone(), release.clone());
+                tokio::spawn(async move { *c.read(compute(n, r)).await.unwrap() })
             })
             .collect();
+        let joined = || {
+            let next = coalesce.next.lock().unwrap();
+            next.as_ref().map_or(0, Arc::strong_count)
+        };
+        while joined() < 9 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        release.add_permits(1);
         assert_eq!(first.await.unwrap(), 1);
         for l in later {
             assert_eq!(l.await.unwrap(), 2, "a computation begun after they arrived, shared");
         }
         assert_eq!(computed.load(Ordering::SeqCst), 2);
         // Alone, a request computes afresh.
-        assert_eq!(*coalesce.read(compute(computed.clone())).await.unwrap(), 3);
+        assert_eq!(*coalesce.read(compute(computed.clone(), release)).await.unwrap(), 3);
     }
 
     #[tokio::test(flavor = "multi_thread")]

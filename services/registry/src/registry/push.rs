@@ -210,25 +210,10 @@ where
     Ok(Answer::Building(record))
 }
 
-/// The pushes this registry is finishing in the background, by id.
-#[derive(Debug, Default)]
-pub struct Pushing(std::sync::Mutex<std::collections::BTreeSet<String>>);
-
-impl Pushing {
-    fn add(&self, id: &str) {
-        self.0.lock().expect("not poisoned").insert(id.to_string());
-    }
-
-    fn remove(&self, id: &str) {
-        self.0.lock().expect("not poisoned").remove(id);
-    }
-}
-
 /// Marks the pushes this registry has not finished as failed when it stops, so that a client
 /// waiting on one learns at once that it must push again (instead of after the lease).
 pub async fn give_up_all(state: &AppState) {
-    let ids: Vec<String> = state.pushing.0.lock().expect("not poisoned").iter().cloned().collect();
-    for id in ids {
+    for id in state.pushing.ids() {
         let problem =
             ApiError::Unavailable("the registry building this push stopped before it was done: push again".into())
                 .problem(Some(format!("/v1/pushes/{id}")));
