@@ -8,8 +8,10 @@
 //!   started from the installed PostgreSQL binaries);
 //! - [`ingest`]: SQL DDL run in a scratch database and introspected;
 //! - [`execute`]: a plan's steps run on a database, grouped in transactions;
-//! - [`verify`]: a plan checked in a scratch database, forward and back.
+//! - [`verify`]: a plan checked in a scratch database, forward and back;
+//! - [`compare`]: two schemas made comparable, compared and planned (the one way to a plan).
 
+pub mod compare;
 pub mod execute;
 pub mod files;
 pub mod ident;

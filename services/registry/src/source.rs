@@ -3,11 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use schemareg_adapters::ingest::{IngestError, ingest};
-use schemareg_adapters::introspect::{IntrospectError, introspect, read_plan_sizes};
-use schemareg_adapters::pg::{ConnectError, Target};
+use schemareg_adapters::introspect::{IntrospectError, introspect};
+use schemareg_adapters::pg::{Client, ConnectError, Target};
 use schemareg_adapters::scratch::{ScratchError, ScratchServer};
-use schemareg_engine::diff::Change;
-use schemareg_engine::plan::PlanOptions;
 use schemareg_engine::{ParseError, Scope, Snapshot};
 
 /// A schema source named on the command line.
@@ -113,6 +111,12 @@ impl ScratchProvider {
     }
 }
 
+impl schemareg_adapters::compare::Scratch for ScratchProvider {
+    async fn server(&self) -> Result<&ScratchServer, ScratchError> {
+        self.get().await
+    }
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, SourceError> {
     std::fs::read(path).map_err(|e| SourceError::Read {
         path: path.display().to_string(),
@@ -125,37 +129,21 @@ pub async fn load(source: &Source, scope: &Scope, scratch: &ScratchProvider) -> 
     Ok(load_sizable(source, scope, scratch).await?.0)
 }
 
-/// A live database's connection kept after its schema was read, to read the sizes of the
-/// tables a plan looks up (for hazards): a plan changes a few tables, and reading the size
-/// of every table of a large database costs its server more than the plan needs.
-pub struct Sizer(schemareg_adapters::pg::Client);
-
-impl Sizer {
-    /// The sizes of the tables planning `changes` looks up, into `options.sizes`.
-    pub async fn read_for_plan(
-        &self,
-        from: &Snapshot,
-        to: &Snapshot,
-        changes: &[Change],
-        options: &mut PlanOptions,
-    ) -> Result<(), SourceError> {
-        Ok(read_plan_sizes(&self.0, from, to, changes, options).await?)
-    }
-}
-
-/// Reads a source into its scoped snapshot and, when it is a database, keeps the connection
-/// to read table sizes with.
+/// Reads a source into its scoped snapshot and, when it is a database, keeps the connection:
+/// a plan from it reads the sizes of the tables it looks up there (a plan changes a few
+/// tables, and reading the size of every table of a large database costs its server more
+/// than the plan needs).
 pub async fn load_sizable(
     source: &Source,
     scope: &Scope,
     scratch: &ScratchProvider,
-) -> Result<(Snapshot, Option<Sizer>), SourceError> {
-    let mut sizer = None;
+) -> Result<(Snapshot, Option<Client>), SourceError> {
+    let mut live = None;
     let snapshot = match source {
         Source::Database(url) => {
             let client = Target::parse(url)?.connect().await?;
             let snapshot = introspect(&client).await?.0;
-            sizer = Some(Sizer(client));
+            live = Some(client);
             snapshot
         }
         Source::Sql(path) => {
@@ -187,7 +175,7 @@ pub async fn load_sizable(
                 })?
         }
     };
-    Ok((scope.apply(snapshot), sizer))
+    Ok((scope.apply(snapshot), live))
 }
 
 /// A file's schema as a plan would write it (see `verify::settle`).
@@ -203,34 +191,4 @@ async fn settled(
             path: path.display().to_string(),
             error,
         })
-}
-
-/// FROM and TO made ready to compare: settled when their differences include redefinitions
-/// (a scratch server is then needed even for two live databases). When that cannot be done,
-/// they are compared as read, with a warning. The differences come too when they are those
-/// of the pair returned (nothing was settled).
-pub async fn comparable(
-    scope: &Scope,
-    scratch: &ScratchProvider,
-    from: Snapshot,
-    to: Snapshot,
-) -> (Snapshot, Snapshot, Option<Vec<Change>>) {
-    let changes = schemareg_engine::diff::diff(&from, &to);
-    if !schemareg_engine::diff::redefinitions(&changes).contains(&true) {
-        return (from, to, Some(changes));
-    }
-    let settled = match scratch.get().await {
-        Ok(server) => schemareg_adapters::verify::settle_pair(server, scope, &from, &to)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    match settled {
-        Ok(Some((from, to))) => (from, to, None),
-        Ok(None) => (from, to, Some(changes)),
-        Err(e) => {
-            crate::say!("schemareg: warning: cannot compare as PostgreSQL prints both sides ({e}): compared as read");
-            (from, to, Some(changes))
-        }
-    }
 }

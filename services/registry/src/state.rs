@@ -23,7 +23,7 @@ pub struct AppState {
     /// Connections to bound databases, counted against a budget per server.
     pub connections: Arc<crate::registry::connections::TargetConnections>,
     /// Bindings whose drift checks got no connection in time.
-    pub delayed: Arc<crate::registry::watch::Delayed>,
+    pub delayed: Arc<crate::registry::delayed::Delayed>,
     /// Set when the registry was asked to stop: `/readyz` answers 503 while requests in
     /// flight finish.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
@@ -31,13 +31,13 @@ pub struct AppState {
     /// claims.
     pub instance: String,
     /// The plans this registry computes or applies.
-    pub working: Arc<crate::registry::lease::Working>,
+    pub working: Arc<crate::registry::working::Working>,
     /// The overview, computed once for the requests that want it at once.
-    pub overview: Arc<crate::registry::coalesce::Coalesce<crate::registry::overview::Overview>>,
+    pub overview: Arc<crate::registry::coalesce::Coalesce<crate::registry::overview::view::Overview>>,
     /// The pushes this registry finishes in the background.
     pub pushing: Arc<crate::registry::pushing::Pushing>,
     /// Denials of requests without a valid token not yet counted in their entry.
-    pub denials: Arc<crate::audit::Denials>,
+    pub denials: Arc<crate::audit::denials::Denials>,
 }
 
 /// Why the state could not be built.

@@ -304,20 +304,18 @@ pub async fn table_sizes_of(
     Ok(sizes(&rows))
 }
 
-/// The sizes of the tables planning `changes` from FROM to TO looks up
+/// The sizes of the tables planning a comparison looks up
 /// (`schemareg_engine::plan::sized_tables`), read from the live FROM the client is connected
 /// to, into `options.sizes`. A size can change the steps, and the steps the sizes they look
 /// up: asked again with the sizes read until no table is new.
 pub async fn read_plan_sizes(
     client: &Client,
-    from: &Snapshot,
-    to: &Snapshot,
-    changes: &[schemareg_engine::diff::Change],
+    compared: &schemareg_engine::diff::Comparison,
     options: &mut schemareg_engine::plan::PlanOptions,
 ) -> Result<(), IntrospectError> {
     let mut read = std::collections::BTreeSet::new();
     loop {
-        let new: Vec<_> = schemareg_engine::plan::sized_tables(from, to, changes, options)
+        let new: Vec<_> = schemareg_engine::plan::sized_tables(compared, options)
             .into_iter()
             .filter(|t| !read.contains(t))
             .collect();

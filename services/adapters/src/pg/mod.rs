@@ -6,10 +6,16 @@
 //! A URL holds a password: [`redact`] gives the form that may be shown.
 
 mod budget;
+mod error;
 mod socket;
 mod tls;
+mod url;
 
 pub use budget::{Budget, Counts, NoPlace, Pooled};
+pub use error::{ConnectError, Failure, error_text};
+pub use url::{percent_encoded, redact};
+
+use url::{describe, parse_problem, take_sslmode};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,80 +24,6 @@ use std::time::{Duration, Instant};
 pub use tokio_postgres::Client;
 use tokio_postgres::config::SslMode;
 use tokio_postgres::{Config, NoTls};
-
-/// Why a connection could not be made. Never holds the password.
-#[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    /// The URL's shape is wrong. What it says is about the shape only: no part of the text
-    /// (which may be a secret read from the wrong place) is repeated.
-    #[error("invalid PostgreSQL URL: {problem}")]
-    InvalidUrl { problem: String },
-    #[error("cannot connect to {target}: {message}")]
-    Unreachable {
-        target: String,
-        message: String,
-        kind: Failure,
-    },
-}
-
-/// What kind of failure kept a connection from being made, in words that hold no address,
-/// user or database name: what an answer may say (the address and the server's own message
-/// go to the log).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
-    Refused,
-    TimedOut,
-    Authentication,
-    NoDatabase,
-    TooManyConnections,
-    Tls,
-    NoSuchHost,
-    Busy,
-    Other,
-}
-
-impl Failure {
-    fn of(e: &tokio_postgres::Error) -> Self {
-        use tokio_postgres::error::SqlState;
-        if let Some(code) = e.code() {
-            return match code {
-                c if *c == SqlState::INVALID_PASSWORD || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
-                    Failure::Authentication
-                }
-                c if *c == SqlState::INVALID_CATALOG_NAME => Failure::NoDatabase,
-                c if *c == SqlState::TOO_MANY_CONNECTIONS => Failure::TooManyConnections,
-                _ => Failure::Other,
-            };
-        }
-        let text = error_text(e).to_ascii_lowercase();
-        if text.contains("refused") {
-            Failure::Refused
-        } else if text.contains("timed out") || text.contains("timeout") {
-            Failure::TimedOut
-        } else if text.contains("tls") || text.contains("certificate") || text.contains("ssl") {
-            Failure::Tls
-        } else if text.contains("lookup") || text.contains("resolve") || text.contains("name or service") {
-            Failure::NoSuchHost
-        } else {
-            Failure::Other
-        }
-    }
-
-    /// The failure in words: `the connection was refused`.
-    pub fn said(self) -> &'static str {
-        match self {
-            Failure::Refused => "the connection was refused",
-            Failure::TimedOut => "the server did not answer in time",
-            Failure::Authentication => "the server refused the credentials",
-            Failure::NoDatabase => "the database does not exist",
-            Failure::TooManyConnections => "the server has no connection slot left",
-            Failure::Tls => "TLS could not be set up",
-            Failure::NoSuchHost => "the host name does not resolve",
-            Failure::Busy => "the registry's connections to its server all stayed busy",
-            Failure::Other => "the server could not be reached",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tls {
@@ -434,206 +366,6 @@ impl Target {
             ),
             kind: Failure::Busy,
         }
-    }
-}
-
-impl ConnectError {
-    /// The kind of failure (none for a URL that is not valid).
-    pub fn failure(&self) -> Option<Failure> {
-        match self {
-            ConnectError::InvalidUrl { .. } => None,
-            ConnectError::Unreachable { kind, .. } => Some(*kind),
-        }
-    }
-
-    /// What an answer may say of it: the kind of failure, never where or as whom.
-    pub fn said(&self) -> &'static str {
-        match self {
-            ConnectError::InvalidUrl { .. } => "its URL is not valid",
-            ConnectError::Unreachable { kind, .. } => kind.said(),
-        }
-    }
-
-    /// What the server or the driver said (for the log: it may name a user or database, never
-    /// the password).
-    pub fn detail(&self) -> &str {
-        match self {
-            ConnectError::InvalidUrl { problem } => problem,
-            ConnectError::Unreachable { message, .. } => message,
-        }
-    }
-
-    /// For [`ConnectError::InvalidUrl`], what is wrong with the URL's shape; else the message.
-    pub fn problem(&self) -> String {
-        match self {
-            ConnectError::InvalidUrl { problem } => problem.clone(),
-            other => other.to_string(),
-        }
-    }
-}
-
-/// The options a connection string may name (the driver's error may name these, and only
-/// these are repeated).
-const KNOWN_OPTIONS: [&str; 14] = [
-    "host",
-    "hostaddr",
-    "port",
-    "user",
-    "password",
-    "dbname",
-    "options",
-    "application_name",
-    "connect_timeout",
-    "keepalives",
-    "keepalives_idle",
-    "target_session_attrs",
-    "channel_binding",
-    "load_balance_hosts",
-];
-
-/// What the driver found wrong with a connection string, said without repeating any of it.
-fn parse_problem(e: &tokio_postgres::Error) -> String {
-    let text = error_text(e);
-    if let Some(rest) = text.split("invalid value for option `").nth(1)
-        && let Some(option) = rest.split('`').next()
-        && KNOWN_OPTIONS.contains(&option)
-    {
-        return format!("the value of its {option} is not valid");
-    }
-    if text.contains("unknown option") {
-        return "it names an option that PostgreSQL connection strings do not have".into();
-    }
-    "it cannot be read as a PostgreSQL URL (check its host, port, percent-encoding and options)".into()
-}
-
-/// The full text of a driver error, its causes included.
-pub fn error_text(e: &tokio_postgres::Error) -> String {
-    if let Some(db) = e.as_db_error() {
-        return db.message().to_string();
-    }
-    let mut out = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
-}
-
-fn describe(config: &Config) -> String {
-    let host = config
-        .get_hosts()
-        .first()
-        .map(|h| match h {
-            tokio_postgres::config::Host::Tcp(h) => h.clone(),
-            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
-        })
-        .unwrap_or_else(|| "localhost".into());
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let user = config.get_user().unwrap_or("postgres");
-    let db = config.get_dbname().unwrap_or(user);
-    format!("postgres://{user}@{host}:{port}/{db}")
-}
-
-/// A text as a URL's host (a socket's folder): every byte but letters, digits and `-._~`
-/// percent-encoded.
-pub fn percent_encoded(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// A URL with its password replaced by `***`, safe to show.
-pub fn redact(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let (authority, tail) = match rest.find(['/', '?']) {
-            Some(i) => rest.split_at(i),
-            None => (rest, ""),
-        };
-        if let Some((userinfo, host)) = authority.rsplit_once('@') {
-            let user = userinfo.split(':').next().unwrap_or("");
-            let tail = redact_query_password(tail);
-            return if userinfo.contains(':') {
-                format!("{scheme}://{user}:***@{host}{tail}")
-            } else {
-                format!("{scheme}://{user}@{host}{tail}")
-            };
-        }
-        return format!("{scheme}://{authority}{}", redact_query_password(tail));
-    }
-    // key=value form: hide password=…
-    url.split_whitespace()
-        .map(|kv| {
-            if kv.starts_with("password=") {
-                "password=***"
-            } else {
-                kv
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn redact_query_password(tail: &str) -> String {
-    let Some((path, query)) = tail.split_once('?') else {
-        return tail.to_string();
-    };
-    let query: Vec<String> = query
-        .split('&')
-        .map(|kv| {
-            if kv.starts_with("password=") {
-                "password=***".to_string()
-            } else {
-                kv.to_string()
-            }
-        })
-        .collect();
-    format!("{path}?{}", query.join("&"))
-}
-
-/// Removes `sslmode=…` from a URL or key=value string, returning it apart.
-fn take_sslmode(url: &str) -> (String, Option<String>) {
-    if url.contains("://") {
-        let Some((base, query)) = url.split_once('?') else {
-            return (url.to_string(), None);
-        };
-        let mut mode = None;
-        let kept: Vec<&str> = query
-            .split('&')
-            .filter(|kv| match kv.strip_prefix("sslmode=") {
-                Some(v) => {
-                    mode = Some(v.to_string());
-                    false
-                }
-                None => true,
-            })
-            .collect();
-        let rebuilt = if kept.is_empty() {
-            base.to_string()
-        } else {
-            format!("{base}?{}", kept.join("&"))
-        };
-        (rebuilt, mode)
-    } else {
-        let mut mode = None;
-        let kept: Vec<&str> = url
-            .split_whitespace()
-            .filter(|kv| match kv.strip_prefix("sslmode=") {
-                Some(v) => {
-                    mode = Some(v.to_string());
-                    false
-                }
-                None => true,
-            })
-            .collect();
-        (kept.join(" "), mode)
     }
 }
 

@@ -4,8 +4,8 @@
 //! requests cannot fill the log), and lets go of entries older than a retention, when the
 //! registry has one.
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Acquire, AnyConnection, Row};
 
 use super::{Store, StoreError, is_unique_violation, now};
 
@@ -82,39 +82,10 @@ fn entry(row: &AnyRow) -> Result<AuditEntry, StoreError> {
 }
 
 impl Store {
-    /// Appends an entry; its number is the next in the log (one statement per try, tried
-    /// again when another entry took that number) and its time never goes before the entry
-    /// ahead of it, so log order is time order.
+    /// Appends an entry (see [`append_audit_in`]).
     pub async fn append_audit(&self, e: &NewAuditEntry) -> Result<i64, StoreError> {
-        for _ in 0..50 {
-            let result = sqlx::query(&format!(
-                "INSERT INTO audit ({COLUMNS}) \
-                 SELECT COALESCE(MAX(seq), 0) + 1, CASE WHEN MAX(at) > $1 THEN MAX(at) ELSE $1 END, \
-                 $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM audit \
-                 RETURNING seq"
-            ))
-            .bind(now())
-            .bind(&e.subject)
-            .bind(&e.action)
-            .bind(&e.outcome)
-            .bind(e.service.as_deref())
-            .bind(e.environment.as_deref())
-            .bind(e.target.as_deref())
-            .bind(&e.detail)
-            .bind(e.address.as_deref())
-            .bind(e.user_agent.as_deref())
-            .bind(e.request_id.as_deref())
-            .fetch_one(&self.pool)
-            .await;
-            match result {
-                Ok(row) => return Ok(row.try_get("seq")?),
-                Err(err) if is_unique_violation(&err) => continue,
-                Err(err) => return Err(err.into()),
-            }
-        }
-        Err(StoreError::Unavailable(
-            "too many concurrent audit entries: try again".into(),
-        ))
+        let mut conn = self.pool.acquire().await?;
+        append_audit_in(&mut conn, e).await
     }
 
     /// Records a denial of a request without a valid token: counted in the entry of the same
@@ -190,4 +161,48 @@ impl Store {
         .await?;
         rows.iter().map(entry).collect()
     }
+}
+
+/// Appends an entry on `conn` (inside the caller's transaction, when it has one): its number is
+/// the next in the log (one statement per try, each in a savepoint of its own, tried again
+/// when another entry took that number) and its time never goes before the entry ahead of it,
+/// so log order is time order.
+pub(crate) async fn append_audit_in(conn: &mut AnyConnection, e: &NewAuditEntry) -> Result<i64, StoreError> {
+    for _ in 0..50 {
+        let mut savepoint = conn.begin().await?;
+        let result = sqlx::query(&format!(
+            "INSERT INTO audit ({COLUMNS}) \
+             SELECT COALESCE(MAX(seq), 0) + 1, CASE WHEN MAX(at) > $1 THEN MAX(at) ELSE $1 END, \
+             $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM audit \
+             RETURNING seq"
+        ))
+        .bind(now())
+        .bind(&e.subject)
+        .bind(&e.action)
+        .bind(&e.outcome)
+        .bind(e.service.as_deref())
+        .bind(e.environment.as_deref())
+        .bind(e.target.as_deref())
+        .bind(&e.detail)
+        .bind(e.address.as_deref())
+        .bind(e.user_agent.as_deref())
+        .bind(e.request_id.as_deref())
+        .fetch_one(&mut *savepoint)
+        .await;
+        match result {
+            Ok(row) => {
+                let seq = row.try_get("seq")?;
+                savepoint.commit().await?;
+                return Ok(seq);
+            }
+            Err(err) if is_unique_violation(&err) => {
+                savepoint.rollback().await?;
+                continue;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(StoreError::Unavailable(
+        "too many concurrent audit entries: try again".into(),
+    ))
 }

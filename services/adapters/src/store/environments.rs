@@ -4,7 +4,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::services::ScopeSpec;
-use super::{NewEvent, Store, StoreError, after, is_unique_violation, json_column, now, to_json};
+use super::{
+    AuditAction, NewAuditEntry, NewEvent, Store, StoreError, after, drift_transition, is_unique_violation, json_column,
+    now, to_json,
+};
 
 /// An environment in the promotion chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +120,14 @@ pub struct DriftRecord {
     pub reason: Option<String>,
     /// When a check last read the database (an `unknown` check keeps the time before).
     pub ok_at: Option<String>,
+}
+
+/// A drift check's change of state, as the store decided it: what the audit log calls it,
+/// and the state the binding was in before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DriftChange {
+    pub action: AuditAction,
+    pub before: Option<DriftState>,
 }
 
 /// A service's database in an environment.
@@ -290,26 +301,38 @@ impl Store {
     }
 
     /// Records a drift check; when the live database equals the version, it is the verified
-    /// one. A check that finds drift the last readable check did not see writes
-    /// `drift.detected`; one that finds the database back in sync writes `drift.resolved`
-    /// (a database that could not be read changes neither).
-    pub async fn record_drift(&self, service: &str, environment: &str, drift: &DriftRecord) -> Result<(), StoreError> {
+    /// one. The change of state from the binding's last observation is named once
+    /// ([`super::drift_transition`]): its event and its audit entry (made by `audit` from the
+    /// change) are written in this transaction, and the change returned. `None` when nothing
+    /// changed (or the binding is gone).
+    pub async fn record_drift(
+        &self,
+        service: &str,
+        environment: &str,
+        drift: &DriftRecord,
+        audit: impl FnOnce(&DriftChange) -> NewAuditEntry,
+    ) -> Result<Option<DriftChange>, StoreError> {
         let verified = (drift.state == DriftState::InSync).then_some(drift.version).flatten();
         let known = (drift.state != DriftState::Unknown).then_some(drift.state.as_str());
         let mut tx = self.pool.begin().await?;
-        let before: Option<Option<String>> = sqlx::query(
+        // The row locked for the transaction (a plain read would let two checks of two
+        // replicas both see the same state before).
+        let before = sqlx::query(
             "UPDATE bindings SET drift_known_state = drift_known_state WHERE service = $1 AND environment = $2 \
-             RETURNING drift_known_state",
+             RETURNING drift_state, drift_known_state",
         )
         .bind(service)
         .bind(environment)
         .fetch_optional(&mut *tx)
-        .await?
-        .map(|row| row.try_get("drift_known_state"))
-        .transpose()?;
+        .await?;
         let Some(before) = before else {
-            return Ok(());
+            return Ok(None);
         };
+        let state = |column: &str| -> Result<Option<DriftState>, StoreError> {
+            let text: Option<String> = before.try_get(column)?;
+            Ok(text.as_deref().and_then(|t| DriftState::parse(t).ok()))
+        };
+        let (last, last_known) = (state("drift_state")?, state("drift_known_state")?);
         sqlx::query(
             "UPDATE bindings SET drift_state = $3, drift_version = $4, drift_checked_at = $5, live_fingerprint = $6, \
              verified_version = COALESCE($7, verified_version), drift_changes = $8, drift_sql = $9, \
@@ -332,13 +355,16 @@ impl Store {
         .bind(known)
         .execute(&mut *tx)
         .await?;
-        let before = before.as_deref().and_then(|b| DriftState::parse(b).ok());
-        if let Some(kind) = NewEvent::of_drift(before, drift.state) {
-            self.write_events(&mut tx, &[NewEvent::drift(kind, service, environment, drift)])
-                .await?;
+        let change = drift_transition(last, last_known, drift.state).map(|(action, kind)| {
+            let event = NewEvent::drift(kind, service, environment, drift);
+            (DriftChange { action, before: last }, event)
+        });
+        if let Some((change, event)) = &change {
+            self.write_events(&mut tx, std::slice::from_ref(event)).await?;
+            super::audit::append_audit_in(&mut tx, &audit(change)).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(change.map(|(c, _)| c))
     }
 
     /// Claims a binding's next drift check for `secs` seconds: false when another registry

@@ -18,6 +18,7 @@ mod policies;
 mod pushes;
 mod services;
 mod sessions;
+mod transitions;
 mod versions;
 mod webhooks;
 
@@ -30,7 +31,7 @@ use sqlx::migrate::Migrator;
 
 pub use approvals::Approval;
 pub use audit::{ANONYMOUS, AuditEntry, AuditFilter, NewAuditEntry};
-pub use environments::{Binding, DriftRecord, DriftState, Environment, NewBinding, SecretKind};
+pub use environments::{Binding, DriftChange, DriftRecord, DriftState, Environment, NewBinding, SecretKind};
 pub use idempotency::{Claim, KeptAnswer};
 pub use outbox::{Event, EventKind, NewEvent};
 pub use overview::{BindingGlance, DriftGlance, OverviewRead, PendingGlance, ServiceGlance};
@@ -39,6 +40,7 @@ pub use policies::StoredPolicy;
 pub use pushes::{PushRecord, PushState};
 pub use services::{NewService, ScopeSpec, Service};
 pub use sessions::UiSession;
+pub use transitions::{AuditAction, drift_transition, plan_events};
 pub use versions::{NewVersion, Pushed, Version, VersionRef};
 pub use webhooks::{Attempt, Delivery, DeliveryState, DueDelivery, NewWebhook, Tried, Webhook, WebhookChange};
 

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{DriftRecord, DriftState, PlanRecord, PlanState, Store, StoreError, Version, json_column, now};
+use super::{DriftRecord, PlanRecord, Store, StoreError, Version, json_column, now};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -23,10 +23,12 @@ pub enum EventKind {
     PlanStale,
     DriftDetected,
     DriftResolved,
+    DriftUnknown,
+    DriftReadable,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::VersionPushed,
         EventKind::PlanComputed,
         EventKind::PlanPendingApproval,
@@ -38,6 +40,8 @@ impl EventKind {
         EventKind::PlanStale,
         EventKind::DriftDetected,
         EventKind::DriftResolved,
+        EventKind::DriftUnknown,
+        EventKind::DriftReadable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,30 +57,13 @@ impl EventKind {
             EventKind::PlanStale => "plan.stale",
             EventKind::DriftDetected => "drift.detected",
             EventKind::DriftResolved => "drift.resolved",
+            EventKind::DriftUnknown => "drift.unknown",
+            EventKind::DriftReadable => "drift.readable",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// The events a plan's move from one of `from` to `to` causes: an apply that ends
-    /// verified was applied too; a plan put back to `approved` after a busy database was not
-    /// approved again.
-    pub fn of_transition(from: &[PlanState], to: PlanState) -> Vec<EventKind> {
-        match to {
-            PlanState::PendingApproval => vec![EventKind::PlanPendingApproval],
-            PlanState::Approved if !from.contains(&PlanState::Applying) => vec![EventKind::PlanApproved],
-            PlanState::Applied => vec![EventKind::PlanApplied],
-            PlanState::Verified if from.contains(&PlanState::Applying) => {
-                vec![EventKind::PlanApplied, EventKind::PlanVerified]
-            }
-            PlanState::Verified => vec![EventKind::PlanVerified],
-            PlanState::Rejected => vec![EventKind::PlanRejected],
-            PlanState::Failed => vec![EventKind::PlanFailed],
-            PlanState::Stale => vec![EventKind::PlanStale],
-            _ => Vec::new(),
-        }
     }
 }
 
@@ -160,18 +147,9 @@ impl NewEvent {
                     "version": drift.version,
                     "changed_objects": drift.changed,
                     "checked_at": drift.checked_at,
+                    "reason": drift.reason,
                 },
             }),
-        }
-    }
-
-    /// The drift event a check's state causes, given the last state a check could read.
-    pub fn of_drift(before: Option<DriftState>, now: DriftState) -> Option<EventKind> {
-        match (before, now) {
-            (Some(DriftState::Drifted), DriftState::Drifted) => None,
-            (_, DriftState::Drifted) => Some(EventKind::DriftDetected),
-            (Some(DriftState::Drifted), DriftState::InSync) => Some(EventKind::DriftResolved),
-            _ => None,
         }
     }
 }
@@ -271,46 +249,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn event_names_round_trip_and_transitions_say_what_happened() {
+    fn event_names_round_trip() {
         for k in EventKind::ALL {
             assert_eq!(EventKind::parse(k.as_str()), Some(k));
         }
-        use PlanState::*;
-        assert_eq!(
-            EventKind::of_transition(&[Applying], Verified),
-            [EventKind::PlanApplied, EventKind::PlanVerified]
-        );
-        assert_eq!(
-            EventKind::of_transition(&[Applied], Verified),
-            [EventKind::PlanVerified]
-        );
-        assert!(
-            EventKind::of_transition(&[Applying], Approved).is_empty(),
-            "a busy database is no approval"
-        );
-        assert_eq!(
-            EventKind::of_transition(&[PendingApproval], Approved),
-            [EventKind::PlanApproved]
-        );
-        assert!(EventKind::of_transition(&[Approved], Applying).is_empty());
-        assert!(EventKind::of_transition(&[Computing], Cancelled).is_empty());
-    }
-
-    #[test]
-    fn drift_is_detected_once_and_resolved_only_after_it_was_seen() {
-        use DriftState::*;
-        assert_eq!(NewEvent::of_drift(None, Drifted), Some(EventKind::DriftDetected));
-        assert_eq!(
-            NewEvent::of_drift(Some(InSync), Drifted),
-            Some(EventKind::DriftDetected)
-        );
-        assert_eq!(NewEvent::of_drift(Some(Drifted), Drifted), None);
-        assert_eq!(
-            NewEvent::of_drift(Some(Drifted), InSync),
-            Some(EventKind::DriftResolved)
-        );
-        assert_eq!(NewEvent::of_drift(None, InSync), None);
-        assert_eq!(NewEvent::of_drift(Some(InSync), InSync), None);
-        assert_eq!(NewEvent::of_drift(Some(Drifted), Unknown), None);
     }
 }

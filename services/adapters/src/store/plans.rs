@@ -144,9 +144,36 @@ pub struct PlanRecord {
 }
 
 const COLUMNS: &str = "id, service, environment, to_version, to_digest, from_fingerprint, state, body, \
-     verification, error, requested_by, created_at, updated_at, plan_digest, override_reason, steps_log";
+     verification, error, requested_by, created_at, updated_at, plan_digest, override_reason, steps_log, lease_until";
 
+/// Why a plan left in `state` by a registry that stopped (its lease ran out) failed; `None`
+/// for a state no registry works in.
+fn abandoned(state: PlanState) -> Option<&'static str> {
+    match state {
+        PlanState::Computing => Some("the registry computing this plan stopped before it was done: create it again"),
+        PlanState::Applying => Some(
+            "the registry applying this plan stopped before it was done: each transactional group either \
+             committed or rolled back; read the drift of the environment and plan again",
+        ),
+        _ => None,
+    }
+}
+
+/// A plan as read. One whose lease ran out while a registry worked on it is read as failed,
+/// saying why, at once (the reaper writes it so, with its event, within a second).
 fn plan(row: &AnyRow) -> Result<PlanRecord, StoreError> {
+    let mut plan = stored_plan(row)?;
+    let lease_until: Option<String> = row.try_get("lease_until")?;
+    if let Some(why) = abandoned(plan.state)
+        && lease_until.is_none_or(|until| until < now())
+    {
+        plan.state = PlanState::Failed;
+        plan.error = Some(why.to_string());
+    }
+    Ok(plan)
+}
+
+fn stored_plan(row: &AnyRow) -> Result<PlanRecord, StoreError> {
     let state: String = row.try_get("state")?;
     Ok(PlanRecord {
         id: row.try_get("id")?,
@@ -199,7 +226,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(&format!(
-            "INSERT INTO plans ({COLUMNS}, lease_until) \
+            "INSERT INTO plans ({COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, NULL, NULL, $7, $8, $8, NULL, $10, NULL, $9)"
         ))
         .bind(&new.id)
@@ -299,7 +326,7 @@ impl Store {
             return Ok(false);
         };
         let record = plan(&row)?;
-        let events: Vec<NewEvent> = EventKind::of_transition(from, to)
+        let events: Vec<NewEvent> = super::transitions::plan_events(from, to)
             .into_iter()
             .map(|k| NewEvent::plan(k, &record, by))
             .collect();
@@ -345,18 +372,22 @@ impl Store {
     /// replicas are working on are left alone.
     pub async fn fail_abandoned_plans(&self) -> Result<u64, StoreError> {
         let at = now();
+        // A read first: the reaper asks every second, and a write transaction that changes
+        // nothing would still queue behind (and before) every other writer of the store.
+        let any = sqlx::query(
+            "SELECT 1 AS one FROM plans WHERE state IN ($1, $2) AND (lease_until IS NULL OR lease_until < $3) LIMIT 1",
+        )
+        .bind(PlanState::Computing.as_str())
+        .bind(PlanState::Applying.as_str())
+        .bind(&at)
+        .fetch_optional(&self.pool)
+        .await?;
+        if any.is_none() {
+            return Ok(0);
+        }
         let mut failed = 0;
-        for (state, why) in [
-            (
-                PlanState::Computing,
-                "the registry computing this plan stopped before it was done: create it again",
-            ),
-            (
-                PlanState::Applying,
-                "the registry applying this plan stopped before it was done: each transactional group either \
-                 committed or rolled back; read the drift of the environment and plan again",
-            ),
-        ] {
+        for state in [PlanState::Computing, PlanState::Applying] {
+            let why = abandoned(state).expect("a state registries work in");
             let mut tx = self.pool.begin().await?;
             let rows = sqlx::query(&format!(
                 "UPDATE plans SET state = $1, error = $2, updated_at = $3 \

@@ -4,7 +4,7 @@
 
 mod settle;
 
-pub use settle::{settle, settle_pair, spell_and_settle};
+pub use settle::{settle, spell_and_settle};
 
 use std::collections::BTreeSet;
 

@@ -78,19 +78,3 @@ pub async fn spell_and_settle(
     }
     settle(scratch, scope, spelled).await
 }
-
-/// FROM and TO settled, when their differences include redefinitions (a default, a check, an
-/// index, a view, … that may only be printed differently); `None` when they can be compared
-/// as they are.
-pub async fn settle_pair(
-    scratch: &ScratchServer,
-    scope: &Scope,
-    from: &Snapshot,
-    to: &Snapshot,
-) -> Result<Option<(Snapshot, Snapshot)>, VerifyError> {
-    if !redefinitions(&diff(from, to)).contains(&true) {
-        return Ok(None);
-    }
-    let both = tokio::try_join!(settle(scratch, scope, from.clone()), settle(scratch, scope, to.clone()))?;
-    Ok(Some(both))
-}

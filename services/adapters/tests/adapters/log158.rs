@@ -159,8 +159,8 @@ async fn log158_scenario_end_to_end() {
     );
     // The sizes of the tables the plan looks up, read by name, are those of the whole reading
     // and plan the same (a name that is no table has none).
-    let changes = schemareg_engine::diff::diff(&before, &wanted);
-    let mut asked: Vec<_> = schemareg_engine::plan::sized_tables(&before, &wanted, &changes, &PlanOptions::default())
+    let compared = schemareg_engine::diff::Comparison::new(before.clone(), wanted.clone());
+    let mut asked: Vec<_> = schemareg_engine::plan::sized_tables(&compared, &PlanOptions::default())
         .into_iter()
         .collect();
     assert!(

@@ -12,13 +12,16 @@
 //! `cargo test --test corpus -- enums::` runs the enum cases; `-- --list` lists them.
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::OnceLock;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use schemareg_adapters::introspect::introspect;
+use schemareg_adapters::scratch::ScratchServer;
 use schemareg_adapters::store::PlanBody;
 use schemareg_adapters::testing::fixtures::*;
 use schemareg_adapters::testing::{TestDb, scratch};
-use schemareg_adapters::verify::{settle_pair, verify};
+use schemareg_adapters::verify::verify;
 use schemareg_engine::plan::{Plan, PlanOptions, ScriptOptions, plan, render_rollback_script, render_script};
 use schemareg_engine::{Scope, Snapshot, digest};
 
@@ -139,11 +142,24 @@ fn psql_run(db: &TestDb, script: &str) -> Result<(), String> {
 async fn with_psql(scope: &Scope, a: &Snapshot, b: &Snapshot) -> Result<(), String> {
     // The roles the policies name, held (created when missing) for as long as psql needs them,
     // as verification holds them for its scratch databases.
-    let leases = scratch().await.create_database().await.map_err(|e| e.to_string())?;
-    for role in schemareg_adapters::verify::roles_named([a, b]) {
+    with_roles(
+        schemareg_adapters::verify::roles_named([a, b]),
+        applied_with_psql(scope, a, b),
+    )
+    .await
+}
+
+/// Runs `work` while `roles` exist (created when missing, and leased by a scratch database of
+/// their own for as long as it runs; no database when there is no role).
+async fn with_roles(roles: BTreeSet<String>, work: impl Future<Output = Result<(), String>>) -> Result<(), String> {
+    if roles.is_empty() {
+        return work.await;
+    }
+    let leases = shared_scratch().create_database().await.map_err(|e| e.to_string())?;
+    for role in roles {
         leases.ensure_role(&role).await.map_err(|e| e.to_string())?;
     }
-    let result = applied_with_psql(scope, a, b).await;
+    let result = work.await;
     leases.drop_now().await.map_err(|e| e.to_string())?;
     result
 }
@@ -168,7 +184,7 @@ async fn applied_with_psql(scope: &Scope, a: &Snapshot, b: &Snapshot) -> Result<
     if digest(&dumped) != undeclared(a) {
         return Err("pg_dump --schema-only re-ingested differs (a false positive)".into());
     }
-    let rebuilt = schemareg_adapters::verify::rebuild(&scratch().await, scope, a)
+    let rebuilt = schemareg_adapters::verify::rebuild(shared_scratch(), scope, a)
         .await
         .map_err(|e| e.to_string())?;
     if digest(&rebuilt) != digest(a) {
@@ -199,13 +215,11 @@ async fn applied_with_psql(scope: &Scope, a: &Snapshot, b: &Snapshot) -> Result<
 /// once both are settled, nothing differs.
 async fn written_elsewhere(scope: &Scope, ddl: &str, kept: &Snapshot) -> Result<(), String> {
     // The roles its policies name, held while the DDL runs (as psql's runs hold them).
-    let leases = scratch().await.create_database().await.map_err(|e| e.to_string())?;
-    for role in schemareg_adapters::verify::roles_named([kept]) {
-        leases.ensure_role(&role).await.map_err(|e| e.to_string())?;
-    }
-    let result = compared_with_what_was_written(scope, ddl, kept).await;
-    leases.drop_now().await.map_err(|e| e.to_string())?;
-    result
+    with_roles(
+        schemareg_adapters::verify::roles_named([kept]),
+        compared_with_what_was_written(scope, ddl, kept),
+    )
+    .await
 }
 
 async fn compared_with_what_was_written(scope: &Scope, ddl: &str, kept: &Snapshot) -> Result<(), String> {
@@ -216,13 +230,20 @@ async fn compared_with_what_was_written(scope: &Scope, ddl: &str, kept: &Snapsho
         .await
         .map_err(|e| schemareg_adapters::pg::error_text(&e))?;
     let read = live(scope, &db).await;
-    let server = scratch().await;
-    let (read, kept) = match settle_pair(&server, scope, &read, kept).await {
-        Ok(Some(pair)) => pair,
-        Ok(None) => (read, kept.clone()),
-        Err(e) => return Err(format!("cannot settle: {e}")),
-    };
-    let left = plan(&read, &kept, &PlanOptions::default());
+    let planned = schemareg_adapters::compare::plan_live(
+        shared_scratch(),
+        scope,
+        None,
+        read,
+        kept.clone(),
+        PlanOptions::default(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    if let Some(warning) = planned.warning {
+        return Err(warning);
+    }
+    let left = planned.plan;
     if left.is_empty() {
         Ok(())
     } else {
@@ -235,7 +256,7 @@ async fn compared_with_what_was_written(scope: &Scope, ddl: &str, kept: &Snapsho
 
 /// Runs one case; its problems, and the golden text of its two plans.
 async fn run(c: &Case) -> (Vec<String>, String) {
-    let server = scratch().await;
+    let server = shared_scratch();
     let from = ingested_in(&c.scope, &c.from, &format!("{} (from)", c.name)).await;
     let to = ingested_in(&c.scope, &c.to, &format!("{} (to)", c.name)).await;
     let mut problems = Vec::new();
@@ -284,7 +305,7 @@ async fn run(c: &Case) -> (Vec<String>, String) {
         if render_rollback_script(&p, &ScriptOptions::default()) != rollback {
             problems.push(format!("{direction}: the stored plan renders another rollback"));
         }
-        match verify(&server, &c.scope, a, b, &p).await {
+        match verify(server, &c.scope, a, b, &p).await {
             Ok(v) if v.passed() => {}
             Ok(v) => problems.push(format!("{direction}: {}\n{script}", v.summary())),
             Err(e) => problems.push(format!("{direction}: {e}")),
@@ -296,22 +317,47 @@ async fn run(c: &Case) -> (Vec<String>, String) {
     (problems, golden)
 }
 
+/// How many cases run at once: they wait on PostgreSQL more than on the CPU.
+const AT_ONCE: usize = 4;
+
+/// The runtime every case runs on: one, so that the scratch server's connections (and its
+/// ready databases) serve every case.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+static SERVER: OnceLock<ScratchServer> = OnceLock::new();
+
+/// The test server as one scratch server for every case, keeping an empty ready database for
+/// each case that runs at once: ingesting and rebuilding a side then borrow one (and roll it
+/// back) instead of creating and dropping a database.
+fn shared_scratch() -> &'static ScratchServer {
+    SERVER.get().expect("made before the cases run")
+}
+
 fn main() {
     let mut args = Arguments::from_args();
-    // The cases wait on PostgreSQL more than on the CPU.
-    args.test_threads.get_or_insert(4);
+    args.test_threads.get_or_insert(AT_ONCE);
     let cases = cases();
     assert!(cases.len() >= 230, "{} cases", cases.len());
+    let server = runtime().block_on(async {
+        let server = scratch().await.with_ready(AT_ONCE);
+        server.warm().await.expect("make the ready databases");
+        server
+    });
+    assert!(SERVER.set(server).is_ok(), "made once");
     let trials = cases
         .into_iter()
         .map(|c| {
             Trial::test(format!("{}::{}", c.kind, c.name), move || {
-                let runtime = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                let (problems, golden) = runtime.block_on(run(&c));
+                let (problems, golden) = runtime().block_on(run(&c));
                 if !problems.is_empty() {
                     return Err(Failed::from(problems.join("\n")));
                 }
@@ -320,5 +366,10 @@ fn main() {
             })
         })
         .collect();
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    // The ready databases are dropped before the process ends (nothing is left behind).
+    if let Some(server) = SERVER.get() {
+        runtime().block_on(server.drop_ready_databases());
+    }
+    conclusion.exit();
 }

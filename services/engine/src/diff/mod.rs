@@ -56,10 +56,54 @@ pub(crate) fn comment_change(out: &mut Vec<Change>, target: CommentTarget, from:
     }
 }
 
+/// Two schemas compared once: FROM, TO, the changes that take FROM to TO, and FROM with TO's
+/// declared renames made (its tables and columns under the names they will have), which is
+/// what plans are made against. Renames are applied here and nowhere else.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub from: Snapshot,
+    pub to: Snapshot,
+    pub changes: Vec<Change>,
+    /// FROM with the renames made, when TO declares any that apply.
+    renamed: Option<Snapshot>,
+}
+
+impl Comparison {
+    /// Compares FROM with TO.
+    pub fn new(from: Snapshot, to: Snapshot) -> Self {
+        let (changes, renamed) = diffed(&from, &to);
+        let renamed = match renamed {
+            std::borrow::Cow::Owned(s) => Some(s),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
+        Self {
+            from,
+            to,
+            changes,
+            renamed,
+        }
+    }
+
+    /// FROM as it is once TO's declared renames are made.
+    pub fn renamed_from(&self) -> &Snapshot {
+        self.renamed.as_ref().unwrap_or(&self.from)
+    }
+
+    /// Whether FROM and TO do not differ.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
 /// The changes that take FROM to TO.
 pub fn diff(from: &Snapshot, to: &Snapshot) -> Vec<Change> {
-    let (mut out, from) = renames::apply(from, to);
-    let from = from.as_ref();
+    diffed(from, to).0
+}
+
+/// The changes that take FROM to TO, and FROM with TO's declared renames made.
+pub(crate) fn diffed<'a>(from: &'a Snapshot, to: &Snapshot) -> (Vec<Change>, std::borrow::Cow<'a, Snapshot>) {
+    let (mut out, renamed) = renames::apply(from, to);
+    let from = renamed.as_ref();
     types::schemas(&mut out, from, to);
     types::extensions(&mut out, from, to);
     enums::diff(&mut out, from, to);
@@ -74,5 +118,5 @@ pub fn diff(from: &Snapshot, to: &Snapshot) -> Vec<Change> {
     grants::diff(&mut out, from, to);
     default_privileges::diff(&mut out, from, to);
     owners::diff(&mut out, from, to);
-    out
+    (out, renamed)
 }

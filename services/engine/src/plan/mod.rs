@@ -16,7 +16,7 @@ pub use script::{ScriptOptions, groups, render_rollback_script, render_script, s
 
 use serde::{Deserialize, Serialize};
 
-use crate::diff::{Change, diff};
+use crate::diff::{Change, Comparison};
 use crate::model::{QualifiedName, Snapshot};
 
 /// The lock a step takes on the object it changes.
@@ -136,34 +136,32 @@ pub struct Applier {
 
 /// Diffs FROM and TO and plans the changes.
 pub fn plan(from: &Snapshot, to: &Snapshot, options: &PlanOptions) -> Plan {
-    plan_diffed(from, to, &diff(from, to), options)
+    let (changes, renamed) = crate::diff::diffed(from, to);
+    planned(from, &renamed, to, &changes, options)
 }
 
-/// Plans the changes `diff(from, to)` returned, for a caller that has them already.
-pub fn plan_diffed(from: &Snapshot, to: &Snapshot, changes: &[Change], options: &PlanOptions) -> Plan {
-    // Steps are planned against FROM with TO's declared renames made (its tables and columns
-    // under the names they will have); the plan still names FROM's digest.
-    let (_, renamed) = crate::diff::renames::apply(from, to);
-    let mut p = plan_changes(&renamed, to, changes, options);
-    if matches!(renamed, std::borrow::Cow::Owned(_)) {
+/// Plans a comparison's changes.
+pub fn plan_compared(c: &Comparison, options: &PlanOptions) -> Plan {
+    planned(&c.from, c.renamed_from(), &c.to, &c.changes, options)
+}
+
+/// Steps are planned against FROM with TO's declared renames made (its tables and columns
+/// under the names they will have); the plan still names FROM's digest.
+fn planned(from: &Snapshot, renamed: &Snapshot, to: &Snapshot, changes: &[Change], options: &PlanOptions) -> Plan {
+    let mut p = plan_changes(renamed, to, changes, options);
+    if !std::ptr::eq(from, renamed) {
         p.from_digest = crate::digest(from);
     }
     p
 }
 
-/// The tables whose sizes planning `changes` (as [`plan_diffed`] does, with `options`) looks
-/// up: a caller reading sizes from a live database reads these only, and plans with them.
-/// A size can change the steps, and the steps the sizes they look up: ask again with the
-/// sizes read until no table is new (a plan's tables are few, a database's can be many).
-pub fn sized_tables(
-    from: &Snapshot,
-    to: &Snapshot,
-    changes: &[Change],
-    options: &PlanOptions,
-) -> std::collections::BTreeSet<QualifiedName> {
-    let (_, renamed) = crate::diff::renames::apply(from, to);
-    let ctx = steps::Context::new(&renamed, to, options, changes);
-    steps::steps(&ctx, changes);
+/// The tables whose sizes planning a comparison (as [`plan_compared`] does, with `options`)
+/// looks up: a caller reading sizes from a live database reads these only, and plans with
+/// them. A size can change the steps, and the steps the sizes they look up: ask again with
+/// the sizes read until no table is new (a plan's tables are few, a database's can be many).
+pub fn sized_tables(c: &Comparison, options: &PlanOptions) -> std::collections::BTreeSet<QualifiedName> {
+    let ctx = steps::Context::new(c.renamed_from(), &c.to, options, &c.changes);
+    steps::steps(&ctx, &c.changes);
     ctx.sized.into_inner()
 }
 
@@ -296,9 +294,9 @@ mod tests {
             .unwrap()
         };
         let (from, to) = (doc(false), doc(true));
-        let changes = diff(&from, &to);
+        let compared = Comparison::new(from.clone(), to);
         let mut options = PlanOptions::default();
-        let asked = sized_tables(&from, &to, &changes, &options);
+        let asked = sized_tables(&compared, &options);
         assert_eq!(
             asked.into_iter().collect::<Vec<_>>(),
             [QualifiedName::new("public", "big")]
@@ -320,10 +318,10 @@ mod tests {
             },
         );
         assert_eq!(
-            serde_json::to_value(plan_diffed(&from, &to, &changes, &options)).unwrap(),
-            serde_json::to_value(plan_diffed(&from, &to, &changes, &all)).unwrap()
+            serde_json::to_value(plan_compared(&compared, &options)).unwrap(),
+            serde_json::to_value(plan_compared(&compared, &all)).unwrap()
         );
-        assert!(sized_tables(&from, &to, &diff(&from, &from), &options).is_empty());
+        assert!(sized_tables(&Comparison::new(from.clone(), from), &options).is_empty());
     }
 }
 

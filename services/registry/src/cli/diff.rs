@@ -3,11 +3,11 @@
 
 use std::io::Write;
 
-use schemareg_engine::plan::{
-    PlanOptions, ScriptOptions, plan_diffed, render_rollback_script, render_script, valid_duration,
-};
+use schemareg_adapters::compare::Planned;
+use schemareg_engine::diff::Comparison;
+use schemareg_engine::plan::{PlanOptions, ScriptOptions, render_rollback_script, render_script, valid_duration};
 
-use crate::source::{ScratchProvider, Source, comparable, load, load_sizable};
+use crate::source::{ScratchProvider, Source, load, load_sizable};
 
 use super::ScopeArgs;
 
@@ -68,7 +68,7 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
         load_sizable(&from_source, &scope, &scratch),
         load(&to_source, &scope, &scratch),
     );
-    let ((mut from, sizer), mut to) = (from?, to?);
+    let ((mut from, live), mut to) = (from?, to?);
     // A database is read as a role: default privileges without FOR ROLE and objects without
     // an owner are that role's, and the other side's naming it are the same.
     for (source, other) in [(&from_source, &mut to), (&to_source, &mut from)] {
@@ -76,19 +76,22 @@ pub async fn run(args: DiffArgs) -> Result<i32, anyhow::Error> {
             other.as_applied_by(&user);
         }
     }
-    let (from, to, changes) = comparable(&scope, &scratch, from, to).await;
-    let changes = changes.unwrap_or_else(|| schemareg_engine::diff::diff(&from, &to));
-    let mut options = PlanOptions {
+    let options = PlanOptions {
         concurrently: args.concurrently,
         ..PlanOptions::default()
     };
-    if let Some(sizer) = &sizer {
-        sizer.read_for_plan(&from, &to, &changes, &mut options).await?;
-    }
-    drop(sizer);
     let started = std::time::Instant::now();
-    let plan = plan_diffed(&from, &to, &changes, &options);
-    tracing::debug!(steps = plan.steps.len(), elapsed = ?started.elapsed(), "planned");
+    let planned = schemareg_adapters::compare::plan_live(&scratch, &scope, live.as_ref(), from, to, options).await?;
+    drop(live);
+    if let Some(warning) = &planned.warning {
+        crate::say!("schemareg: warning: {warning}");
+    }
+    let Planned {
+        compared: Comparison { from, to, .. },
+        plan,
+        ..
+    } = planned;
+    tracing::debug!(steps = plan.steps.len(), elapsed = ?started.elapsed(), "compared and planned");
     if args.verify && !plan.is_empty() {
         let server = scratch.get().await?;
         let report = schemareg_adapters::verify::verify(server, &scope, &from, &to, &plan).await?;

@@ -107,7 +107,7 @@ pub async fn run(args: ServeArgs) -> Result<i32, anyhow::Error> {
     });
     crate::registry::watch::spawn(state.clone());
     crate::webhooks::spawn(state.clone());
-    crate::registry::connections::spawn_reaper(state.clone());
+    crate::registry::reaper::spawn_reaper(state.clone());
     crate::audit::spawn_retention(state.clone());
     crate::audit::spawn_denial_counts(state.clone());
     if dev_tokens && !args.demo {

@@ -9,5 +9,6 @@ pub mod docs;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
+pub mod paging;
 pub mod problem;
 pub mod server;

@@ -9,7 +9,7 @@ use schemareg_adapters::store::{Binding, PlanRecord, PlanState, Service};
 use schemareg_engine::plan::{Plan, ScriptOptions, render_script};
 use serde_json::json;
 
-use crate::audit::{self, Event, Origin};
+use crate::audit::{self, AuditAction, Event, Origin};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -149,7 +149,7 @@ pub async fn start(
             )
             .await?
         {
-            let event = Event::new("plan.stale")
+            let event = Event::new(AuditAction::PlanStale)
                 .on(&plan.service, Some(&plan.environment))
                 .target(&id)
                 .detail(json!({"live_fingerprint": live.fingerprint}));
@@ -174,7 +174,7 @@ pub async fn start(
         return Err(super::decisions::wrong_state(&now, "applied", &[PlanState::Approved]));
     }
     state.store.renew_plan(&id, state.config.lease_secs).await?;
-    let event = Event::new("plan.apply.start")
+    let event = Event::new(AuditAction::PlanApplyStart)
         .on(&plan.service, Some(&plan.environment))
         .target(&id);
     audit::done(state, who, origin, event).await;
@@ -214,7 +214,7 @@ async fn record(
     let store = &state.store;
     let applying = [PlanState::Applying];
     let event = |detail: serde_json::Value| {
-        Event::new("plan.apply")
+        Event::new(AuditAction::PlanApply)
             .on(&plan.service, Some(&plan.environment))
             .target(&plan.id)
             .detail(detail)
@@ -274,7 +274,7 @@ async fn record(
 /// One audit entry per step that ran: which, how long, whether its group committed.
 async fn audit_steps(state: &AppState, plan: &PlanRecord, steps: &[StepDone], origin: &Origin) {
     for step in steps {
-        let event = Event::new("plan.step")
+        let event = Event::new(AuditAction::PlanStep)
             .on(&plan.service, Some(&plan.environment))
             .target(&plan.id)
             .detail(json!(step));

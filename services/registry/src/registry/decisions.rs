@@ -8,7 +8,7 @@ use schemareg_engine::plan::HazardKind;
 use serde_json::json;
 
 use super::approval;
-use crate::audit::{self, Event, Origin};
+use crate::audit::{self, AuditAction, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
 use crate::policy::{Policy, current};
@@ -93,7 +93,7 @@ pub async fn approve(
             at: String::new(),
         })
         .await?;
-    let event = Event::new("plan.approve")
+    let event = Event::new(AuditAction::PlanApprove)
         .on(&plan.service, Some(&plan.environment))
         .target(id)
         .detail(json!({"plan_digest": digest, "comment": comment}));
@@ -112,7 +112,7 @@ pub async fn approve(
             )
             .await?
     {
-        let event = Event::new("plan.approved")
+        let event = Event::new(AuditAction::PlanApproved)
             .on(&plan.service, Some(&plan.environment))
             .target(id)
             .detail(json!({"approvals": given.len(), "admin_required": needs.admin}));
@@ -174,8 +174,8 @@ async fn close(
     comment: &str,
 ) -> Result<(), ApiError> {
     let (verb, action) = match to {
-        PlanState::Rejected => ("rejected", "plan.reject"),
-        _ => ("cancelled", "plan.cancel"),
+        PlanState::Rejected => ("rejected", AuditAction::PlanReject),
+        _ => ("cancelled", AuditAction::PlanCancel),
     };
     let reason = format!("{verb} by {}: {comment}", who.subject);
     if !state

@@ -1,16 +1,17 @@
 //! Drift: a binding's live database read and compared with a version. The outcome is the
 //! binding's last observation (in sync: the version is verified there; a database that cannot
-//! be read: `unknown`, with why, never taken for in sync); a change of state is audited
-//! (`drift.detected`, `drift.resolved`, `drift.unknown`) and the gauges follow. The one place
-//! drift is recorded.
+//! be read: `unknown`, with why, never taken for in sync); a change of state is audited and
+//! sent to webhooks under one name the store decides (`drift.detected`, `drift.resolved`,
+//! `drift.unknown`, `drift.readable`) and the gauges follow. The one place drift is recorded.
 
 use std::time::Duration;
 
 use schemareg_adapters::pg::Client;
-use schemareg_adapters::store::{Binding, DriftRecord, DriftState, Service, StoreError, VersionRef};
-use schemareg_engine::Snapshot;
+use schemareg_adapters::store::{
+    Binding, DriftChange, DriftRecord, DriftState, Service, StoreError, Version, VersionRef,
+};
 use schemareg_engine::diff::Change;
-use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan_diffed, render_script};
+use schemareg_engine::plan::{PlanOptions, ScriptOptions, render_script};
 
 use super::live::Live;
 use crate::audit::{self, Event, Origin};
@@ -19,10 +20,8 @@ use crate::state::AppState;
 
 /// What a drift check found.
 pub struct Checked {
-    /// The live database as read (its snapshot settled for the comparison).
+    /// The live database as read (its snapshot moved into the comparison).
     pub live: Live,
-    /// The version, scoped as the live database is.
-    pub wanted: Snapshot,
     /// What takes the live database to the version.
     pub changes: Vec<Change>,
     /// Those changes as a script (empty when in sync).
@@ -39,7 +38,7 @@ pub async fn check(state: &AppState, service: &Service, binding: &Binding, versi
 }
 
 /// [`check`] on a connection already open to the bound database (one place in its server's
-/// budget for the whole check).
+/// budget for the whole check). The script is planned as a plan of the version would be.
 async fn check_on(
     state: &AppState,
     client: &Client,
@@ -51,15 +50,16 @@ async fn check_on(
     let wanted = live
         .scope
         .apply(super::snapshot_of(state, &service.name, version).await?);
-    let read = std::mem::take(&mut live.snapshot);
-    let (read, wanted) = super::comparable(state, &live.scope, read, wanted, &live.applier.role).await;
-    live.snapshot = read;
-    let changes = schemareg_engine::diff::diff(&live.snapshot, &wanted);
-    let sql = script(client, binding, &live, &wanted, &changes).await?;
+    let planned = super::live::plan_to(state, client, binding, &mut live, wanted, PlanOptions::default()).await?;
+    let changes = planned.compared.changes;
+    let sql = if changes.is_empty() {
+        String::new()
+    } else {
+        render_script(&planned.plan, &ScriptOptions::default())
+    };
     let checked = Checked {
         state: DriftState::of(changes.len()),
         live,
-        wanted,
         changes,
         sql,
         version,
@@ -84,28 +84,60 @@ pub fn observed(c: &Checked) -> DriftRecord {
     }
 }
 
-/// The script that takes the live database to the version (empty when in sync), planned as a
-/// plan of it would be (TO's declared renames made first, the sizes of the tables it rewrites
-/// read from the database).
-async fn script(
-    client: &Client,
-    binding: &Binding,
-    live: &Live,
-    wanted: &Snapshot,
-    changes: &[Change],
-) -> Result<String, ApiError> {
-    if changes.is_empty() {
-        return Ok(String::new());
+/// A binding's drift as a reader asks for it: the watch's last observation of `version` (by
+/// default the version applied there, else the latest), or the database read now when asked
+/// (`refresh`), when the last observation was of another version, or when there is none.
+pub struct Observation {
+    pub version: Version,
+    pub record: DriftRecord,
+    /// The typed changes that take the live database to the version, as JSON.
+    pub changes: Vec<serde_json::Value>,
+}
+
+/// The drift of `service` in `environment` (the caller checked the reader's role and scope).
+pub async fn observation(
+    state: &AppState,
+    (service, environment): (&str, &str),
+    version: Option<&str>,
+    refresh: bool,
+) -> Result<Observation, ApiError> {
+    let at = version.map(super::version_ref).transpose()?;
+    let svc = state.store.existing_service(service).await?;
+    state.store.existing_environment(environment).await?;
+    let binding = state.store.existing_binding(service, environment).await?;
+    let at = at.unwrap_or(match binding.applied_version {
+        Some(n) => VersionRef::Number(n),
+        None => VersionRef::Latest,
+    });
+    let version = state.store.existing_version(service, &at).await?;
+    let last_seen = binding
+        .drift
+        .as_ref()
+        .filter(|d| !refresh && d.version == Some(version.number));
+    if let Some(last) = last_seen {
+        let changes = match &last.changes {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| ApiError::Internal(format!("a stored drift observation is malformed: {e}")))?,
+            None => Vec::new(),
+        };
+        return Ok(Observation {
+            version,
+            record: last.clone(),
+            changes,
+        });
     }
-    let mut options = PlanOptions {
-        applier: Some(live.applier.clone()),
-        ..PlanOptions::default()
-    };
-    super::live::read_plan_sizes_on(client, binding, &live.snapshot, wanted, changes, &mut options).await?;
-    Ok(render_script(
-        &plan_diffed(&live.snapshot, wanted, changes, &options),
-        &ScriptOptions::default(),
-    ))
+    let checked = check_or_unknown(state, &svc, &binding, version.number).await?;
+    let record = observed(&checked);
+    let changes = checked
+        .changes
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap_or_default())
+        .collect();
+    Ok(Observation {
+        version,
+        record,
+        changes,
+    })
 }
 
 /// Checks a binding against the version applied there, else the latest (what the watch and
@@ -216,12 +248,25 @@ pub fn in_sync(version: i64, at: &str, fingerprint: &str) -> DriftRecord {
     }
 }
 
-/// Records a drift check of `binding`; a change of state from the binding's last one is
-/// audited, and the gauge of changed objects is set.
+/// Records a drift check of `binding`: its change of state, as the store names it, is written
+/// with its webhook event and its audit entry in one transaction, and the gauge of changed
+/// objects is set.
 pub async fn record(state: &AppState, binding: &Binding, drift: &DriftRecord) -> Result<(), ApiError> {
+    let audited = |change: &DriftChange| {
+        let detail = serde_json::json!({
+            "version": drift.version,
+            "changed_objects": drift.changed,
+            "reason": drift.reason,
+            "before": change.before.map(DriftState::as_str),
+        });
+        let event = Event::new(change.action)
+            .on(&binding.service, Some(&binding.environment))
+            .detail(detail);
+        audit::entry("registry", &Origin::default(), "ok", event)
+    };
     state
         .store
-        .record_drift(&binding.service, &binding.environment, drift)
+        .record_drift(&binding.service, &binding.environment, drift, audited)
         .await?;
     if let Some(changed) = drift.changed {
         state.metrics.binding_gauge(
@@ -230,26 +275,6 @@ pub async fn record(state: &AppState, binding: &Binding, drift: &DriftRecord) ->
             &binding.environment,
             changed as f64,
         );
-    }
-    let before = binding.drift.as_ref().map(|d| d.state);
-    let action = match (before, drift.state) {
-        (b, now) if b == Some(now) => None,
-        (_, DriftState::Drifted) => Some("drift.detected"),
-        (_, DriftState::Unknown) => Some("drift.unknown"),
-        (Some(_), DriftState::InSync) => Some("drift.resolved"),
-        (None, DriftState::InSync) => None,
-    };
-    if let Some(action) = action {
-        let detail = serde_json::json!({
-            "version": drift.version,
-            "changed_objects": drift.changed,
-            "reason": drift.reason,
-            "before": before.map(DriftState::as_str),
-        });
-        let event = Event::new(action)
-            .on(&binding.service, Some(&binding.environment))
-            .detail(detail);
-        audit::record(state, "registry", &Origin::default(), "ok", event).await;
     }
     Ok(())
 }

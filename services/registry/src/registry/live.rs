@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use schemareg_adapters::compare::Planned;
 use schemareg_adapters::pg::{Client, Failure, Pooled, Target};
 use schemareg_adapters::store::{Binding, Service};
-use schemareg_engine::diff::Change;
 use schemareg_engine::plan::{Applier, PlanOptions};
 use schemareg_engine::{Scope, Snapshot};
 
@@ -112,34 +112,31 @@ pub async fn read_on(client: &Client, service: &Service, binding: &Binding) -> R
     })
 }
 
-/// The sizes of the tables a plan from the live database `from` (as [`read`] gave it) looks
-/// up, read from the bound database now, into `options.sizes`: its hazards say how big what
-/// they rewrite is. Only those tables: a large database's every size costs its server more
-/// than a plan needs.
-pub async fn read_plan_sizes(
+/// The plan from the bound database's schema, as `live` read it on `client`, to `wanted` (a
+/// version, scoped as the live database is), made the one way plans are made
+/// ([`schemareg_adapters::compare::plan_live`]): the version's unowned objects and default
+/// privileges named as the role the registry connects as (the live database reads its own
+/// so), both sides settled where needed, compared once, and the sizes of the tables the plan
+/// looks up read on `client`. The live snapshot moves into the comparison.
+pub async fn plan_to(
     state: &AppState,
-    binding: &Binding,
-    from: &Snapshot,
-    to: &Snapshot,
-    changes: &[Change],
-    options: &mut PlanOptions,
-) -> Result<(), ApiError> {
-    let (client, _) = connect(state, binding, None).await?;
-    read_plan_sizes_on(&client, binding, from, to, changes, options).await
-}
-
-/// [`read_plan_sizes`] on a connection already open to the bound database.
-pub async fn read_plan_sizes_on(
     client: &Client,
     binding: &Binding,
-    from: &Snapshot,
-    to: &Snapshot,
-    changes: &[Change],
-    options: &mut PlanOptions,
-) -> Result<(), ApiError> {
-    schemareg_adapters::introspect::read_plan_sizes(client, from, to, changes, options)
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("{} cannot be read: {e}", place(binding))))
+    live: &mut Live,
+    mut wanted: Snapshot,
+    mut options: PlanOptions,
+) -> Result<Planned, ApiError> {
+    wanted.as_applied_by(&live.applier.role);
+    options.applier = Some(live.applier.clone());
+    let from = std::mem::take(&mut live.snapshot);
+    let planned =
+        schemareg_adapters::compare::plan_live(&*state.scratch, &live.scope, Some(client), from, wanted, options)
+            .await
+            .map_err(|e| ApiError::Unavailable(format!("{} cannot be read: {e}", place(binding))))?;
+    if let Some(warning) = &planned.warning {
+        tracing::warn!(service = %binding.service, environment = %binding.environment, "{warning}");
+    }
+    Ok(planned)
 }
 
 /// The bound database as messages name it (never its URL or address).

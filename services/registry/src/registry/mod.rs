@@ -7,9 +7,12 @@
 
 pub mod applying;
 pub mod approval;
+pub mod audit_log;
+pub mod bindings;
 pub mod coalesce;
 pub mod connections;
 pub mod decisions;
+pub mod delayed;
 pub mod drift;
 pub mod lease;
 pub mod live;
@@ -18,9 +21,12 @@ pub mod planning;
 pub mod promotion;
 pub mod push;
 pub mod pushing;
+pub mod reaper;
 pub mod reporting;
+pub mod subscriptions;
 pub mod versions;
 pub mod watch;
+pub mod working;
 
 use schemareg_adapters::store::{ScopeSpec, Service, VersionRef};
 use schemareg_engine::{Scope, Snapshot};
@@ -55,30 +61,6 @@ pub fn scope_of(service: &Service, binding: Option<&ScopeSpec>) -> Result<Scope,
 pub async fn snapshot_of(state: &AppState, service: &str, number: i64) -> Result<Snapshot, ApiError> {
     let kept = versions::find(&state.store, &state.versions, service, &VersionRef::Number(number)).await?;
     parsed(&kept)
-}
-
-/// A live schema and a version made ready to compare: settled (see `verify::settle`) when
-/// their differences include redefinitions. When settling fails (the scratch server is down,
-/// the live schema cannot be rebuilt) they are compared as read: verification, which rebuilds
-/// the live schema too, then says what is wrong.
-pub async fn comparable(
-    state: &AppState,
-    scope: &Scope,
-    live: Snapshot,
-    mut wanted: Snapshot,
-    applier: &str,
-) -> (Snapshot, Snapshot) {
-    // Default privileges without FOR ROLE and objects without an owner are the applier's: the
-    // live database reads its own so, and the version's naming it are the same.
-    wanted.as_applied_by(applier);
-    match schemareg_adapters::verify::settle_pair(&state.scratch, scope, &live, &wanted).await {
-        Ok(Some(settled)) => settled,
-        Ok(None) => (live, wanted),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot settle the schemas' printing: compared as read");
-            (live, wanted)
-        }
-    }
 }
 
 /// The snapshot of a version as kept.

@@ -1,13 +1,13 @@
 //! Computing a plan in the background: read the live database, plan to the version, verify the
 //! plan in a scratch database, store the outcome.
 
+use schemareg_adapters::pg::Client;
 use schemareg_adapters::store::{Binding, NewPlan, PlanBody, PlanOutcome, PlanRecord, PlanState, Service, Version};
-use schemareg_engine::diff::diff;
-use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan_diffed, render_rollback_script, render_script};
+use schemareg_engine::plan::{PlanOptions, ScriptOptions, render_rollback_script, render_script};
 use serde_json::json;
 
 use super::approval;
-use crate::audit::{self, Event, Origin};
+use crate::audit::{self, AuditAction, Event, Origin};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::policy::Policy;
@@ -79,13 +79,13 @@ pub async fn request(
         })
         .await?;
     let id = record.id.clone();
-    let event = Event::new("plan.create")
+    let event = Event::new(AuditAction::PlanCreate)
         .on(service, Some(environment))
         .target(&id)
         .detail(json!({"to_version": record.to_version, "to_digest": record.to_digest}));
     audit::done(state, who, origin, event).await;
     if let Some(reason) = &override_reason {
-        let event = Event::new("plan.override")
+        let event = Event::new(AuditAction::PlanOverride)
             .on(service, Some(environment))
             .target(&id)
             .detail(json!({"reason": reason, "to_version": record.to_version}));
@@ -130,7 +130,7 @@ pub async fn compute(state: AppState, request: Request) {
         tracing::error!(plan = %request.id, error = %e, "cannot store a computed plan");
         return;
     }
-    let event = Event::new("plan.computed")
+    let event = Event::new(AuditAction::PlanComputed)
         .on(&request.service.name, Some(&request.binding.environment))
         .target(&request.id)
         .detail(serde_json::json!({"state": outcome.state.as_str(), "error": outcome.error}));
@@ -143,23 +143,19 @@ pub async fn compute(state: AppState, request: Request) {
 }
 
 async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError> {
-    let super::live::Live {
-        snapshot: from,
-        fingerprint,
-        scope,
-        applier,
-        ..
-    } = super::live::read(state, &r.service, &r.binding).await?;
-    let to = scope.apply(super::snapshot_of(state, &r.service.name, r.version.number).await?);
-    let (from, to) = super::comparable(state, &scope, from, to, &applier.role).await;
-    let changes = diff(&from, &to);
-    let mut options = PlanOptions {
+    // One place in the budget of the bound database's server for the whole computation.
+    let (client, _) = super::live::connect(state, &r.binding, None).await?;
+    let mut live = super::live::read_on(&client, &r.service, &r.binding).await?;
+    let to = live
+        .scope
+        .apply(super::snapshot_of(state, &r.service.name, r.version.number).await?);
+    let options = PlanOptions {
         concurrently: r.concurrently,
-        applier: Some(applier),
         ..PlanOptions::default()
     };
-    super::live::read_plan_sizes(state, &r.binding, &from, &to, &changes, &mut options).await?;
-    let computed = plan_diffed(&from, &to, &changes, &options);
+    let planned = super::live::plan_to(state, &client, &r.binding, &mut live, to, options).await?;
+    let computed = planned.plan;
+    let fingerprint = live.fingerprint;
     let script = ScriptOptions {
         lock_timeout: r.policy.lock_timeout.clone(),
         statement_timeout: r.policy.statement_timeout.clone(),
@@ -199,7 +195,8 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
         return Ok(outcome);
     }
     // The roles the plan grants to (or names in policies) must exist where it is applied.
-    let missing = missing_roles(state, &r.binding, &computed.roles).await?;
+    let missing = missing_roles(&client, &r.binding, &computed.roles).await?;
+    drop(client);
     if !missing.is_empty() {
         outcome.state = PlanState::Failed;
         outcome.error = Some(format!(
@@ -210,7 +207,8 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
         ));
         return Ok(outcome);
     }
-    let report = schemareg_adapters::verify::verify(&state.scratch, &scope, &from, &to, &computed).await?;
+    let (from, to) = (&planned.compared.from, &planned.compared.to);
+    let report = schemareg_adapters::verify::verify(&state.scratch, &live.scope, from, to, &computed).await?;
     outcome.verification = Some(report.summary());
     if !report.passed() {
         outcome.state = PlanState::Failed;
@@ -228,18 +226,16 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
 }
 
 /// Of the roles a plan needs, those the bound database's server does not have.
-async fn missing_roles(state: &AppState, binding: &Binding, roles: &[String]) -> Result<Vec<String>, ApiError> {
+async fn missing_roles(client: &Client, binding: &Binding, roles: &[String]) -> Result<Vec<String>, ApiError> {
     if roles.is_empty() {
         return Ok(Vec::new());
     }
-    let (client, _) = super::live::connect(state, binding, None).await?;
-    let unavailable = |e: String| {
-        ApiError::Unavailable(format!(
-            "the database of {} in {} cannot be read: {e}",
-            binding.service, binding.environment
-        ))
-    };
-    schemareg_adapters::introspect::missing_roles(&client, roles)
+    schemareg_adapters::introspect::missing_roles(client, roles)
         .await
-        .map_err(|e| unavailable(e.to_string()))
+        .map_err(|e| {
+            ApiError::Unavailable(format!(
+                "the database of {} in {} cannot be read: {e}",
+                binding.service, binding.environment
+            ))
+        })
 }

@@ -4,7 +4,7 @@
 use schemareg_adapters::store::{PlanRecord, PlanState};
 use serde_json::json;
 
-use crate::audit::{self, Event, Origin};
+use crate::audit::{self, AuditAction, Event, Origin};
 use crate::auth::Principal;
 use crate::error::{ApiError, Invalid};
 use crate::state::AppState;
@@ -39,7 +39,7 @@ pub async fn report(
     {
         return Err(super::decisions::wrong_state(plan, "reported", &[PlanState::Approved]));
     }
-    let event = Event::new("plan.report")
+    let event = Event::new(AuditAction::PlanReport)
         .on(&plan.service, Some(&plan.environment))
         .target(&plan.id)
         .detail(json!({"outcome": outcome, "message": message}));

@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 use schemareg_adapters::store::{Binding, PlanState};
 use tokio::sync::Semaphore;
 
+use super::delayed::{Key, key};
 use crate::error::ApiError;
 use crate::state::AppState;
-
-type Key = (String, String);
 
 /// Starts the watch (unless the configuration turns it off); it runs until the process ends.
 pub fn spawn(state: AppState) {
@@ -97,10 +96,6 @@ impl Watch {
     }
 }
 
-fn key(b: &Binding) -> Key {
-    (b.service.clone(), b.environment.clone())
-}
-
 /// A binding checked before (by this registry or another) is due an interval after that check;
 /// one never checked, an interval after it is first seen.
 fn first_due(b: &Binding, interval: Duration, now: Instant) -> Instant {
@@ -158,33 +153,5 @@ async fn check(state: &AppState, b: &Binding, interval: Duration) {
         Err(e) => {
             tracing::warn!(service = %b.service, environment = %b.environment, error = %e, "drift watch: a check failed");
         }
-    }
-}
-
-/// The bindings whose checks this registry could not run when due, for want of a place in
-/// their server's connection budget: since when (RFC 3339), until a check runs.
-#[derive(Default)]
-pub struct Delayed {
-    since: Mutex<HashMap<Key, String>>,
-}
-
-impl Delayed {
-    /// A check of `b` was due and got no connection in time.
-    pub fn delayed(&self, b: &Binding) {
-        self.since
-            .lock()
-            .expect("not poisoned")
-            .entry(key(b))
-            .or_insert_with(schemareg_adapters::store::now);
-    }
-
-    /// A check of `b` ran.
-    pub fn settled(&self, b: &Binding) {
-        self.since.lock().expect("not poisoned").remove(&key(b));
-    }
-
-    /// Every delayed binding, by (service, environment): since when.
-    pub fn all(&self) -> HashMap<Key, String> {
-        self.since.lock().expect("not poisoned").clone()
     }
 }

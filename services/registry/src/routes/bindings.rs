@@ -5,16 +5,17 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use schemareg_adapters::store::{Binding, NewBinding, SecretKind};
+use schemareg_adapters::store::{Binding, SecretKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ScopeBody;
-use crate::audit::{self, Event, Origin};
+use crate::audit::Origin;
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, Invalid};
+use crate::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::problem::responses as r;
+use crate::registry::bindings::{self, Secret};
 use crate::state::AppState;
 
 /// A database to bind: its URL (stored encrypted) or a reference to a secret of the registry's
@@ -109,10 +110,6 @@ impl From<Binding> for BindingView {
     }
 }
 
-fn invalid(field: &str, message: String) -> ApiError {
-    ApiError::invalid(Invalid::DatabaseReference, field, message)
-}
-
 /// Binds (or rebinds) the service's database in an environment (admin).
 #[utoipa::path(put, path = "/v1/services/{service}/environments/{environment}", tag = "bindings",
     operation_id = "bindDatabase", summary = "Bind a database", security(("bearer" = [])),
@@ -134,63 +131,18 @@ pub async fn bind_database(
     who.require(Role::Admin)?;
     who.require_scope(Some(&service), Some(&environment))?;
     let body = body.read().await?;
-    state.store.existing_service(&service).await?;
-    state.store.existing_environment(&environment).await?;
-    let (secret_kind, secret, host) = match (body.database_url, body.database_url_ref) {
-        (Some(url), None) => {
-            let target = state
-                .secrets
-                .target(&url, "database_url")
-                .map_err(|e| invalid("database_url", e.to_string()))?;
-            (SecretKind::Encrypted, state.secrets.encrypt(&url), Some(target.host()))
-        }
-        (None, Some(reference)) => {
-            let (kind, name) = state
-                .secrets
-                .check_reference(&reference)
-                .map_err(|e| invalid("database_url_ref", e.to_string()))?;
-            // Where the reference can be read now, it must hold an allowed URL; the host is shown
-            // only when it does.
-            let host = match state.secrets.resolve_secret(kind, &name) {
-                Ok(url) => Some(
-                    state
-                        .secrets
-                        .target(&url, &reference)
-                        .map_err(|e| invalid("database_url_ref", e.to_string()))?
-                        .host(),
-                ),
-                Err(_) => None,
-            };
-            (kind, name, host)
-        }
+    let secret = match (body.database_url, body.database_url_ref) {
+        (Some(url), None) => Secret::Url(url),
+        (None, Some(reference)) => Secret::Reference(reference),
         _ => {
-            return Err(invalid(
+            return Err(bindings::invalid(
                 "database_url",
                 "give exactly one of database_url and database_url_ref".into(),
             ));
         }
     };
-    let existed = state.store.binding(&service, &environment).await?.is_some();
-    let bound = state
-        .store
-        .put_binding(
-            &service,
-            &environment,
-            &NewBinding {
-                secret_kind,
-                secret,
-                host,
-                scope: body.scope.checked("scope")?,
-                updated_by: who.subject.clone(),
-            },
-        )
-        .await?;
-    tracing::info!(%service, %environment, kind = secret_kind.as_str(), "database bound");
-    // The secret changed: the log says how it is kept and where it points, never what it is.
-    let event = Event::new("binding.put")
-        .on(&service, Some(&environment))
-        .detail(serde_json::json!({"secret": secret_kind.as_str(), "host": bound.host, "replaced": existed}));
-    audit::done(&state, &who, &origin, event).await;
+    let scope = body.scope.checked("scope")?;
+    let (bound, existed) = bindings::bind(&state, &who, &origin, (&service, &environment), secret, scope).await?;
     let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(BindingView::from(bound))))
 }
@@ -211,7 +163,5 @@ pub async fn get_binding(
 ) -> Result<Json<BindingView>, ApiError> {
     who.require_read()?;
     who.require_scope(Some(&service), Some(&environment))?;
-    state.store.existing_service(&service).await?;
-    state.store.existing_environment(&environment).await?;
-    Ok(Json(state.store.existing_binding(&service, &environment).await?.into()))
+    Ok(Json(bindings::read(&state, &service, &environment).await?.into()))
 }

@@ -4,14 +4,13 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use schemareg_adapters::store::{DriftRecord, VersionRef};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::http::problem::responses as r;
-use crate::registry::{drift, version_ref};
+use crate::registry::drift;
 use crate::state::AppState;
 
 /// Which version to compare with, and whether to read the database now.
@@ -72,46 +71,24 @@ pub async fn get_drift(
 ) -> Result<Json<DriftView>, ApiError> {
     who.require_read()?;
     who.require_scope(Some(&service), Some(&environment))?;
-    let at = params.version.as_deref().map(version_ref).transpose()?;
-    let svc = state.store.existing_service(&service).await?;
-    state.store.existing_environment(&environment).await?;
-    let binding = state.store.existing_binding(&service, &environment).await?;
-    let at = at.unwrap_or(match binding.applied_version {
-        Some(n) => VersionRef::Number(n),
-        None => VersionRef::Latest,
-    });
-    let version = state.store.existing_version(&service, &at).await?;
-    let view = |record: &DriftRecord, changes: Vec<serde_json::Value>| DriftView {
-        service: service.clone(),
-        environment: environment.clone(),
-        version: version.number,
-        version_digest: version.digest.clone(),
-        state: record.state.as_str().into(),
-        live_fingerprint: record.fingerprint.clone(),
-        read_at: record.checked_at.clone(),
-        last_read_at: record.ok_at.clone(),
-        reason: record.reason.clone(),
-        changes,
-        sql: record.sql.clone().unwrap_or_default(),
-    };
-    let observed = binding
-        .drift
-        .as_ref()
-        .filter(|d| !params.refresh && d.version == Some(version.number));
-    if let Some(last) = observed {
-        let changes = match &last.changes {
-            Some(text) => serde_json::from_str(text)
-                .map_err(|e| ApiError::Internal(format!("a stored drift observation is malformed: {e}")))?,
-            None => Vec::new(),
-        };
-        return Ok(Json(view(last, changes)));
-    }
-    let checked = drift::check_or_unknown(&state, &svc, &binding, version.number).await?;
-    let record = drift::observed(&checked);
-    let changes = checked
-        .changes
-        .iter()
-        .map(|c| serde_json::to_value(c).unwrap_or_default())
-        .collect();
-    Ok(Json(view(&record, changes)))
+    let seen = drift::observation(
+        &state,
+        (&service, &environment),
+        params.version.as_deref(),
+        params.refresh,
+    )
+    .await?;
+    Ok(Json(DriftView {
+        service,
+        environment,
+        version: seen.version.number,
+        version_digest: seen.version.digest,
+        state: seen.record.state.as_str().into(),
+        live_fingerprint: seen.record.fingerprint,
+        read_at: seen.record.checked_at,
+        last_read_at: seen.record.ok_at,
+        reason: seen.record.reason,
+        changes: seen.changes,
+        sql: seen.record.sql.unwrap_or_default(),
+    }))
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::check_name;
-use crate::audit::{self, Event, Origin};
+use crate::audit::{self, AuditAction, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
@@ -99,7 +99,7 @@ pub async fn create_environment(
     let body = body.read().await?;
     check_name("name", &body.name)?;
     let created = state.store.create_environment(&body.name).await?;
-    let event = Event::new("environment.create")
+    let event = Event::new(AuditAction::EnvironmentCreate)
         .on_environment(&created.name)
         .target(&created.name)
         .detail(serde_json::json!({"position": created.position}));

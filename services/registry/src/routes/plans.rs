@@ -236,7 +236,6 @@ pub async fn get_plan(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     who.require_read()?;
-    state.store.fail_abandoned_plans().await?;
     let record = crate::registry::visible_plan(&state, &who, &id).await?;
     let view = plan_view(&state, record).await?;
     if wants_sql(&headers) {
@@ -293,7 +292,6 @@ pub async fn list_plans(
         })
         .transpose()?;
     state.store.existing_service(&service).await?;
-    state.store.fail_abandoned_plans().await?;
     let plans = state
         .store
         .plans(&service, filter.environment.as_deref(), wanted, 100)

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::audit::{self, Event, Origin};
+use crate::audit::{self, AuditAction, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
@@ -126,7 +126,7 @@ pub async fn put_policy(
         .store
         .put_policy(&environment, expected, &body, &who.subject)
         .await?;
-    let event = Event::new("policy.put")
+    let event = Event::new(AuditAction::PolicyPut)
         .on_environment(&environment)
         .target(stored.version)
         .detail(serde_json::to_value(&policy).unwrap_or_default());

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Page, ScopeBody, check_name, next_cursor};
-use crate::audit::{self, Event, Origin};
+use crate::audit::{self, AuditAction, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
@@ -99,7 +99,7 @@ pub async fn create_service(
             created_by: who.subject.clone(),
         })
         .await?;
-    let event = Event::new("service.create")
+    let event = Event::new(AuditAction::ServiceCreate)
         .on(&created.name, None)
         .target(&created.name);
     audit::done(&state, &who, &origin, event).await;

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Page, next_cursor, sql_response, wants_sql};
-use crate::audit::{self, Event, Origin};
+use crate::audit::{self, AuditAction, Event, Origin};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, FieldError, Invalid};
 use crate::http::extract::LazyBody;
@@ -151,7 +151,7 @@ pub async fn push_version(
             // A push of content already there changes nothing: it is a read, not an audited
             // action (and pipelines repeat it on every build).
             if pushed.created {
-                let event = Event::new("version.push")
+                let event = Event::new(AuditAction::VersionPush)
                     .on(&name, None)
                     .target(pushed.version.number)
                     .detail(serde_json::json!({"digest": pushed.version.digest}));

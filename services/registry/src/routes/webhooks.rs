@@ -6,20 +6,20 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use schemareg_adapters::store::{Attempt, Delivery, DeliveryState, EventKind, NewWebhook, Webhook, WebhookChange};
+use schemareg_adapters::store::{Attempt, Delivery, DeliveryState, Webhook};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Page, next_cursor};
-use crate::audit::{self, Event, Origin};
+use crate::audit::Origin;
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, Invalid};
+use crate::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::middleware::idempotency::Idempotency;
 use crate::http::problem::responses as r;
+use crate::registry::subscriptions;
 use crate::state::AppState;
-use crate::webhooks::{envelope, signature, target::Targets};
+use crate::webhooks::envelope;
 
 /// A subscription to create.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -31,7 +31,8 @@ pub struct CreateWebhook {
     pub url: String,
     /// The events wanted, or `["*"]` for every event (also those added later). One of
     /// version.pushed, plan.computed, plan.pending_approval, plan.approved, plan.rejected,
-    /// plan.applied, plan.verified, plan.failed, plan.stale, drift.detected, drift.resolved.
+    /// plan.applied, plan.verified, plan.failed, plan.stale, drift.detected, drift.resolved,
+    /// drift.unknown, drift.readable.
     pub events: Vec<String>,
     /// Only this service's events.
     pub service: Option<String>,
@@ -75,10 +76,7 @@ impl From<Webhook> for WebhookView {
         Self {
             id: w.id,
             url: w.url,
-            events: match w.events {
-                None => vec!["*".into()],
-                Some(kinds) => kinds.iter().map(|k| k.as_str().to_string()).collect(),
-            },
+            events: subscriptions::event_names(&w.events),
             service: w.service,
             environment: w.environment,
             description: w.description,
@@ -212,52 +210,6 @@ fn admin(who: &Principal) -> Result<(), ApiError> {
     who.require_unscoped()
 }
 
-fn kinds(events: &[String]) -> Result<Option<Vec<EventKind>>, ApiError> {
-    if events.is_empty() {
-        return Err(ApiError::invalid(
-            Invalid::Webhook,
-            "events",
-            "name the events wanted, or [\"*\"] for every event",
-        ));
-    }
-    if events.iter().any(|e| e == "*") {
-        return Ok(None);
-    }
-    events
-        .iter()
-        .map(|e| {
-            EventKind::parse(e).ok_or_else(|| {
-                let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-                ApiError::invalid(
-                    Invalid::Webhook,
-                    "events",
-                    format!(
-                        "{} is not an event; the events are {}",
-                        crate::text::echo(e),
-                        known.join(", ")
-                    ),
-                )
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
-}
-
-async fn checked_url(state: &AppState, url: &str) -> Result<String, ApiError> {
-    if url.len() > 2048 {
-        return Err(ApiError::invalid(
-            Invalid::Webhook,
-            "url",
-            "a webhook URL has at most 2048 characters",
-        ));
-    }
-    Targets::allowing(&state.config.webhook_allowed_networks)
-        .check(url)
-        .await
-        .map(|u| u.to_string())
-        .map_err(|e| ApiError::invalid(Invalid::Webhook, "url", e.to_string()))
-}
-
 /// Subscribes a URL to events (unscoped admin); the answer holds the signing secret, once.
 #[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", operation_id = "createWebhook",
     summary = "Subscribe to events", security(("bearer" = [])),
@@ -276,45 +228,15 @@ pub async fn create_webhook(
     admin(&who)?;
     idem.pass(&state).await?;
     let body = body.read().await?;
-    let events = kinds(&body.events)?;
-    if let Some(s) = &body.service
-        && state.store.service(s).await?.is_none()
-    {
-        return Err(ApiError::invalid(
-            Invalid::Webhook,
-            "service",
-            format!("service {} does not exist", crate::text::echo(s)),
-        ));
-    }
-    if let Some(e) = &body.environment {
-        state.store.existing_environment(e).await.map_err(|_| {
-            ApiError::invalid(
-                Invalid::Webhook,
-                "environment",
-                format!("environment {} does not exist", crate::text::echo(e)),
-            )
-        })?;
-    }
-    let url = checked_url(&state, &body.url).await?;
-    let secret = signature::generate();
-    let created = state
-        .store
-        .create_webhook(&NewWebhook {
-            id: format!("wh_{}", schemareg_adapters::random_hex(8)),
-            url,
-            events,
-            service: body.service,
-            environment: body.environment,
-            secret: state.secrets.encrypt(&secret),
-            description: crate::text::clip(&body.description, 500),
-            created_by: who.subject.clone(),
-        })
-        .await?;
+    let asked = subscriptions::Subscribe {
+        url: body.url,
+        events: body.events,
+        service: body.service,
+        environment: body.environment,
+        description: body.description,
+    };
+    let (created, secret) = subscriptions::subscribe(&state, &who, &origin, asked).await?;
     let view = WebhookView::from(created);
-    let event = Event::new("webhook.create")
-        .target(&view.id)
-        .detail(json!({"events": view.events, "service": view.service, "environment": view.environment}));
-    audit::done(&state, &who, &origin, event).await;
     Ok((
         StatusCode::CREATED,
         [
@@ -334,9 +256,7 @@ pub async fn create_webhook(
     ))]
 pub async fn list_webhooks(State(state): State<AppState>, who: Principal) -> Result<Json<WebhookList>, ApiError> {
     admin(&who)?;
-    let items = state
-        .store
-        .webhooks()
+    let items = subscriptions::list(&state)
         .await?
         .into_iter()
         .map(WebhookView::from)
@@ -358,7 +278,7 @@ pub async fn get_webhook(
     Path(id): Path<String>,
 ) -> Result<Json<WebhookView>, ApiError> {
     admin(&who)?;
-    Ok(Json(state.store.existing_webhook(&id).await?.into()))
+    Ok(Json(subscriptions::read(&state, &id).await?.into()))
 }
 
 /// Changes a subscription's URL, events, description, or pauses and resumes it.
@@ -380,22 +300,13 @@ pub async fn update_webhook(
 ) -> Result<Json<WebhookView>, ApiError> {
     admin(&who)?;
     let body = body.read().await?;
-    state.store.existing_webhook(&id).await?;
-    let url = match &body.url {
-        Some(u) => Some(checked_url(&state, u).await?),
-        None => None,
-    };
-    let change = WebhookChange {
-        url,
-        events: body.events.as_deref().map(kinds).transpose()?,
-        description: body.description.as_deref().map(|d| crate::text::clip(d, 500)),
+    let asked = subscriptions::Change {
+        url: body.url,
+        events: body.events,
+        description: body.description,
         active: body.active,
     };
-    let changed = WebhookView::from(state.store.update_webhook(&id, &change).await?);
-    let event = Event::new("webhook.update")
-        .target(&id)
-        .detail(json!({"events": changed.events, "active": changed.active, "url_changed": body.url.is_some()}));
-    audit::done(&state, &who, &origin, event).await;
+    let changed = WebhookView::from(subscriptions::change(&state, &who, &origin, &id, asked).await?);
     Ok(Json(changed))
 }
 
@@ -414,9 +325,7 @@ pub async fn delete_webhook(
     Path(id): Path<String>,
 ) -> Result<Json<WebhookView>, ApiError> {
     admin(&who)?;
-    let gone = state.store.existing_webhook(&id).await?;
-    state.store.delete_webhook(&id).await?;
-    audit::done(&state, &who, &origin, Event::new("webhook.delete").target(&id)).await;
+    let gone = subscriptions::delete(&state, &who, &origin, &id).await?;
     Ok(Json(gone.into()))
 }
 
@@ -437,23 +346,8 @@ pub async fn list_deliveries(
 ) -> Result<Json<DeliveryList>, ApiError> {
     admin(&who)?;
     let limit = page.limit()?;
-    let wanted = filter
-        .state
-        .as_deref()
-        .map(|s| {
-            DeliveryState::parse(s).ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "state {} is not pending, delivered or dead",
-                    crate::text::echo(s)
-                ))
-            })
-        })
-        .transpose()?;
-    state.store.existing_webhook(&id).await?;
-    let items = state
-        .store
-        .deliveries(&id, wanted, page.after()?.as_deref(), limit)
-        .await?;
+    let before = page.after()?;
+    let items = subscriptions::deliveries(&state, &id, filter.state.as_deref(), before.as_deref(), limit).await?;
     let next = next_cursor(items.last().map(|d| d.seq.clone()), items.len(), limit);
     Ok(Json(DeliveryList {
         items: items.into_iter().map(DeliveryView::from).collect(),
@@ -485,7 +379,7 @@ pub async fn get_delivery(
     Path((id, delivery)): Path<(String, String)>,
 ) -> Result<Json<DeliveryDetail>, ApiError> {
     admin(&who)?;
-    let found = state.store.existing_delivery(&id, &delivery).await?;
+    let found = subscriptions::delivery(&state, &id, &delivery).await?;
     Ok(Json(detail(&state, found)))
 }
 
@@ -508,10 +402,6 @@ pub async fn redeliver(
 ) -> Result<impl IntoResponse, ApiError> {
     admin(&who)?;
     idem.pass(&state).await?;
-    let found = state.store.redeliver(&id, &delivery).await?;
-    let event = Event::new("webhook.redeliver")
-        .target(&delivery)
-        .detail(json!({"webhook": id, "type": found.0.event.kind.as_str()}));
-    audit::done(&state, &who, &origin, event).await;
+    let found = subscriptions::redeliver(&state, &who, &origin, &id, &delivery).await?;
     Ok((StatusCode::ACCEPTED, Json(detail(&state, found))))
 }

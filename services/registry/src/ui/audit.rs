@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use super::layout;
 use super::session::Session;
 use crate::error::ApiError;
-use crate::routes::audit::{AuditQuery, list_audit};
+use crate::registry::audit_log::{self, AuditQuery};
 use crate::state::AppState;
 
 /// The filters as a query string (for the next page's link), without the cursor.
@@ -46,7 +46,7 @@ async fn render(state: &AppState, session: &Session, mut q: AuditQuery) -> Resul
     }
     let kept = filters(&q);
     let limit = q.limit;
-    let page = list_audit(State(state.clone()), session.who.clone(), Query(q)).await?.0;
+    let page = audit_log::page(state, &session.who, q).await?;
     let value = |k: &str| {
         kept.iter()
             .find(|(n, _)| *n == k)

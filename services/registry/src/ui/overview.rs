@@ -17,7 +17,7 @@ pub struct Filter {
 }
 
 pub async fn page(State(state): State<AppState>, session: Session, Query(filter): Query<Filter>) -> Response {
-    let result = crate::routes::overview::overview(&state, &session.who).await.map(|o| {
+    let result = crate::registry::overview::read(&state, &session.who).await.map(|o| {
         let wanted = |value: &str, filter: &Option<String>| filter.as_deref().is_none_or(|f| f.is_empty() || f == value);
         let environments: Vec<&String> = o.environments.iter().filter(|e| wanted(e, &filter.environment)).collect();
         let body = html! {

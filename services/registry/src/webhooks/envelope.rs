@@ -23,7 +23,7 @@ pub fn cloud_event(event: &Event, base: &str) -> Value {
                 json!(format!("{base}/v1/services/{service}/versions/{}", event.subject)),
             );
         }
-        EventKind::DriftDetected | EventKind::DriftResolved => {
+        EventKind::DriftDetected | EventKind::DriftResolved | EventKind::DriftUnknown | EventKind::DriftReadable => {
             let environment = event.environment.as_deref().unwrap_or_default();
             links.insert(
                 "drift".into(),
@@ -111,6 +111,21 @@ pub fn summary(event: &Event) -> String {
         EventKind::DriftResolved => format!(
             "{service} in {environment} equals version {} again",
             d["drift"]["version"]
+        ),
+        EventKind::DriftUnknown => format!(
+            "{service} in {environment} cannot be read: its drift is unknown ({})",
+            crate::text::clip(&text(&d["drift"]["reason"]), 200)
+        ),
+        EventKind::DriftReadable => format!(
+            "{service} in {environment} can be read again: {}",
+            match d["drift"]["state"].as_str() {
+                Some("in_sync") => format!("it equals version {}", d["drift"]["version"]),
+                _ => format!(
+                    "still drifted from version {} ({} objects differ)",
+                    d["drift"]["version"],
+                    d["drift"]["changed_objects"].as_i64().unwrap_or_default()
+                ),
+            }
         ),
     }
 }

@@ -12,26 +12,9 @@ use nix::sys::signal::Signal;
 use schemareg_adapters::testing::TestDb;
 use serde_json::{Value, json};
 
-use crate::served::{Served, call, call_raw, shop};
+use crate::served::{Served, call, call_raw, settled, shop};
 
 const SECRET_KEY: &str = "c2NoZW1hcmVnLXRlc3Qtc2VjcmV0LWtleS0zMmJ5dGU=";
-
-/// Waits until a plan leaves `computing` and `applying` (read from `base`); the plan.
-async fn settled(base: &str, id: &str, within: Duration) -> Value {
-    let started = std::time::Instant::now();
-    loop {
-        let (_, plan) = call(base, "GET", &format!("/v1/plans/{id}"), None);
-        if !matches!(plan["state"].as_str(), Some("computing" | "applying")) {
-            return plan;
-        }
-        assert!(
-            started.elapsed() < within,
-            "plan {id} still {} after {within:?}",
-            plan["state"]
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 /// A dev plan to the latest version, computed (dev needs no approval); its id.
 async fn approved_plan(base: &str) -> String {

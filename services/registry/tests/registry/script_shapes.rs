@@ -4,22 +4,10 @@
 //! it; a NOT NULL proven on a big table commits twice; concurrent index builds run outside
 //! transactions, between transactional groups; an enum swap casts its columns).
 
-use crate::served::{Served, call, call_raw};
+use crate::served::{Served, call, call_raw, settled};
 use schemareg_adapters::testing::TestDb;
 use schemareg_adapters::testing::fixtures::loaded;
 use serde_json::{Value, json};
-
-/// A plan's state once it is neither computing nor applying.
-fn settled(base: &str, id: &str) -> Value {
-    for _ in 0..1200 {
-        let (_, plan) = call(base, "GET", &format!("/v1/plans/{id}"), None);
-        if plan["state"] != "computing" && plan["state"] != "applying" {
-            return plan;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("plan {id} did not settle");
-}
 
 /// One shape: a service of its own bound in dev to a database holding FROM (and rows), TO
 /// pushed as DDL, a plan asked for with `request`, then applied by the registry. Returns the
@@ -39,12 +27,12 @@ async fn through_the_registry(base: &str, service: &str, from: &str, to: &str, r
     let (status, created) = call(base, "POST", &format!("{binding}/plans"), Some(&request));
     assert!(matches!(status, 201 | 202), "{service}: {status} {created}");
     let id = created["id"].as_str().unwrap().to_string();
-    let plan = settled(base, &id);
+    let plan = settled(base, &id, std::time::Duration::from_secs(120)).await;
     assert_eq!(plan["state"], "approved", "{service}: {plan}");
     let sql = plan["sql"].as_str().unwrap_or_default().to_string();
     let (status, body) = call(base, "POST", &format!("/v1/plans/{id}/apply"), Some(&json!({})));
     assert!(matches!(status, 200 | 202), "{service}: {status} {body}");
-    let done = settled(base, &id);
+    let done = settled(base, &id, std::time::Duration::from_secs(120)).await;
     assert_eq!(done["state"], "verified", "{service}: {done}");
     // The live database is the version: the drift is empty.
     let (status, drift) = call(base, "GET", &format!("{binding}/drift"), None);

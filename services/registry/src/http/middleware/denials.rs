@@ -7,7 +7,7 @@ use axum::http::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::audit::{Event, Origin, record, record_anonymous_denial};
+use crate::audit::{AuditAction, Event, Origin, record, record_anonymous_denial};
 use crate::http::middleware::authenticate::Authentication;
 use crate::state::AppState;
 
@@ -24,7 +24,7 @@ pub async fn denials(State(state): State<AppState>, request: Request<Body>, next
     let response = next.run(request).await;
     let status = response.status().as_u16();
     if status == 401 || status == 403 {
-        let event = Event::new("denied")
+        let event = Event::new(AuditAction::Denied)
             .target(target)
             .detail(serde_json::json!({ "status": status }));
         match subject {

@@ -20,7 +20,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use schemareg_adapters::store::{Claim, KeptAnswer};
 
-use crate::audit::{Event, Origin, record};
+use crate::audit::{AuditAction, Event, Origin, record};
 use crate::error::{ApiError, FieldError, Invalid};
 use crate::http::extract::BodyTooLarge;
 use crate::http::middleware::authenticate::Authentication;
@@ -163,7 +163,7 @@ pub async fn idempotent(State(state): State<AppState>, request: Request<Body>, n
     match passed {
         Passed::New => keep(&state, &subject, &key, response).await,
         Passed::Replay(kept) => {
-            let event = Event::new("replay")
+            let event = Event::new(AuditAction::Replay)
                 .target(target)
                 .detail(serde_json::json!({"status": kept.status}));
             record(&state, &subject, &origin, "replayed", event).await;

@@ -256,6 +256,23 @@ pub async fn computed(base: &str, id: &str) -> serde_json::Value {
     panic!("plan {id} is still computing after a minute");
 }
 
+/// A plan once it is neither computing nor applying, waited for at most `within`.
+pub async fn settled(base: &str, id: &str, within: std::time::Duration) -> serde_json::Value {
+    let started = std::time::Instant::now();
+    loop {
+        let (_, plan) = call(base, "GET", &format!("/v1/plans/{id}"), None);
+        if !matches!(plan["state"].as_str(), Some("computing" | "applying")) {
+            return plan;
+        }
+        assert!(
+            started.elapsed() < within,
+            "plan {id} still {} after {within:?}",
+            plan["state"]
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Sets one field of an environment's policy (the rest as it is), with the `If-Match` of the
 /// policy read.
 pub fn set_policy(base: &str, environment: &str, field: &str, value: serde_json::Value) {

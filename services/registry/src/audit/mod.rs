@@ -10,8 +10,11 @@ use std::net::SocketAddr;
 
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, header};
+pub use schemareg_adapters::store::AuditAction;
 use schemareg_adapters::store::NewAuditEntry;
 use serde_json::Value;
+
+pub mod denials;
 
 use crate::auth::Principal;
 use crate::state::AppState;
@@ -53,7 +56,7 @@ impl Origin {
 
 /// An action to record.
 pub struct Event<'a> {
-    pub action: &'a str,
+    pub action: AuditAction,
     pub service: Option<&'a str>,
     pub environment: Option<&'a str>,
     pub target: Option<String>,
@@ -61,7 +64,7 @@ pub struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
-    pub fn new(action: &'a str) -> Self {
+    pub fn new(action: AuditAction) -> Self {
         Self {
             action,
             service: None,
@@ -93,12 +96,13 @@ impl<'a> Event<'a> {
     }
 }
 
-/// The entry of an event, every text clipped.
-fn entry(subject: &str, origin: &Origin, outcome: &str, event: Event<'_>) -> NewAuditEntry {
+/// The entry of an event, every text clipped (for the store to write with the change it
+/// records, or for [`record`]).
+pub fn entry(subject: &str, origin: &Origin, outcome: &str, event: Event<'_>) -> NewAuditEntry {
     let clipped = |text: &Option<String>, max| text.as_deref().map(|t| clip(t, max));
     NewAuditEntry {
         subject: clip(subject, MAX_SUBJECT),
-        action: event.action.into(),
+        action: event.action.as_str().into(),
         outcome: outcome.into(),
         service: event.service.map(String::from),
         environment: event.environment.map(String::from),
@@ -132,58 +136,9 @@ fn detail_text(mut detail: Value) -> String {
 /// Appends an entry. The action has happened: a store that cannot take the entry is logged
 /// as an error (and shows in /readyz's store check), not turned into a failed request.
 pub async fn record(state: &AppState, subject: &str, origin: &Origin, outcome: &str, event: Event<'_>) {
-    let action = event.action;
+    let action = event.action.as_str();
     if let Err(e) = state.store.append_audit(&entry(subject, origin, outcome, event)).await {
         tracing::error!(action, error = %e, "cannot append to the audit log");
-    }
-}
-
-/// Denials of requests without a valid token, by address: the entry of this minute and how
-/// many came since it was last written. A flood costs the store one write per address and
-/// second, not one per request.
-#[derive(Default)]
-pub struct Denials {
-    pending: std::sync::Mutex<std::collections::HashMap<String, Pending>>,
-}
-
-struct Pending {
-    minute: String,
-    seq: i64,
-    unsaved: i64,
-    saved: std::time::Instant,
-}
-
-/// How often a flood's count is written to its entry.
-const SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-impl Denials {
-    /// Counts a denial in the entry of `address` for `minute` when there is one here: the
-    /// count to write now (none when it waits for the next second), or `None` when there is
-    /// no entry yet.
-    fn count(&self, address: &str, minute: &str) -> Option<Option<(i64, i64)>> {
-        let mut pending = self.pending.lock().expect("never poisoned");
-        let p = pending.get_mut(address).filter(|p| p.minute == minute)?;
-        p.unsaved += 1;
-        if p.saved.elapsed() < SAVE_EVERY {
-            return Some(None);
-        }
-        p.saved = std::time::Instant::now();
-        Some(Some((p.seq, std::mem::take(&mut p.unsaved))))
-    }
-
-    /// The counts not written yet; entries of past minutes are let go.
-    fn take_unsaved(&self, minute: &str) -> Vec<(i64, i64)> {
-        let mut pending = self.pending.lock().expect("never poisoned");
-        let out = pending
-            .values_mut()
-            .filter(|p| p.unsaved > 0)
-            .map(|p| {
-                p.saved = std::time::Instant::now();
-                (p.seq, std::mem::take(&mut p.unsaved))
-            })
-            .collect();
-        pending.retain(|_, p| p.minute.as_str() >= minute);
-        out
     }
 }
 
@@ -200,20 +155,7 @@ pub async fn record_anonymous_denial(state: &AppState, origin: &Origin, event: E
         Some(None) => {}
         Some(Some((seq, n))) => save(state, seq, n).await,
         None => match state.store.append_anonymous_denial(&entry).await {
-            Ok(seq) => {
-                let pending = Pending {
-                    minute,
-                    seq,
-                    unsaved: 0,
-                    saved: std::time::Instant::now(),
-                };
-                state
-                    .denials
-                    .pending
-                    .lock()
-                    .expect("never poisoned")
-                    .insert(address, pending);
-            }
+            Ok(seq) => state.denials.started(address, minute, seq),
             Err(e) => tracing::error!(action = "denied", error = %e, "cannot append to the audit log"),
         },
     }
@@ -235,7 +177,7 @@ async fn save(state: &AppState, seq: i64, n: i64) {
 pub fn spawn_denial_counts(state: AppState) {
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(SAVE_EVERY).await;
+            tokio::time::sleep(denials::SAVE_EVERY).await;
             save_denial_counts(&state).await;
         }
     });

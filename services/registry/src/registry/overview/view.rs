@@ -1,4 +1,5 @@
-//! What runs where: the overview's document, and what of it a principal may see.
+//! The overview's document: one service in one environment, every service, and what of it a
+//! principal may see. (It imports no state: the state holds the document read last.)
 
 use schemareg_adapters::store::BindingGlance;
 use serde::Serialize;
