@@ -2,7 +2,7 @@
 CARGO ?= cargo
 WITH_PG := scripts/with-postgres.sh
 
-.PHONY: run demo test bench lint fmt build fixtures openapi
+.PHONY: run demo test test-registry test-corpus test-units bench lint fmt build fixtures openapi
 
 build:
 	$(CARGO) build --workspace
@@ -21,9 +21,22 @@ demo: build
 openapi: build
 	./target/debug/schemareg openapi > openapi/openapi.json
 
-## test: every test, against a real PostgreSQL (found or started by scripts/with-postgres.sh)
+## test: every test, against a real PostgreSQL (started or found by scripts/with-postgres.sh)
 test:
 	$(WITH_PG) $(CARGO) test --workspace --no-fail-fast
+
+## test-registry (one part of `make test`): the registry through its binary (HTTP, CLI, console, deployment files)
+test-registry:
+	$(WITH_PG) $(CARGO) test --workspace --test registry --no-fail-fast
+
+## test-corpus (one part of `make test`): the plan corpus, every case verified in scratch databases
+test-corpus:
+	$(WITH_PG) $(CARGO) test --workspace --test corpus --no-fail-fast
+
+## test-units (the rest of `make test`): the engine's, the adapters' and the binary's own tests, and the doc tests
+test-units:
+	$(WITH_PG) $(CARGO) test --workspace --lib --bins --test adapters --no-fail-fast
+	$(CARGO) test --workspace --doc --no-fail-fast
 
 ## bench: introspection, live diff next to migra, diff + plan (1,000 and 10,000 tables), HTTP requests/s and p99, plan latency over HTTP, the drift watch, the console's pages (p99 against 50 ms), the registry at 1,000 services, and push latency
 bench:
@@ -38,8 +51,9 @@ bench:
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench scale
 	$(WITH_PG) $(CARGO) bench -p schemareg --bench push
 
-## lint: formatting and clippy with warnings as errors
+## lint: formatting, clippy with warnings as errors, and no source file over 600 lines
 lint:
+	scripts/check-file-sizes.sh
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 

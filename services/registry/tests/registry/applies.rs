@@ -10,16 +10,6 @@ use serde_json::{Value, json};
 
 on_both_stores!(applies);
 
-async fn settle(api: &Api, location: &str) -> Value {
-    loop {
-        let p = api.get(location, &api.admin()).await.json();
-        if p["state"] != "computing" && p["state"] != "applying" {
-            return p;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
 async fn push_and_plan(api: &Api, env: &str, sql: &str) -> Value {
     let r = api
         .push(
@@ -38,7 +28,8 @@ async fn push_and_plan(api: &Api, env: &str, sql: &str) -> Value {
         )
         .await;
     assert!(created.status.is_success(), "{}", created.text);
-    settle(api, created.headers["location"].to_str().unwrap()).await
+    api.settled(created.headers["location"].to_str().unwrap(), &api.admin())
+        .await
 }
 
 async fn apply(api: &Api, id: &str) -> crate::http::Resp {
@@ -88,7 +79,7 @@ async fn applies(backend: Backend) {
         .problem(403);
     let r = apply(&api, &id).await;
     assert!(matches!(r.status.as_u16(), 200 | 202), "{}", r.text);
-    let failed = settle(&api, &format!("/v1/plans/{id}")).await;
+    let failed = api.settled(&format!("/v1/plans/{id}"), &api.admin()).await;
     assert_eq!(failed["state"], "failed", "{failed}");
     assert!(failed["error"].as_str().unwrap().contains("null"), "{failed}");
     assert_eq!(columns(&dev).await, ["id"], "the failed group rolled back");
@@ -107,7 +98,7 @@ async fn applies(backend: Backend) {
     let id = plan["id"].as_str().unwrap().to_string();
     let r = apply(&api, &id).await;
     assert!(matches!(r.status.as_u16(), 200 | 202), "{}", r.text);
-    let done = settle(&api, &format!("/v1/plans/{id}")).await;
+    let done = api.settled(&format!("/v1/plans/{id}"), &api.admin()).await;
     assert_eq!(done["state"], "verified", "{done}");
     assert!(done["verification"].as_str().unwrap().starts_with("verified"), "{done}");
     assert_eq!(columns(&dev).await, ["id", "name"]);
@@ -151,7 +142,10 @@ async fn applies(backend: Backend) {
         a.text,
         b.text
     );
-    assert_eq!(settle(&api, &format!("/v1/plans/{id}")).await["state"], "verified");
+    assert_eq!(
+        api.settled(&format!("/v1/plans/{id}"), &api.admin()).await["state"],
+        "verified"
+    );
     let starts = api
         .get("/v1/audit?action=plan.apply.start&limit=100", &admin)
         .await

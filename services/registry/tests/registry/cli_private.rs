@@ -5,26 +5,32 @@ use crate::common::*;
 
 #[test]
 fn without_a_scratch_server_a_private_cluster_is_started_and_stopped() {
-    let live = live_before().display().to_string();
-    let private = schemareg(&["snapshot", &live, "--digest"], false);
+    // Its temporary directory of its own, so that what is left there is its own.
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |scratch: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_schemareg"));
+        cmd.args(["snapshot", &live_before().display().to_string(), "--digest"])
+            .env_remove("SCHEMAREG_SCRATCH_URL")
+            .env("TMPDIR", tmp.path());
+        if scratch {
+            cmd.env("SCHEMAREG_SCRATCH_URL", schemareg_adapters::testing::server_url());
+        }
+        cmd.output().expect("run schemareg")
+    };
+    let private = run(false);
     assert_eq!(private.status.code(), Some(0), "{}", stderr(&private));
     assert!(
         stderr(&private).contains("starting a private PostgreSQL cluster"),
         "{}",
         stderr(&private)
     );
-    let given = schemareg(&["snapshot", &live, "--digest"], true);
+    let given = run(true);
     assert_eq!(private.stdout, given.stdout);
-    // Its directory is gone once the command has ended.
-    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+    // Its directory (made in $TMPDIR, when it is set) is gone once the command has ended.
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("schemareg-pg-"))
-        .filter(|e| {
-            e.metadata()
-                .map(|m| m.modified().unwrap().elapsed().unwrap().as_secs() < 60)
-                .unwrap_or(false)
-        })
+        .map(|e| e.file_name().to_string_lossy().to_string())
         .collect();
-    assert!(left.is_empty(), "private cluster directories left: {left:?}");
+    assert!(left.is_empty(), "left in its temporary directory: {left:?}");
 }

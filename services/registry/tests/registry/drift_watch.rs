@@ -205,9 +205,19 @@ async fn the_watch_reads_through_a_few_connections_that_a_new_url_replaces() {
     // Bound again to another URL (the same database with a password): new connections, and
     // the old ones closed.
     assert_eq!(bind(db.url_with_password("another-pw"))().0, 200, "replaced");
-    until_state(&base, "dev", "in_sync", Duration::from_secs(10)).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let now = registry_connections(&db).await;
+    let replaced = placement(&base, "dev")["drift_checked_at"].clone();
+    // Waited for a check after the rebinding (however loaded the machine), then for the old
+    // connections to go.
+    let mut now = Vec::new();
+    for _ in 0..300 {
+        let checked = placement(&base, "dev")["drift_checked_at"].clone();
+        now = registry_connections(&db).await;
+        if checked != replaced && !now.is_empty() && now.iter().all(|pid| !seen.contains(pid)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(placement(&base, "dev")["drift_state"], "in_sync", "checked again");
     assert!(!now.is_empty(), "the watch reads the database again");
     assert!(now.iter().all(|pid| !seen.contains(pid)), "old {seen:?}, now {now:?}");
 }

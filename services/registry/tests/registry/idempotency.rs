@@ -29,16 +29,6 @@ async fn count(api: &Api, action: &str) -> usize {
         .len()
 }
 
-async fn settle(api: &Api, id: &str) -> Value {
-    loop {
-        let p = api.get(&format!("/v1/plans/{id}"), &api.admin()).await.json();
-        if p["state"] != "computing" && p["state"] != "applying" {
-            return p;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
 async fn retries_get_the_first_answer(backend: Backend) {
     let api = Api::new(backend).await;
     let admin = api.admin();
@@ -86,13 +76,13 @@ async fn retries_get_the_first_answer(backend: Backend) {
 
     // Applying twice with one key: one apply.
     let id = other.json()["id"].as_str().unwrap().to_string();
-    assert_eq!(settle(&api, &id).await["state"], "approved");
+    assert_eq!(api.settled(&id, &api.admin()).await["state"], "approved");
     let apply = format!("/v1/plans/{id}/apply");
     let a = post(&api, &apply, &deployer, "apply-1", json!({})).await;
     let b = post(&api, &apply, &deployer, "apply-1", json!({})).await;
     assert_eq!((a.status, &a.text), (b.status, &b.text));
     assert_eq!(count(&api, "plan.apply.start").await, 1);
-    assert_eq!(settle(&api, &id).await["state"], "verified");
+    assert_eq!(api.settled(&id, &api.admin()).await["state"], "verified");
     // Without a key, a second apply is a second request, refused by the life cycle.
     api.post_json(&apply, &deployer, json!({})).await.problem(409);
 
@@ -106,7 +96,10 @@ async fn retries_get_the_first_answer(backend: Backend) {
     )
     .await;
     let staging_id = staging.json()["id"].as_str().unwrap().to_string();
-    assert_eq!(settle(&api, &staging_id).await["state"], "pending_approval");
+    assert_eq!(
+        api.settled(&staging_id, &api.admin()).await["state"],
+        "pending_approval"
+    );
     let alice = api.token_for("alice", &[Role::Approver]);
     let approve = format!("/v1/plans/{staging_id}/approvals");
     let a = post(&api, &approve, &alice, "ok-1", json!({"comment": "fine"})).await;

@@ -10,17 +10,6 @@ use axum::http::StatusCode;
 use schemareg::auth::Role;
 use serde_json::{Value, json};
 
-async fn settle(api: &Api, id: &str) -> Value {
-    for _ in 0..600 {
-        let p = api.get(&format!("/v1/plans/{id}"), &api.admin()).await.json();
-        if p["state"] != "computing" && p["state"] != "applying" {
-            return p;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("plan {id} did not settle");
-}
-
 async fn act(api: &Api, id: &str, what: &str, token: &str) -> crate::http::Resp {
     api.post_json(&format!("/v1/plans/{id}/{what}"), token, json!({"comment": "reviewed"}))
         .await
@@ -81,7 +70,7 @@ async fn log158_promoted_through_three_databases() {
             )
             .await;
         assert!(created.status.is_success(), "{env}: {}", created.text);
-        let plan = settle(&api, created.json()["id"].as_str().unwrap()).await;
+        let plan = api.settled(created.json()["id"].as_str().unwrap(), &api.admin()).await;
         let id = plan["id"].as_str().unwrap().to_string();
         assert!(
             plan["hazards"].as_array().unwrap().contains(&json!("drops_object")),
@@ -113,7 +102,7 @@ async fn log158_promoted_through_three_databases() {
         }
         let applied = act(&api, &id, "apply", &deployer).await;
         assert!(applied.status.is_success(), "{env}: {}", applied.text);
-        let done = settle(&api, &id).await;
+        let done = api.settled(&id, &api.admin()).await;
         assert_eq!(done["state"], "verified", "{env}: {done}");
         plan_ids.push(id);
     }

@@ -9,16 +9,6 @@ use serde_json::{Value, json};
 
 on_both_stores!(scoped_tokens);
 
-async fn settle(api: &Api, id: &str) -> Value {
-    loop {
-        let p = api.get(&format!("/v1/plans/{id}"), &api.admin()).await.json();
-        if p["state"] != "computing" {
-            return p;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
 async fn scoped_tokens(backend: Backend) {
     let api = Api::new(backend).await;
     let admin = api.admin();
@@ -43,7 +33,7 @@ async fn scoped_tokens(backend: Backend) {
     let created = api
         .post_json("/v1/services/beta/environments/dev/plans", &admin, json!({}))
         .await;
-    let beta_plan = settle(&api, created.json()["id"].as_str().unwrap()).await;
+    let beta_plan = api.computed(created.json()["id"].as_str().unwrap(), &api.admin()).await;
     let beta_id = beta_plan["id"].as_str().unwrap().to_string();
 
     let before = api.contents().await;
@@ -116,7 +106,7 @@ async fn scoped_tokens(backend: Backend) {
         )
         .await;
     let prod_id = prod.json()["id"].as_str().unwrap().to_string();
-    settle(&api, &prod_id).await;
+    api.computed(&prod_id, &api.admin()).await;
     api.post_json(&format!("/v1/plans/{prod_id}/approvals"), &staging_only, json!({}))
         .await
         .problem(404);

@@ -18,15 +18,7 @@ async fn settled(api: &Api, created: crate::http::Resp, token: &str) -> Value {
         "{}",
         created.text
     );
-    let location = created.headers["location"].to_str().unwrap().to_string();
-    for _ in 0..600 {
-        let plan = api.get(&location, token).await.json();
-        if plan["state"] != "computing" {
-            return plan;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the plan at {location} is still computing after a minute");
+    api.computed(created.headers["location"].to_str().unwrap(), token).await
 }
 
 async fn drift_and_plans(backend: Backend) {

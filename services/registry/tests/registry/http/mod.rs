@@ -202,6 +202,34 @@ impl Api {
         self.request(Method::GET, path, Some(token), &[], Body::empty()).await
     }
 
+    /// The plan (its id or its path) once it is no longer computing, read with `token`.
+    pub async fn computed(&self, plan: &str, token: &str) -> serde_json::Value {
+        self.plan_past(plan, token, &["computing"]).await
+    }
+
+    /// The plan (its id or its path) once it is neither computing nor applying, read with
+    /// `token`.
+    pub async fn settled(&self, plan: &str, token: &str) -> serde_json::Value {
+        self.plan_past(plan, token, &["computing", "applying"]).await
+    }
+
+    /// Polls a plan until its state is none of `busy` (two minutes at most).
+    async fn plan_past(&self, plan: &str, token: &str, busy: &[&str]) -> serde_json::Value {
+        let path = if plan.starts_with('/') {
+            plan.to_string()
+        } else {
+            format!("/v1/plans/{plan}")
+        };
+        for _ in 0..1200 {
+            let p = self.get(&path, token).await.json();
+            if !busy.iter().any(|state| p["state"] == *state) {
+                return p;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the plan at {path} is still {busy:?} after two minutes")
+    }
+
     pub async fn get_sql(&self, path: &str, token: &str) -> Resp {
         self.request(
             Method::GET,
