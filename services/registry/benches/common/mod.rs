@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+#[path = "../../tests/support/serve.rs"]
+pub mod serve;
 pub mod server;
 pub mod session;
 

@@ -2,7 +2,7 @@
 //! server), for the benches that time what a client of the registry waits for.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -10,6 +10,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
+
+use super::serve::{configure, serve_command};
 
 pub struct Server {
     pub child: Child,
@@ -34,7 +36,7 @@ fn binary() -> std::path::PathBuf {
 
 /// Starts `schemareg serve` with extra `SCHEMAREG_*` settings; scratch databases are named
 /// `<prefix>…`.
-pub async fn start(prefix: &str, settings: &[(&str, &str)]) -> Server {
+pub async fn start(prefix: &str, settings_given: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -42,29 +44,14 @@ pub async fn start(prefix: &str, settings: &[(&str, &str)]) -> Server {
         .unwrap()
         .port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let env = |c: &mut Command| {
-        c.env("SCHEMAREG_DATA_DIR", dir.path())
-            .env("SCHEMAREG_LISTEN", addr.to_string())
-            .env(
-                "SCHEMAREG_STORE_URL",
-                format!("sqlite://{}/store.db", dir.path().display()),
-            )
-            .env("SCHEMAREG_SCRATCH_URL", schemareg_adapters::testing::server_url())
-            .env("SCHEMAREG_SCRATCH_PREFIX", prefix)
-            .env_remove("SCHEMAREG_CONFIG");
-        for (k, v) in settings {
-            c.env(k, v);
-        }
-    };
-    let mut serve = Command::new(binary());
-    // Its warnings go to a file, printed when a bench meets an answer it did not expect.
-    let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
-    serve.arg("serve").stdout(Stdio::null()).stderr(log);
-    env(&mut serve);
-    let child = serve.spawn().expect("start schemareg serve (make bench builds it)");
+    let mut settings = vec![("SCHEMAREG_SCRATCH_PREFIX", prefix)];
+    settings.extend_from_slice(settings_given);
+    let child = serve_command(&binary(), dir.path(), port, &settings)
+        .spawn()
+        .expect("start schemareg serve (make bench builds it)");
     let mut token = Command::new(binary());
     token.args(["token", "--subject", "bench", "--role", "admin"]);
-    env(&mut token);
+    configure(&mut token, dir.path(), port, &settings);
     let out = token.output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();

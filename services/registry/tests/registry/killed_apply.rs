@@ -2,12 +2,12 @@
 //! applying for ever), the target database is as before the interrupted transactional group,
 //! and the database's apply lock is free again.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use schemareg::auth::{Role, sign};
 use schemareg::config::Config;
-use schemareg_adapters::testing::{TestDb, server_url};
+use schemareg_adapters::testing::TestDb;
 use serde_json::{Value, json};
 
 const SECRET: &str = "a-kill-test-secret-that-is-long-enough-0123456789";
@@ -19,18 +19,13 @@ struct Registry {
 
 impl Registry {
     async fn start(dir: &std::path::Path, port: u16) -> Self {
-        let child = Command::new(env!("CARGO_BIN_EXE_schemareg"))
-            .arg("serve")
-            .env("SCHEMAREG_LISTEN", format!("127.0.0.1:{port}"))
-            .env("SCHEMAREG_STORE_URL", format!("sqlite://{}/store.db", dir.display()))
-            .env("SCHEMAREG_DATA_DIR", dir.display().to_string())
-            .env("SCHEMAREG_SCRATCH_URL", server_url())
-            .env("SCHEMAREG_JWT_HS256_SECRET", SECRET)
-            .env("SCHEMAREG_LEASE_SECS", "2")
-            .env("SCHEMAREG_REQUEST_TIMEOUT_SECS", "3")
-            .env("SCHEMAREG_PUSH_WAIT_SECS", "2")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+        let settings = [
+            ("SCHEMAREG_JWT_HS256_SECRET", SECRET),
+            ("SCHEMAREG_LEASE_SECS", "2"),
+            ("SCHEMAREG_REQUEST_TIMEOUT_SECS", "3"),
+            ("SCHEMAREG_PUSH_WAIT_SECS", "2"),
+        ];
+        let child = crate::support::serve_command(env!("CARGO_BIN_EXE_schemareg").as_ref(), dir, port, &settings)
             .spawn()
             .unwrap();
         assert!(

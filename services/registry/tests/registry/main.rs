@@ -7,6 +7,8 @@ mod common;
 #[macro_use]
 mod http;
 mod served;
+#[path = "../support/serve.rs"]
+mod support;
 
 mod api;
 mod applies;

@@ -2,7 +2,7 @@
 //! The real binary on a socket, for what only a real server shows (connections, hyper's own
 //! answers).
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use schemareg_adapters::testing::server_url;
 
@@ -23,31 +23,16 @@ impl Served {
     pub async fn start(settings: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = crate::common::free_port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemareg"));
-        cmd.arg("serve")
-            .env("SCHEMAREG_LISTEN", format!("127.0.0.1:{port}"))
-            .env(
-                "SCHEMAREG_STORE_URL",
-                format!("sqlite://{}/store.db", dir.path().display()),
-            )
-            .env("SCHEMAREG_DATA_DIR", dir.path().display().to_string())
-            .env("SCHEMAREG_SCRATCH_URL", server_url())
-            .env("SCHEMAREG_JWT_HS256_SECRET", SECRET)
+        let ours = [
+            ("SCHEMAREG_JWT_HS256_SECRET", SECRET),
             // Tests stop it at once; the delay is tried in stopping.rs.
-            .env("SCHEMAREG_DRAIN_DELAY_SECS", "0")
+            ("SCHEMAREG_DRAIN_DELAY_SECS", "0"),
             // Pushes answered in the request whatever the machine's load (slow_pushes.rs
             // tries the background).
-            .env("SCHEMAREG_PUSH_WAIT_SECS", "25")
-            .stdout(Stdio::null())
-            // Its log (warnings and errors): printed when a test fails while it runs.
-            .stderr(std::fs::File::create(dir.path().join("serve.log")).unwrap());
-        for (k, v) in settings {
-            if v.is_empty() {
-                cmd.env_remove(k);
-            } else {
-                cmd.env(k, v);
-            }
-        }
+            ("SCHEMAREG_PUSH_WAIT_SECS", "25"),
+        ];
+        let all: Vec<(&str, &str)> = ours.iter().chain(settings).copied().collect();
+        let mut cmd = crate::support::serve_command(env!("CARGO_BIN_EXE_schemareg").as_ref(), dir.path(), port, &all);
         let store_url = settings
             .iter()
             .find(|(k, _)| *k == "SCHEMAREG_STORE_URL")
