@@ -119,17 +119,7 @@ pub(super) fn take_sslmode(url: &str) -> (String, Option<String>) {
         let Some((base, query)) = url.split_once('?') else {
             return (url.to_string(), None);
         };
-        let mut mode = None;
-        let kept: Vec<&str> = query
-            .split('&')
-            .filter(|kv| match kv.strip_prefix("sslmode=") {
-                Some(v) => {
-                    mode = Some(v.to_string());
-                    false
-                }
-                None => true,
-            })
-            .collect();
+        let (kept, mode) = without_sslmode(query.split('&'));
         let rebuilt = if kept.is_empty() {
             base.to_string()
         } else {
@@ -137,17 +127,22 @@ pub(super) fn take_sslmode(url: &str) -> (String, Option<String>) {
         };
         (rebuilt, mode)
     } else {
-        let mut mode = None;
-        let kept: Vec<&str> = url
-            .split_whitespace()
-            .filter(|kv| match kv.strip_prefix("sslmode=") {
-                Some(v) => {
-                    mode = Some(v.to_string());
-                    false
-                }
-                None => true,
-            })
-            .collect();
+        let (kept, mode) = without_sslmode(url.split_whitespace());
         (kept.join(" "), mode)
     }
+}
+
+/// The settings other than `sslmode=…`, and its value (the last one given).
+fn without_sslmode<'a>(settings: impl Iterator<Item = &'a str>) -> (Vec<&'a str>, Option<String>) {
+    let mut mode = None;
+    let kept = settings
+        .filter(|kv| match kv.strip_prefix("sslmode=") {
+            Some(v) => {
+                mode = Some(v.to_string());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    (kept, mode)
 }

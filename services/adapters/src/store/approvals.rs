@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError, is_unique_violation, now};
+use super::{NewAuditEntry, Store, StoreError, is_unique_violation, now};
 
 /// An approval.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,9 +18,11 @@ pub struct Approval {
 }
 
 impl Store {
-    /// Records an approval; a second one by the same person is a conflict.
-    pub async fn add_approval(&self, a: &Approval) -> Result<Approval, StoreError> {
+    /// Records an approval and appends `audit`, in one transaction; a second one by the same
+    /// person is a conflict.
+    pub async fn add_approval(&self, a: &Approval, audit: &[NewAuditEntry]) -> Result<Approval, StoreError> {
         let at = now();
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "INSERT INTO approvals (plan_id, approver, roles, plan_digest, comment, at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -30,7 +32,7 @@ impl Store {
         .bind(&a.plan_digest)
         .bind(&a.comment)
         .bind(&at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
         match result {
             Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
@@ -38,7 +40,11 @@ impl Store {
                 a.approver, a.plan_id
             ))),
             Err(e) => Err(e.into()),
-            Ok(_) => Ok(Approval { at, ..a.clone() }),
+            Ok(_) => {
+                super::audit::append_all_in(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(Approval { at, ..a.clone() })
+            }
         }
     }
 

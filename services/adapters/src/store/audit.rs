@@ -163,6 +163,15 @@ impl Store {
     }
 }
 
+/// Appends `entries` on `conn` in order, inside the caller's transaction: a change and the
+/// entries that record it are written together or not at all.
+pub(crate) async fn append_all_in(conn: &mut AnyConnection, entries: &[NewAuditEntry]) -> Result<(), StoreError> {
+    for e in entries {
+        append_audit_in(conn, e).await?;
+    }
+    Ok(())
+}
+
 /// Appends an entry on `conn` (inside the caller's transaction, when it has one): its number is
 /// the next in the log (one statement per try, each in a savepoint of its own, tried again
 /// when another entry took that number) and its time never goes before the entry ahead of it,

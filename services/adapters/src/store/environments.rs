@@ -209,19 +209,26 @@ impl Store {
         environment(&row)
     }
 
-    /// Adds an environment at the end of the chain.
-    pub async fn create_environment(&self, name: &str) -> Result<Environment, StoreError> {
+    /// Adds an environment at the end of the chain, and appends the entries `audit` makes of
+    /// its place in the chain, in one transaction.
+    pub async fn create_environment(
+        &self,
+        name: &str,
+        audit: impl FnOnce(i64) -> Vec<NewAuditEntry> + Send,
+    ) -> Result<Environment, StoreError> {
         let at = now();
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "INSERT INTO environments (name, position, created_at) \
-             SELECT $1, COALESCE(MAX(position), 0) + 1, $2 FROM environments WHERE true",
+             SELECT $1, COALESCE(MAX(position), 0) + 1, $2 FROM environments WHERE true RETURNING position",
         )
         .bind(name)
         .bind(&at)
-        .execute(&self.pool)
+        .fetch_one(&mut *tx)
         .await;
         match result {
             Err(e) if is_unique_violation(&e) => {
+                drop(tx);
                 if self.existing_environment(name).await.is_ok() {
                     Err(StoreError::Conflict(format!("environment {name:?} already exists")))
                 } else {
@@ -231,12 +238,24 @@ impl Store {
                 }
             }
             Err(e) => Err(e.into()),
-            Ok(_) => self.existing_environment(name).await,
+            Ok(row) => {
+                super::audit::append_all_in(&mut tx, &audit(row.try_get("position")?)).await?;
+                tx.commit().await?;
+                self.existing_environment(name).await
+            }
         }
     }
 
-    /// Creates or replaces the service's binding in the environment (its drift record is reset).
-    pub async fn put_binding(&self, service: &str, environment: &str, new: &NewBinding) -> Result<Binding, StoreError> {
+    /// Creates or replaces the service's binding in the environment (its drift record is
+    /// reset), and appends `audit`, in one transaction.
+    pub async fn put_binding(
+        &self,
+        service: &str,
+        environment: &str,
+        new: &NewBinding,
+        audit: &[NewAuditEntry],
+    ) -> Result<Binding, StoreError> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(&format!(
             "INSERT INTO bindings ({BINDING_COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) \
@@ -255,8 +274,10 @@ impl Store {
         .bind(to_json(&new.scope))
         .bind(&new.updated_by)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        super::audit::append_all_in(&mut tx, audit).await?;
+        tx.commit().await?;
         self.existing_binding(service, environment).await
     }
 

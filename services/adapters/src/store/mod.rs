@@ -35,7 +35,7 @@ pub use environments::{Binding, DriftChange, DriftRecord, DriftState, Environmen
 pub use idempotency::{Claim, KeptAnswer};
 pub use outbox::{Event, EventKind, NewEvent};
 pub use overview::{BindingGlance, DriftGlance, OverviewRead, PendingGlance, ServiceGlance};
-pub use plans::{NewPlan, PlanBody, PlanOutcome, PlanRecord, PlanState};
+pub use plans::{FinishedApply, NewPlan, PlanBody, PlanOutcome, PlanRecord, PlanState};
 pub use policies::StoredPolicy;
 pub use pushes::{PushRecord, PushState};
 pub use services::{NewService, ScopeSpec, Service};

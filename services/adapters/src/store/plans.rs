@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 use schemareg_engine::plan::{HazardKind, Plan};
 use serde::{Deserialize, Serialize};
 
-use super::{EventKind, NewEvent, Store, StoreError, after, json_column, now, to_json};
+use super::audit::append_all_in;
+use super::{EventKind, NewAuditEntry, NewEvent, Store, StoreError, after, json_column, now, to_json};
 
 /// Where a plan is in its life: `computing → pending_approval → approved → applying →
 /// applied → verified`, or `rejected`, `failed`, `stale`, `superseded`, `cancelled`.
@@ -201,6 +202,20 @@ fn stored_plan(row: &AnyRow) -> Result<PlanRecord, StoreError> {
     })
 }
 
+/// How an apply ended, as [`Store::finish_apply`] records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinishedApply {
+    /// The state the plan moves to from `applying`.
+    pub to: PlanState,
+    pub error: Option<String>,
+    /// The steps that ran (JSON text), when any did.
+    pub steps_log: Option<String>,
+    /// What verification after the apply found.
+    pub verification: Option<String>,
+    /// Whether the plan's version is now in the database.
+    pub applied: bool,
+}
+
 /// A computed plan's outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanOutcome {
@@ -213,9 +228,9 @@ pub struct PlanOutcome {
 }
 
 impl Store {
-    /// Records a plan as `computing`, with a lease of `new.lease_secs`, and supersedes the open
-    /// plans for the same service and environment.
-    pub async fn create_plan(&self, new: &NewPlan) -> Result<PlanRecord, StoreError> {
+    /// Records a plan as `computing`, with a lease of `new.lease_secs`, supersedes the open
+    /// plans for the same service and environment, and appends `audit`, in one transaction.
+    pub async fn create_plan(&self, new: &NewPlan, audit: &[NewAuditEntry]) -> Result<PlanRecord, StoreError> {
         let at = now();
         // One transaction, serialised per environment by a write to its row (a row lock in
         // PostgreSQL, the write lock in SQLite): of plans created at once for one service and
@@ -255,14 +270,20 @@ impl Store {
         .bind(PlanState::Approved.as_str())
         .execute(&mut *tx)
         .await?;
+        append_all_in(&mut tx, audit).await?;
         tx.commit().await?;
         self.existing_plan(&new.id).await
     }
 
     /// Stores a computing plan's outcome, with its events: `plan.computed` and then
     /// `plan.pending_approval` or `plan.approved` (caused by the policy, when it asks for no
-    /// approval), or `plan.failed`.
-    pub async fn finish_plan(&self, id: &str, outcome: &PlanOutcome) -> Result<(), StoreError> {
+    /// approval), or `plan.failed`, and `audit`. Nothing when the plan is no longer computing.
+    pub async fn finish_plan(
+        &self,
+        id: &str,
+        outcome: &PlanOutcome,
+        audit: &[NewAuditEntry],
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(&format!(
             "UPDATE plans SET state = $2, from_fingerprint = $3, body = $4, verification = $5, error = $6, \
@@ -292,14 +313,15 @@ impl Store {
             };
             let events: Vec<NewEvent> = kinds.into_iter().map(|k| NewEvent::plan(k, &record, by)).collect();
             self.write_events(&mut tx, &events).await?;
+            append_all_in(&mut tx, audit).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
     /// Moves a plan from one of `from` to `to` (recording `error` when given) and writes the
-    /// events the move causes, caused by `by`, in one transaction; false when the plan was in
-    /// none of `from` (another request moved it first).
+    /// events the move causes, caused by `by`, and `audit`, in one transaction; false (and
+    /// nothing written) when the plan was in none of `from` (another request moved it first).
     pub async fn transition_plan(
         &self,
         id: &str,
@@ -307,6 +329,7 @@ impl Store {
         to: PlanState,
         error: Option<&str>,
         by: &str,
+        audit: &[NewAuditEntry],
     ) -> Result<bool, StoreError> {
         let states: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
         let list = (0..states.len())
@@ -331,6 +354,7 @@ impl Store {
             .map(|k| NewEvent::plan(k, &record, by))
             .collect();
         self.write_events(&mut tx, &events).await?;
+        append_all_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -410,17 +434,7 @@ impl Store {
         Ok(failed)
     }
 
-    /// Records the steps an apply ran (JSON text).
-    pub async fn record_steps(&self, id: &str, steps_log: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE plans SET steps_log = $2 WHERE id = $1")
-            .bind(id)
-            .bind(steps_log)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Records what verification after an apply found.
+    /// Records what verification after an apply reported by a pipeline found.
     pub async fn record_verification(&self, id: &str, verification: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE plans SET verification = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
@@ -428,6 +442,59 @@ impl Store {
             .bind(now())
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// Records how an apply of a plan in `applying` ended, in one transaction: the steps it
+    /// ran and the version now in the database (whatever became of the plan meanwhile: they
+    /// happened), what verification found, the move to `finished.to` with its events (caused
+    /// by the registry), and `audit` (the steps' entries, then the apply's).
+    pub async fn finish_apply(
+        &self,
+        id: &str,
+        finished: &FinishedApply,
+        audit: &[NewAuditEntry],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE plans SET steps_log = COALESCE($2, steps_log), updated_at = $3 WHERE id = $1 RETURNING {COLUMNS}"
+        ))
+        .bind(id)
+        .bind(finished.steps_log.as_deref())
+        .bind(now())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("plan {id:?} does not exist")))?;
+        let record = plan(&row)?;
+        if finished.applied {
+            sqlx::query("UPDATE bindings SET applied_version = $3 WHERE service = $1 AND environment = $2")
+                .bind(&record.service)
+                .bind(&record.environment)
+                .bind(record.to_version)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let moved = sqlx::query(&format!(
+            "UPDATE plans SET state = $2, error = COALESCE($3, error), verification = COALESCE($4, verification) \
+             WHERE id = $1 AND state = $5 RETURNING {COLUMNS}"
+        ))
+        .bind(id)
+        .bind(finished.to.as_str())
+        .bind(finished.error.as_deref())
+        .bind(finished.verification.as_deref())
+        .bind(PlanState::Applying.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = moved {
+            let record = plan(&row)?;
+            let events: Vec<NewEvent> = super::transitions::plan_events(&[PlanState::Applying], finished.to)
+                .into_iter()
+                .map(|k| NewEvent::plan(k, &record, "registry"))
+                .collect();
+            self.write_events(&mut tx, &events).await?;
+        }
+        append_all_in(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError, is_unique_violation, now};
+use super::{NewAuditEntry, Store, StoreError, is_unique_violation, now};
 
 /// A stored policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,15 +34,18 @@ impl Store {
     }
 
     /// Replaces the policy if its version is still `expected` (0: never written); else a
-    /// `Stale` error that says which version is there.
+    /// `Stale` error that says which version is there. `audit` is appended in the same
+    /// transaction.
     pub async fn put_policy(
         &self,
         environment: &str,
         expected: i64,
         body: &str,
         by: &str,
+        audit: &[NewAuditEntry],
     ) -> Result<StoredPolicy, StoreError> {
         let at = now();
+        let mut tx = self.pool.begin().await?;
         let written = if expected == 0 {
             let result = sqlx::query(
                 "INSERT INTO policies (environment, version, body, updated_by, updated_at) VALUES ($1, 1, $2, $3, $4)",
@@ -51,7 +54,7 @@ impl Store {
             .bind(body)
             .bind(by)
             .bind(&at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await;
             match result {
                 Ok(done) => done.rows_affected(),
@@ -68,16 +71,19 @@ impl Store {
             .bind(body)
             .bind(by)
             .bind(&at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected()
         };
         if written == 0 {
+            drop(tx);
             let current = self.policy(environment).await?.map(|p| p.version).unwrap_or(0);
             return Err(StoreError::Stale(format!(
                 "the policy of {environment:?} is at version {current}, not {expected}: read it again"
             )));
         }
+        super::audit::append_all_in(&mut tx, audit).await?;
+        tx.commit().await?;
         self.policy(environment)
             .await?
             .ok_or_else(|| StoreError::Unavailable("a policy just written cannot be read".into()))

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, is_unique_violation, json_column, now, to_json};
+use super::{NewAuditEntry, Store, StoreError, is_unique_violation, json_column, now, to_json};
 
 /// Which schemas and objects belong to a service: scope patterns and presets.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,9 +48,11 @@ fn service(row: &AnyRow) -> Result<Service, StoreError> {
 }
 
 impl Store {
-    /// Creates a service; a service of that name already there is a conflict.
-    pub async fn create_service(&self, new: &NewService) -> Result<Service, StoreError> {
+    /// Creates a service and appends `audit`, in one transaction; a service of that name
+    /// already there is a conflict.
+    pub async fn create_service(&self, new: &NewService, audit: &[NewAuditEntry]) -> Result<Service, StoreError> {
         let at = now();
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "INSERT INTO services (name, description, owners, scope, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -61,21 +63,25 @@ impl Store {
         .bind(to_json(&new.scope))
         .bind(&new.created_by)
         .bind(&at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
         match result {
             Err(e) if is_unique_violation(&e) => {
                 Err(StoreError::Conflict(format!("service {:?} already exists", new.name)))
             }
             Err(e) => Err(e.into()),
-            Ok(_) => Ok(Service {
-                name: new.name.clone(),
-                description: new.description.clone(),
-                owners: new.owners.clone(),
-                scope: new.scope.clone(),
-                created_by: new.created_by.clone(),
-                created_at: at,
-            }),
+            Ok(_) => {
+                super::audit::append_all_in(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(Service {
+                    name: new.name.clone(),
+                    description: new.description.clone(),
+                    owners: new.owners.clone(),
+                    scope: new.scope.clone(),
+                    created_by: new.created_by.clone(),
+                    created_at: at,
+                })
+            }
         }
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{NewEvent, Store, StoreError, is_unique_violation, json_column, now, to_json};
+use super::{NewAuditEntry, NewEvent, Store, StoreError, is_unique_violation, json_column, now, to_json};
 
 /// A version to push.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,8 +80,15 @@ fn version(row: &AnyRow) -> Result<Version, StoreError> {
 impl Store {
     /// Pushes a snapshot: a new number when its digest is new to the service, else the version
     /// that already has it. One statement per try, so concurrent pushes of one snapshot make
-    /// one version; a lost race for a number is tried again.
-    pub async fn push_version(&self, service: &str, new: &NewVersion) -> Result<Pushed, StoreError> {
+    /// one version; a lost race for a number is tried again. A new version is written with its
+    /// event and the audit entries `audit` makes of it; a push of a version already there is a
+    /// read, and writes neither.
+    pub async fn push_version(
+        &self,
+        service: &str,
+        new: &NewVersion,
+        audit: impl FnOnce(&Version) -> Vec<NewAuditEntry> + Send,
+    ) -> Result<Pushed, StoreError> {
         for _ in 0..50 {
             // One transaction per try: the version and its `version.pushed` event, or neither.
             let mut tx = self.pool.begin().await?;
@@ -107,6 +114,7 @@ impl Store {
                 Ok(Some(row)) => {
                     let pushed = version(&row)?;
                     self.write_events(&mut tx, &[NewEvent::version(&pushed)]).await?;
+                    super::audit::append_all_in(&mut tx, &audit(&pushed)).await?;
                     tx.commit().await?;
                     return Ok(Pushed {
                         version: pushed,

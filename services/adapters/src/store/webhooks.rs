@@ -5,8 +5,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::audit::append_all_in;
 use super::outbox::{EVENT_COLUMNS, event};
-use super::{Event, EventKind, Store, StoreError, after, now};
+use super::{Event, EventKind, NewAuditEntry, Store, StoreError, after, now};
 
 /// A subscription to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,8 +196,10 @@ fn delivery(row: &AnyRow) -> Result<Delivery, StoreError> {
 }
 
 impl Store {
-    pub async fn create_webhook(&self, new: &NewWebhook) -> Result<Webhook, StoreError> {
+    /// Creates a subscription and appends `audit`, in one transaction.
+    pub async fn create_webhook(&self, new: &NewWebhook, audit: &[NewAuditEntry]) -> Result<Webhook, StoreError> {
         let at = now();
+        let mut tx = self.pool.begin().await?;
         sqlx::query(&format!(
             "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $9)"
         ))
@@ -209,8 +212,10 @@ impl Store {
         .bind(&new.description)
         .bind(&new.created_by)
         .bind(&at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        append_all_in(&mut tx, audit).await?;
+        tx.commit().await?;
         self.existing_webhook(&new.id).await
     }
 
@@ -233,7 +238,14 @@ impl Store {
         webhook(&row)
     }
 
-    pub async fn update_webhook(&self, id: &str, change: &WebhookChange) -> Result<Webhook, StoreError> {
+    /// Changes a subscription and appends `audit`, in one transaction.
+    pub async fn update_webhook(
+        &self,
+        id: &str,
+        change: &WebhookChange,
+        audit: &[NewAuditEntry],
+    ) -> Result<Webhook, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE webhooks SET url = COALESCE($2, url), events = COALESCE($3, events), \
              description = COALESCE($4, description), active = COALESCE($5, active), updated_at = $6 WHERE id = $1",
@@ -244,16 +256,19 @@ impl Store {
         .bind(change.description.as_deref())
         .bind(change.active.map(i64::from))
         .bind(now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("webhook {id:?} does not exist")));
         }
+        append_all_in(&mut tx, audit).await?;
+        tx.commit().await?;
         self.existing_webhook(id).await
     }
 
-    /// Deletes a subscription with its deliveries and their attempts.
-    pub async fn delete_webhook(&self, id: &str) -> Result<(), StoreError> {
+    /// Deletes a subscription with its deliveries and their attempts, and appends `audit`, in
+    /// one transaction.
+    pub async fn delete_webhook(&self, id: &str, audit: &[NewAuditEntry]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "DELETE FROM webhook_attempts WHERE delivery_id IN \
@@ -273,6 +288,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("webhook {id:?} does not exist")));
         }
+        append_all_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -448,9 +464,15 @@ impl Store {
     }
 
     /// Sends a delivery again (delivered, dead, or waiting for a retry): due now, with a new
-    /// retry window, under the same `webhook-id`.
-    pub async fn redeliver(&self, webhook_id: &str, id: &str) -> Result<(Delivery, Vec<Attempt>), StoreError> {
+    /// retry window, under the same `webhook-id`; `audit` is appended in the same transaction.
+    pub async fn redeliver(
+        &self,
+        webhook_id: &str,
+        id: &str,
+        audit: &[NewAuditEntry],
+    ) -> Result<(Delivery, Vec<Attempt>), StoreError> {
         let at = now();
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE webhook_deliveries SET state = 'pending', since = $3, next_at = $3, delivered_at = NULL \
              WHERE webhook_id = $1 AND id = $2",
@@ -458,13 +480,15 @@ impl Store {
         .bind(webhook_id)
         .bind(id)
         .bind(&at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!(
                 "webhook {webhook_id:?} has no delivery {id:?}"
             )));
         }
+        append_all_in(&mut tx, audit).await?;
+        tx.commit().await?;
         self.events_written.notify_one();
         self.existing_delivery(webhook_id, id).await
     }

@@ -133,6 +133,16 @@ fn detail_text(mut detail: Value) -> String {
     serde_json::json!({ "clipped": clip(&text, MAX_DETAIL / 2) }).to_string()
 }
 
+/// The entry of an action `who` did (outcome `ok`), for the store to write with the change.
+pub fn by(who: &Principal, origin: &Origin, event: Event<'_>) -> NewAuditEntry {
+    entry(&who.subject, origin, "ok", event)
+}
+
+/// The entry of an action the registry did itself, for the store to write with the change.
+pub fn by_registry(origin: &Origin, outcome: &str, event: Event<'_>) -> NewAuditEntry {
+    entry("registry", origin, outcome, event)
+}
+
 /// Appends an entry. The action has happened: a store that cannot take the entry is logged
 /// as an error (and shows in /readyz's store check), not turned into a failed request.
 pub async fn record(state: &AppState, subject: &str, origin: &Origin, outcome: &str, event: Event<'_>) {
@@ -211,9 +221,4 @@ pub fn spawn_retention(state: AppState) {
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }
     });
-}
-
-/// Records a successful action of a request's principal.
-pub async fn done(state: &AppState, who: &Principal, origin: &Origin, event: Event<'_>) {
-    record(state, &who.subject, origin, "ok", event).await
 }

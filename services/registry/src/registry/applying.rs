@@ -5,7 +5,7 @@
 
 use schemareg_adapters::execute::{StepDone, run_logged};
 use schemareg_adapters::pg::Target;
-use schemareg_adapters::store::{Binding, PlanRecord, PlanState, Service};
+use schemareg_adapters::store::{Binding, FinishedApply, PlanRecord, PlanState, Service};
 use schemareg_engine::plan::{Plan, ScriptOptions, render_script};
 use serde_json::json;
 
@@ -138,7 +138,11 @@ pub async fn start(
             live.fingerprint,
             plan.from_fingerprint.as_deref().unwrap_or("unknown")
         );
-        if state
+        let event = Event::new(AuditAction::PlanStale)
+            .on(&plan.service, Some(&plan.environment))
+            .target(&id)
+            .detail(json!({"live_fingerprint": live.fingerprint}));
+        state
             .store
             .transition_plan(
                 &id,
@@ -146,15 +150,9 @@ pub async fn start(
                 PlanState::Stale,
                 Some(&message),
                 &who.subject,
+                &[audit::entry(&who.subject, origin, "failed", event)],
             )
-            .await?
-        {
-            let event = Event::new(AuditAction::PlanStale)
-                .on(&plan.service, Some(&plan.environment))
-                .target(&id)
-                .detail(json!({"live_fingerprint": live.fingerprint}));
-            audit::record(state, &who.subject, origin, "failed", event).await;
-        }
+            .await?;
         return Err(ApiError::Conflict(message));
     }
     let lock = lock_name(&super::live::target(state, &binding)?);
@@ -164,9 +162,19 @@ pub async fn start(
             "another apply is running on this database (plan {holder}): one apply per database at a time"
         )));
     }
+    let event = Event::new(AuditAction::PlanApplyStart)
+        .on(&plan.service, Some(&plan.environment))
+        .target(&id);
     if !state
         .store
-        .transition_plan(&id, &[PlanState::Approved], PlanState::Applying, None, &who.subject)
+        .transition_plan(
+            &id,
+            &[PlanState::Approved],
+            PlanState::Applying,
+            None,
+            &who.subject,
+            &[audit::by(who, origin, event)],
+        )
         .await?
     {
         state.store.release_lock(&lock, &id).await?;
@@ -174,10 +182,6 @@ pub async fn start(
         return Err(super::decisions::wrong_state(&now, "applied", &[PlanState::Approved]));
     }
     state.store.renew_plan(&id, state.config.lease_secs).await?;
-    let event = Event::new(AuditAction::PlanApplyStart)
-        .on(&plan.service, Some(&plan.environment))
-        .target(&id);
-    audit::done(state, who, origin, event).await;
     let task = tokio::spawn(apply(state.clone(), plan, service, binding, lock, origin.clone()));
     Ok(tokio::time::timeout(wait, task).await.is_ok())
 }
@@ -202,84 +206,84 @@ pub async fn apply(
     }
 }
 
-/// Who the events of an apply's outcome name: the registry ran it.
-const BY: &str = "registry";
-
 async fn record(
     state: &AppState,
     plan: &PlanRecord,
     result: Result<Outcome, ApiError>,
     origin: &Origin,
 ) -> Result<(), ApiError> {
-    let store = &state.store;
-    let applying = [PlanState::Applying];
-    let event = |detail: serde_json::Value| {
-        Event::new(AuditAction::PlanApply)
-            .on(&plan.service, Some(&plan.environment))
-            .target(&plan.id)
-            .detail(detail)
-    };
-    let (outcome, detail) = match result {
+    let (finished, steps, outcome, detail) = match result {
         Err(e) => {
             let message = e.to_string();
-            store
-                .transition_plan(&plan.id, &applying, PlanState::Failed, Some(&message), BY)
-                .await?;
-            ("failed", json!({"error": message}))
+            let detail = json!({"error": message});
+            (ended(PlanState::Failed, message), Vec::new(), "failed", detail)
         }
         Ok(Outcome::Busy) => {
             let message = "another apply holds the database's advisory lock: apply again later";
-            store
-                .transition_plan(&plan.id, &applying, PlanState::Approved, Some(message), BY)
-                .await?;
-            ("denied", json!({"error": message}))
+            let detail = json!({"error": message});
+            (ended(PlanState::Approved, message.into()), Vec::new(), "denied", detail)
         }
         Ok(Outcome::Stale { live }) => {
             let message = format!(
                 "the live schema changed since the plan was computed (now {live}, then {}): plan again",
                 plan.from_fingerprint.as_deref().unwrap_or("unknown")
             );
-            store
-                .transition_plan(&plan.id, &applying, PlanState::Stale, Some(&message), BY)
-                .await?;
-            ("failed", json!({"error": message}))
+            let detail = json!({"error": message});
+            (ended(PlanState::Stale, message), Vec::new(), "failed", detail)
         }
         Ok(Outcome::Failed { message, steps }) => {
-            store.record_steps(&plan.id, &json!(steps).to_string()).await?;
-            audit_steps(state, plan, &steps, origin).await;
-            store
-                .transition_plan(&plan.id, &applying, PlanState::Failed, Some(&message), BY)
-                .await?;
-            ("failed", json!({"error": message, "steps": steps.len()}))
+            let detail = json!({"error": message, "steps": steps.len()});
+            let finished = FinishedApply {
+                steps_log: Some(json!(steps).to_string()),
+                ..ended(PlanState::Failed, message)
+            };
+            (finished, steps, "failed", detail)
         }
         Ok(Outcome::Applied { steps, check }) => {
-            store.record_steps(&plan.id, &json!(steps).to_string()).await?;
-            audit_steps(state, plan, &steps, origin).await;
-            store
-                .record_applied(&plan.service, &plan.environment, plan.to_version)
-                .await?;
             let (to, verification) = verified_state(plan.to_version, &check);
-            store.record_verification(&plan.id, &verification).await?;
-            store.transition_plan(&plan.id, &applying, to, None, BY).await?;
-            (
-                "ok",
-                json!({"steps": steps.len(), "state": to.as_str(), "live_fingerprint": check.fingerprint}),
-            )
+            let detail = json!({"steps": steps.len(), "state": to.as_str(), "live_fingerprint": check.fingerprint});
+            let finished = FinishedApply {
+                to,
+                error: None,
+                steps_log: Some(json!(steps).to_string()),
+                verification: Some(verification),
+                applied: true,
+            };
+            (finished, steps, "ok", detail)
         }
     };
-    audit::record(state, "registry", origin, outcome, event(detail)).await;
+    // One entry per step that ran (which, how long, whether its group committed), then the
+    // apply's.
+    let event = |action, detail| {
+        Event::new(action)
+            .on(&plan.service, Some(&plan.environment))
+            .target(&plan.id)
+            .detail(detail)
+    };
+    let mut audited: Vec<_> = steps
+        .iter()
+        .map(|step| {
+            let outcome = if step.committed { "ok" } else { "failed" };
+            audit::by_registry(origin, outcome, event(AuditAction::PlanStep, json!(step)))
+        })
+        .collect();
+    audited.push(audit::by_registry(
+        origin,
+        outcome,
+        event(AuditAction::PlanApply, detail),
+    ));
+    state.store.finish_apply(&plan.id, &finished, &audited).await?;
     Ok(())
 }
 
-/// One audit entry per step that ran: which, how long, whether its group committed.
-async fn audit_steps(state: &AppState, plan: &PlanRecord, steps: &[StepDone], origin: &Origin) {
-    for step in steps {
-        let event = Event::new(AuditAction::PlanStep)
-            .on(&plan.service, Some(&plan.environment))
-            .target(&plan.id)
-            .detail(json!(step));
-        let outcome = if step.committed { "ok" } else { "failed" };
-        audit::record(state, "registry", origin, outcome, event).await;
+/// An apply that ended in `to` with `error` and changed nothing.
+fn ended(to: PlanState, error: String) -> FinishedApply {
+    FinishedApply {
+        to,
+        error: Some(error),
+        steps_log: None,
+        verification: None,
+        applied: false,
     }
 }
 

@@ -63,6 +63,10 @@ pub async fn bind(
         }
     };
     let existed = state.store.binding(service, environment).await?.is_some();
+    let event = Event::new(AuditAction::BindingPut)
+        .on(service, Some(environment))
+        .detail(serde_json::json!({"secret": secret_kind.as_str(), "host": host, "replaced": existed}));
+    let audited = [audit::by(who, origin, event)];
     let bound = state
         .store
         .put_binding(
@@ -75,13 +79,10 @@ pub async fn bind(
                 scope,
                 updated_by: who.subject.clone(),
             },
+            &audited,
         )
         .await?;
     tracing::info!(%service, %environment, kind = secret_kind.as_str(), "database bound");
-    let event = Event::new(AuditAction::BindingPut)
-        .on(service, Some(environment))
-        .detail(serde_json::json!({"secret": secret_kind.as_str(), "host": bound.host, "replaced": existed}));
-    audit::done(state, who, origin, event).await;
     Ok((bound, existed))
 }
 

@@ -82,26 +82,32 @@ pub async fn approve(
         .plan_digest
         .clone()
         .ok_or_else(|| ApiError::Internal(format!("plan {id} is pending approval without a digest")))?;
-    state
-        .store
-        .add_approval(&Approval {
-            plan_id: id.clone(),
-            approver: who.subject.clone(),
-            roles: approver.roles,
-            plan_digest: digest.clone(),
-            comment: comment.to_string(),
-            at: String::new(),
-        })
-        .await?;
     let event = Event::new(AuditAction::PlanApprove)
         .on(&plan.service, Some(&plan.environment))
         .target(id)
         .detail(json!({"plan_digest": digest, "comment": comment}));
-    audit::done(state, who, origin, event).await;
+    state
+        .store
+        .add_approval(
+            &Approval {
+                plan_id: id.clone(),
+                approver: who.subject.clone(),
+                roles: approver.roles,
+                plan_digest: digest.clone(),
+                comment: comment.to_string(),
+                at: String::new(),
+            },
+            &[audit::by(who, origin, event)],
+        )
+        .await?;
     let needs = approval::needs(&approver.policy, &hazards(plan));
     let given = state.store.approvals(id).await?;
-    if approval::satisfied(&needs, &given, &digest)
-        && state
+    if approval::satisfied(&needs, &given, &digest) {
+        let event = Event::new(AuditAction::PlanApproved)
+            .on(&plan.service, Some(&plan.environment))
+            .target(id)
+            .detail(json!({"approvals": given.len(), "admin_required": needs.admin}));
+        state
             .store
             .transition_plan(
                 id,
@@ -109,14 +115,9 @@ pub async fn approve(
                 PlanState::Approved,
                 None,
                 &who.subject,
+                &[audit::by_registry(origin, "ok", event)],
             )
-            .await?
-    {
-        let event = Event::new(AuditAction::PlanApproved)
-            .on(&plan.service, Some(&plan.environment))
-            .target(id)
-            .detail(json!({"approvals": given.len(), "admin_required": needs.admin}));
-        audit::record(state, "registry", origin, "ok", event).await;
+            .await?;
     }
     Ok(())
 }
@@ -178,18 +179,24 @@ async fn close(
         _ => ("cancelled", AuditAction::PlanCancel),
     };
     let reason = format!("{verb} by {}: {comment}", who.subject);
+    let event = Event::new(action)
+        .on(&plan.service, Some(&plan.environment))
+        .target(&plan.id)
+        .detail(json!({"comment": comment}));
     if !state
         .store
-        .transition_plan(&plan.id, from, to, Some(&reason), &who.subject)
+        .transition_plan(
+            &plan.id,
+            from,
+            to,
+            Some(&reason),
+            &who.subject,
+            &[audit::by(who, origin, event)],
+        )
         .await?
     {
         let now = state.store.existing_plan(&plan.id).await?;
         return Err(wrong_state(&now, verb, from));
     }
-    let event = Event::new(action)
-        .on(&plan.service, Some(&plan.environment))
-        .target(&plan.id)
-        .detail(json!({"comment": comment}));
-    audit::done(state, who, origin, event).await;
     Ok(())
 }

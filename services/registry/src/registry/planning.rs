@@ -65,32 +65,38 @@ pub async fn request(
     )
     .await?;
     let policy = crate::policy::current(&state.store, environment).await?.policy;
-    let record = state
-        .store
-        .create_plan(&NewPlan {
-            id: format!("plan_{}", schemareg_adapters::random_hex(8)),
-            service: service.clone(),
-            environment: environment.clone(),
-            to_version: version.number,
-            to_digest: version.digest.clone(),
-            requested_by: who.subject.clone(),
-            lease_secs: state.config.lease_secs,
-            override_reason: override_reason.clone(),
-        })
-        .await?;
-    let id = record.id.clone();
-    let event = Event::new(AuditAction::PlanCreate)
-        .on(service, Some(environment))
-        .target(&id)
-        .detail(json!({"to_version": record.to_version, "to_digest": record.to_digest}));
-    audit::done(state, who, origin, event).await;
+    let id = format!("plan_{}", schemareg_adapters::random_hex(8));
+    let mut audited = vec![audit::by(
+        who,
+        origin,
+        Event::new(AuditAction::PlanCreate)
+            .on(service, Some(environment))
+            .target(&id)
+            .detail(json!({"to_version": version.number, "to_digest": version.digest})),
+    )];
     if let Some(reason) = &override_reason {
         let event = Event::new(AuditAction::PlanOverride)
             .on(service, Some(environment))
             .target(&id)
-            .detail(json!({"reason": reason, "to_version": record.to_version}));
-        audit::done(state, who, origin, event).await;
+            .detail(json!({"reason": reason, "to_version": version.number}));
+        audited.push(audit::by(who, origin, event));
     }
+    let record = state
+        .store
+        .create_plan(
+            &NewPlan {
+                id: id.clone(),
+                service: service.clone(),
+                environment: environment.clone(),
+                to_version: version.number,
+                to_digest: version.digest.clone(),
+                requested_by: who.subject.clone(),
+                lease_secs: state.config.lease_secs,
+                override_reason: override_reason.clone(),
+            },
+            &audited,
+        )
+        .await?;
     let task = tokio::spawn(compute(
         state.clone(),
         Request {
@@ -126,20 +132,19 @@ pub async fn compute(state: AppState, request: Request) {
             plan_digest: None,
         },
     };
-    if let Err(e) = state.store.finish_plan(&request.id, &outcome).await {
-        tracing::error!(plan = %request.id, error = %e, "cannot store a computed plan");
-        return;
-    }
     let event = Event::new(AuditAction::PlanComputed)
         .on(&request.service.name, Some(&request.binding.environment))
         .target(&request.id)
         .detail(serde_json::json!({"state": outcome.state.as_str(), "error": outcome.error}));
-    let outcome = if outcome.state == PlanState::Failed {
+    let result = if outcome.state == PlanState::Failed {
         "failed"
     } else {
         "ok"
     };
-    audit::record(&state, "registry", &Origin::default(), outcome, event).await;
+    let audited = [audit::by_registry(&Origin::default(), result, event)];
+    if let Err(e) = state.store.finish_plan(&request.id, &outcome, &audited).await {
+        tracing::error!(plan = %request.id, error = %e, "cannot store a computed plan");
+    }
 }
 
 async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError> {

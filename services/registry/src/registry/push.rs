@@ -1,6 +1,6 @@
 //! Pushing a version: a snapshot JSON or DDL, scoped, spelled by PostgreSQL, content-addressed.
 
-use schemareg_adapters::store::{NewVersion, PushRecord, Pushed, Service, VersionRef};
+use schemareg_adapters::store::{NewAuditEntry, NewVersion, PushRecord, Pushed, Service, Version, VersionRef};
 use schemareg_engine::ParseError;
 
 use crate::error::{ApiError, FieldError, Invalid};
@@ -43,6 +43,11 @@ fn parse_error(e: ParseError) -> ApiError {
     }
 }
 
+/// The audit entries a new version is stored with, made from it (a push of a version already
+/// there changes nothing: it is a read, not an audited action, and pipelines repeat it on every
+/// build).
+pub type Audit = Box<dyn FnOnce(&Version) -> Vec<NewAuditEntry> + Send>;
+
 /// Pushes `body` as a version of `service`. JSON whose digest is already a version answers at
 /// once; anything new is built in a scratch database and read back, so that JSON and DDL of one
 /// schema give one digest and PostgreSQL has accepted every expression.
@@ -52,6 +57,7 @@ pub async fn push(
     kind: Body,
     body: &[u8],
     provenance: Provenance,
+    audit: Audit,
 ) -> Result<Pushed, ApiError> {
     let scope = super::scope_of(service, None)?;
     let source = (kind == Body::Sql).then(|| source_digest(service, body));
@@ -100,7 +106,7 @@ pub async fn push(
         pipeline_url: provenance.pipeline_url,
         labels: provenance.labels,
     };
-    let pushed = state.store.push_version(&service.name, &new).await?;
+    let pushed = state.store.push_version(&service.name, &new, audit).await?;
     if let Some(source) = &source {
         state
             .store
@@ -141,23 +147,19 @@ impl Drop for StopUnlessKept {
 
 /// [`push`], answered within `push_wait_secs`: a push that takes longer (a schema of a thousand
 /// tables) is recorded in the store, finished in the background under a lease renewed while it
-/// runs, and `then` is called with what it made (the audit entry a new version gets).
-pub async fn push_within<F, Fut>(
+/// runs.
+pub async fn push_within(
     state: &AppState,
     service: &Service,
     kind: Body,
     body: axum::body::Bytes,
     provenance: Provenance,
-    then: F,
-) -> Result<Answer, ApiError>
-where
-    F: FnOnce(AppState, Pushed) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
+    audit: Audit,
+) -> Result<Answer, ApiError> {
     let pushed_by = provenance.pushed_by.clone();
     let task = {
         let (state, service) = (state.clone(), service.clone());
-        tokio::spawn(async move { push(&state, &service, kind, &body, provenance).await })
+        tokio::spawn(async move { push(&state, &service, kind, &body, provenance, audit).await })
     };
     let mut guard = StopUnlessKept(Some(task));
     let waiting = guard.0.as_mut().expect("just spawned");
@@ -165,7 +167,6 @@ where
     if let Ok(joined) = tokio::time::timeout(wait, waiting).await {
         guard.0 = None;
         let pushed = joined.map_err(|e| ApiError::Internal(format!("a push stopped: {e}")))??;
-        then(state.clone(), pushed.clone()).await;
         return Ok(Answer::Pushed(pushed));
     }
     let id = format!("push_{}", schemareg_adapters::random_hex(8));
@@ -193,11 +194,7 @@ where
             }
         };
         let outcome = match joined {
-            Ok(Ok(pushed)) => {
-                let done = (pushed.version.number, pushed.created);
-                then(state.clone(), pushed).await;
-                Ok(done)
-            }
+            Ok(Ok(pushed)) => Ok((pushed.version.number, pushed.created)),
             Ok(Err(e)) => Err(e.problem(Some(instance.clone()))),
             Err(e) => Err(ApiError::Internal(format!("a push stopped: {e}")).problem(Some(instance.clone()))),
         };

@@ -32,18 +32,24 @@ pub async fn report(
         }
     };
     let reason = (to == PlanState::Failed).then(|| format!("reported failed by {}: {message}", who.subject));
-    if !state
-        .store
-        .transition_plan(&plan.id, &[PlanState::Approved], to, reason.as_deref(), &who.subject)
-        .await?
-    {
-        return Err(super::decisions::wrong_state(plan, "reported", &[PlanState::Approved]));
-    }
     let event = Event::new(AuditAction::PlanReport)
         .on(&plan.service, Some(&plan.environment))
         .target(&plan.id)
         .detail(json!({"outcome": outcome, "message": message}));
-    audit::done(state, who, origin, event).await;
+    if !state
+        .store
+        .transition_plan(
+            &plan.id,
+            &[PlanState::Approved],
+            to,
+            reason.as_deref(),
+            &who.subject,
+            &[audit::by(who, origin, event)],
+        )
+        .await?
+    {
+        return Err(super::decisions::wrong_state(plan, "reported", &[PlanState::Approved]));
+    }
     if to == PlanState::Applied {
         state
             .store
@@ -55,9 +61,10 @@ pub async fn report(
         let (next, verification) = super::applying::verified_state(plan.to_version, &check);
         state.store.record_verification(&plan.id, &verification).await?;
         if next == PlanState::Verified {
+            let from = [PlanState::Applied];
             state
                 .store
-                .transition_plan(&plan.id, &[PlanState::Applied], PlanState::Verified, None, "registry")
+                .transition_plan(&plan.id, &from, PlanState::Verified, None, "registry", &[])
                 .await?;
         }
     }

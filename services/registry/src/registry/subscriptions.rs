@@ -67,7 +67,12 @@ fn kinds(events: &[String]) -> Result<Option<Vec<EventKind>>, ApiError> {
             })
         })
         .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+        .map(|mut kinds| {
+            // As the store keeps them: by name, each once.
+            kinds.sort_by_key(|k| k.as_str());
+            kinds.dedup();
+            Some(kinds)
+        })
 }
 
 async fn checked_url(state: &AppState, url: &str) -> Result<String, ApiError> {
@@ -113,23 +118,27 @@ pub async fn subscribe(
     }
     let url = checked_url(state, &asked.url).await?;
     let secret = signature::generate();
+    let id = format!("wh_{}", schemareg_adapters::random_hex(8));
+    let event = Event::new(AuditAction::WebhookCreate)
+        .target(&id)
+        .detail(json!({"events": event_names(&events), "service": asked.service, "environment": asked.environment}));
+    let audited = [audit::by(who, origin, event)];
     let created = state
         .store
-        .create_webhook(&NewWebhook {
-            id: format!("wh_{}", schemareg_adapters::random_hex(8)),
-            url,
-            events,
-            service: asked.service,
-            environment: asked.environment,
-            secret: state.secrets.encrypt(&secret),
-            description: crate::text::clip(&asked.description, 500),
-            created_by: who.subject.clone(),
-        })
+        .create_webhook(
+            &NewWebhook {
+                id,
+                url,
+                events,
+                service: asked.service,
+                environment: asked.environment,
+                secret: state.secrets.encrypt(&secret),
+                description: crate::text::clip(&asked.description, 500),
+                created_by: who.subject.clone(),
+            },
+            &audited,
+        )
         .await?;
-    let event = Event::new(AuditAction::WebhookCreate).target(&created.id).detail(
-        json!({"events": event_names(&created.events), "service": created.service, "environment": created.environment}),
-    );
-    audit::done(state, who, origin, event).await;
     Ok((created, secret))
 }
 
@@ -150,7 +159,7 @@ pub async fn change(
     id: &str,
     asked: Change,
 ) -> Result<Webhook, ApiError> {
-    state.store.existing_webhook(id).await?;
+    let was = state.store.existing_webhook(id).await?;
     let url = match &asked.url {
         Some(u) => Some(checked_url(state, u).await?),
         None => None,
@@ -161,19 +170,24 @@ pub async fn change(
         description: asked.description.as_deref().map(|d| crate::text::clip(d, 500)),
         active: asked.active,
     };
-    let changed = state.store.update_webhook(id, &change).await?;
-    let event = Event::new(AuditAction::WebhookUpdate).target(id).detail(
-        json!({"events": event_names(&changed.events), "active": changed.active, "url_changed": asked.url.is_some()}),
-    );
-    audit::done(state, who, origin, event).await;
+    let events = change.events.as_ref().unwrap_or(&was.events);
+    let event = Event::new(AuditAction::WebhookUpdate).target(id).detail(json!({
+        "events": event_names(events),
+        "active": change.active.unwrap_or(was.active),
+        "url_changed": asked.url.is_some()
+    }));
+    let changed = state
+        .store
+        .update_webhook(id, &change, &[audit::by(who, origin, event)])
+        .await?;
     Ok(changed)
 }
 
 /// Deletes a subscription with its deliveries; the subscription as it was.
 pub async fn delete(state: &AppState, who: &Principal, origin: &Origin, id: &str) -> Result<Webhook, ApiError> {
     let gone = state.store.existing_webhook(id).await?;
-    state.store.delete_webhook(id).await?;
-    audit::done(state, who, origin, Event::new(AuditAction::WebhookDelete).target(id)).await;
+    let event = Event::new(AuditAction::WebhookDelete).target(id);
+    state.store.delete_webhook(id, &[audit::by(who, origin, event)]).await?;
     Ok(gone)
 }
 
@@ -212,10 +226,12 @@ pub async fn redeliver(
     id: &str,
     delivery: &str,
 ) -> Result<(Delivery, Vec<Attempt>), ApiError> {
-    let found = state.store.redeliver(id, delivery).await?;
+    let (was, _) = state.store.existing_delivery(id, delivery).await?;
     let event = Event::new(AuditAction::WebhookRedeliver)
         .target(delivery)
-        .detail(json!({"webhook": id, "type": found.0.event.kind.as_str()}));
-    audit::done(state, who, origin, event).await;
-    Ok(found)
+        .detail(json!({"webhook": id, "type": was.event.kind.as_str()}));
+    Ok(state
+        .store
+        .redeliver(id, delivery, &[audit::by(who, origin, event)])
+        .await?)
 }

@@ -98,12 +98,16 @@ pub async fn create_environment(
     idem.pass(&state).await?;
     let body = body.read().await?;
     check_name("name", &body.name)?;
-    let created = state.store.create_environment(&body.name).await?;
-    let event = Event::new(AuditAction::EnvironmentCreate)
-        .on_environment(&created.name)
-        .target(&created.name)
-        .detail(serde_json::json!({"position": created.position}));
-    audit::done(&state, &who, &origin, event).await;
+    let created = state
+        .store
+        .create_environment(&body.name, |position| {
+            let event = Event::new(AuditAction::EnvironmentCreate)
+                .on_environment(&body.name)
+                .target(&body.name)
+                .detail(serde_json::json!({"position": position}));
+            vec![audit::by(&who, &origin, event)]
+        })
+        .await?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/v1/environments/{}", created.name))],

@@ -122,15 +122,16 @@ pub async fn put_policy(
     let expected = if_match(&headers)?;
     policy.check()?;
     let body = serde_json::to_string(&policy).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let stored = state
-        .store
-        .put_policy(&environment, expected, &body, &who.subject)
-        .await?;
+    // The version this write makes, when it is still the next one.
     let event = Event::new(AuditAction::PolicyPut)
         .on_environment(&environment)
-        .target(stored.version)
+        .target(expected + 1)
         .detail(serde_json::to_value(&policy).unwrap_or_default());
-    audit::done(&state, &who, &origin, event).await;
+    let audited = [audit::by(&who, &origin, event)];
+    state
+        .store
+        .put_policy(&environment, expected, &body, &who.subject, &audited)
+        .await?;
     let c = current(&state.store, &environment).await?;
     Ok(answer(environment, c))
 }

@@ -89,20 +89,23 @@ pub async fn create_service(
     check_name("name", &body.name)?;
     who.require_scope(Some(&body.name), None)?;
     idem.pass(&state).await?;
+    let event = Event::new(AuditAction::ServiceCreate)
+        .on(&body.name, None)
+        .target(&body.name);
+    let audited = [audit::by(&who, &origin, event)];
     let created = state
         .store
-        .create_service(&NewService {
-            name: body.name,
-            description: body.description,
-            owners: body.owners,
-            scope: body.scope.checked("scope")?,
-            created_by: who.subject.clone(),
-        })
+        .create_service(
+            &NewService {
+                name: body.name.clone(),
+                description: body.description,
+                owners: body.owners,
+                scope: body.scope.checked("scope")?,
+                created_by: who.subject.clone(),
+            },
+            &audited,
+        )
         .await?;
-    let event = Event::new(AuditAction::ServiceCreate)
-        .on(&created.name, None)
-        .target(&created.name);
-    audit::done(&state, &who, &origin, event).await;
     let location = format!("/v1/services/{}", created.name);
     Ok((
         StatusCode::CREATED,

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use schemareg_adapters::store::{Pushed, Version};
+use schemareg_adapters::store::Version;
 use schemareg_engine::plan::{PlanOptions, ScriptOptions, plan, render_script};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -19,7 +19,7 @@ use crate::error::{ApiError, FieldError, Invalid};
 use crate::http::extract::LazyBody;
 use crate::http::middleware::idempotency::Idempotency;
 use crate::http::problem::responses as r;
-use crate::registry::push::{Answer, Body, Provenance, push_within};
+use crate::registry::push::{self, Answer, Body, Provenance, push_within};
 use crate::registry::versions::{self, Kept};
 use crate::registry::{parsed, version_ref};
 use crate::state::AppState;
@@ -145,19 +145,15 @@ pub async fn push_version(
         pipeline_url: params.pipeline_url,
         labels: labels(params.labels.as_deref())?,
     };
-    let audited = {
+    let audited: push::Audit = {
         let (who, origin, name) = (who.clone(), origin.clone(), service.name.clone());
-        move |state: AppState, pushed: Pushed| async move {
-            // A push of content already there changes nothing: it is a read, not an audited
-            // action (and pipelines repeat it on every build).
-            if pushed.created {
-                let event = Event::new(AuditAction::VersionPush)
-                    .on(&name, None)
-                    .target(pushed.version.number)
-                    .detail(serde_json::json!({"digest": pushed.version.digest}));
-                audit::done(&state, &who, &origin, event).await;
-            }
-        }
+        Box::new(move |version: &Version| {
+            let event = Event::new(AuditAction::VersionPush)
+                .on(&name, None)
+                .target(version.number)
+                .detail(serde_json::json!({"digest": version.digest}));
+            vec![audit::by(&who, &origin, event)]
+        })
     };
     let pushed = match push_within(&state, &service, kind, body, provenance, audited).await? {
         Answer::Pushed(pushed) => pushed,

@@ -77,3 +77,130 @@ async fn audit(store: &Store) {
     assert_eq!(store.append_audit(&entry("dave", "service.create")).await.unwrap(), 24);
     assert_eq!(store.forget_audit_before("2000-01-01T00:00:00.000Z").await.unwrap(), 0);
 }
+
+on_both_backends!(changes_and_their_entries_are_written_together);
+
+/// A change writes its audit entries in its own transaction: a change that happens has them,
+/// one refused (a name taken, a plan moved by another request first, a policy read stale, a
+/// version already there) has none, and so does nothing that did not happen.
+async fn changes_and_their_entries_are_written_together(store: &Store) {
+    use schemareg_adapters::store::{FinishedApply, NewPlan, PlanState, StoreError};
+    let said = |action: &str| NewAuditEntry {
+        subject: "alice".into(),
+        action: action.into(),
+        outcome: "ok".into(),
+        detail: "{}".into(),
+        ..NewAuditEntry::default()
+    };
+    let actions = || async {
+        let all = store.audit_entries(&AuditFilter::default(), None, 100).await.unwrap();
+        all.into_iter().map(|e| e.entry.action).collect::<Vec<_>>()
+    };
+    let billing = super::service("billing");
+    store.create_service(&billing, &[said("service.create")]).await.unwrap();
+    let taken = store.create_service(&billing, &[said("service.create")]).await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+    assert_eq!(actions().await, ["service.create"]);
+
+    store
+        .create_environment("qa", |_| vec![said("environment.create")])
+        .await
+        .unwrap();
+    assert!(
+        store
+            .create_environment("qa", |_| vec![said("environment.create")])
+            .await
+            .is_err()
+    );
+    store
+        .put_policy("qa", 0, "{}", "alice", &[said("policy.put")])
+        .await
+        .unwrap();
+    let stale = store.put_policy("qa", 0, "{}", "alice", &[said("policy.put")]).await;
+    assert!(matches!(stale, Err(StoreError::Stale(_))), "{stale:?}");
+    assert_eq!(actions().await, ["service.create", "environment.create", "policy.put"]);
+
+    let pushed = store
+        .push_version("billing", &super::version("sha256:a"), |v| {
+            vec![NewAuditEntry {
+                target: Some(v.number.to_string()),
+                ..said("version.push")
+            }]
+        })
+        .await
+        .unwrap();
+    assert!(pushed.created);
+    let again = store
+        .push_version("billing", &super::version("sha256:a"), |_| vec![said("version.push")])
+        .await
+        .unwrap();
+    assert!(!again.created, "a push of what is there is a read");
+    let entries = store.audit_entries(&AuditFilter::default(), None, 100).await.unwrap();
+    assert_eq!(entries.last().unwrap().entry.target.as_deref(), Some("1"));
+
+    let plan = NewPlan {
+        id: "plan-1".into(),
+        service: "billing".into(),
+        environment: "dev".into(),
+        to_version: 1,
+        to_digest: "sha256:a".into(),
+        requested_by: "alice".into(),
+        lease_secs: 60,
+        override_reason: None,
+    };
+    store
+        .create_plan(&plan, &[said("plan.create"), said("plan.override")])
+        .await
+        .unwrap();
+    // Moved by one request; the second finds it moved and writes nothing.
+    let from = [PlanState::Computing];
+    assert!(
+        store
+            .transition_plan(
+                "plan-1",
+                &from,
+                PlanState::Cancelled,
+                None,
+                "alice",
+                &[said("plan.cancel")]
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .transition_plan(
+                "plan-1",
+                &from,
+                PlanState::Cancelled,
+                None,
+                "bob",
+                &[said("plan.cancel")]
+            )
+            .await
+            .unwrap()
+    );
+    // An apply's end on a plan no longer applying moves nothing, but what ran is recorded.
+    let finished = FinishedApply {
+        to: PlanState::Verified,
+        error: None,
+        steps_log: Some("[]".into()),
+        verification: Some("verified".into()),
+        applied: true,
+    };
+    store
+        .finish_apply("plan-1", &finished, &[said("plan.apply")])
+        .await
+        .unwrap();
+    assert_eq!(store.existing_plan("plan-1").await.unwrap().state, PlanState::Cancelled);
+    assert_eq!(
+        actions().await[3..],
+        [
+            "version.push",
+            "plan.create",
+            "plan.override",
+            "plan.cancel",
+            "plan.apply"
+        ]
+    );
+}

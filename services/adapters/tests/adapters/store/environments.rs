@@ -31,7 +31,7 @@ fn check(state: DriftState, at: &str) -> DriftRecord {
 /// transaction have one name. A database that could not be read for a while and reads in
 /// sync again was never drifted: nothing is `resolved`.
 async fn drift_changes_have_one_name(store: &Store) {
-    store.create_service(&service("billing")).await.unwrap();
+    store.create_service(&service("billing"), &[]).await.unwrap();
     let new = NewBinding {
         secret_kind: SecretKind::Env,
         secret: "BILLING_DEV_URL".into(),
@@ -39,18 +39,21 @@ async fn drift_changes_have_one_name(store: &Store) {
         scope: ScopeSpec::default(),
         updated_by: "admin".into(),
     };
-    store.put_binding("billing", "dev", &new).await.unwrap();
+    store.put_binding("billing", "dev", &new, &[]).await.unwrap();
     store
-        .create_webhook(&NewWebhook {
-            id: "wh_all".into(),
-            url: "https://hooks.example/all".into(),
-            events: None,
-            service: None,
-            environment: None,
-            secret: "v1:encrypted".into(),
-            description: String::new(),
-            created_by: "root".into(),
-        })
+        .create_webhook(
+            &NewWebhook {
+                id: "wh_all".into(),
+                url: "https://hooks.example/all".into(),
+                events: None,
+                service: None,
+                environment: None,
+                secret: "v1:encrypted".into(),
+                description: String::new(),
+                created_by: "root".into(),
+            },
+            &[],
+        )
         .await
         .unwrap();
     use DriftState::*;
@@ -122,10 +125,10 @@ async fn environments_and_bindings(store: &Store) {
         .map(|e| e.name)
         .collect();
     assert_eq!(names, ["dev", "staging", "production"]);
-    let qa = store.create_environment("qa").await.unwrap();
+    let qa = store.create_environment("qa", |_| Vec::new()).await.unwrap();
     assert_eq!(qa.position, 4);
     assert!(matches!(
-        store.create_environment("qa").await,
+        store.create_environment("qa", |_| Vec::new()).await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
@@ -133,7 +136,7 @@ async fn environments_and_bindings(store: &Store) {
         Err(StoreError::NotFound(_))
     ));
 
-    store.create_service(&service("billing")).await.unwrap();
+    store.create_service(&service("billing"), &[]).await.unwrap();
     assert!(store.binding("billing", "dev").await.unwrap().is_none());
     let new = NewBinding {
         secret_kind: SecretKind::Env,
@@ -142,7 +145,7 @@ async fn environments_and_bindings(store: &Store) {
         scope: ScopeSpec::default(),
         updated_by: "admin".into(),
     };
-    let bound = store.put_binding("billing", "dev", &new).await.unwrap();
+    let bound = store.put_binding("billing", "dev", &new, &[]).await.unwrap();
     assert_eq!((bound.secret_kind, bound.drift.clone()), (SecretKind::Env, None));
     let drift = DriftRecord {
         state: DriftState::InSync,
@@ -199,6 +202,7 @@ async fn environments_and_bindings(store: &Store) {
                 secret: "v1:cipher".into(),
                 ..new
             },
+            &[],
         )
         .await
         .unwrap();

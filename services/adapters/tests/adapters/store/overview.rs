@@ -15,11 +15,20 @@ async fn overview(store: &Store) {
     let empty = store.overview_read().await.unwrap();
     assert!(empty.services.is_empty() && empty.bindings.is_empty() && empty.pending.is_empty());
     for name in ["billing", "auth", "idle"] {
-        store.create_service(&service(name)).await.unwrap();
+        store.create_service(&service(name), &[]).await.unwrap();
     }
-    store.push_version("billing", &version("sha256:1")).await.unwrap();
-    store.push_version("billing", &version("sha256:2")).await.unwrap();
-    store.push_version("auth", &version("sha256:a")).await.unwrap();
+    store
+        .push_version("billing", &version("sha256:1"), |_| Vec::new())
+        .await
+        .unwrap();
+    store
+        .push_version("billing", &version("sha256:2"), |_| Vec::new())
+        .await
+        .unwrap();
+    store
+        .push_version("auth", &version("sha256:a"), |_| Vec::new())
+        .await
+        .unwrap();
     let new = NewBinding {
         secret_kind: SecretKind::Env,
         secret: "SECRET_NEVER_READ".into(),
@@ -27,7 +36,7 @@ async fn overview(store: &Store) {
         scope: ScopeSpec::default(),
         updated_by: "admin".into(),
     };
-    store.put_binding("billing", "dev", &new).await.unwrap();
+    store.put_binding("billing", "dev", &new, &[]).await.unwrap();
     store
         .put_binding(
             "auth",
@@ -36,6 +45,7 @@ async fn overview(store: &Store) {
                 host: None,
                 ..new.clone()
             },
+            &[],
         )
         .await
         .unwrap();
@@ -63,16 +73,19 @@ async fn overview(store: &Store) {
         .unwrap();
     for (id, environment) in [("plan-b", "staging"), ("plan-a", "dev")] {
         store
-            .create_plan(&NewPlan {
-                id: id.into(),
-                service: "billing".into(),
-                environment: environment.into(),
-                to_version: 2,
-                to_digest: "sha256:2".into(),
-                requested_by: "deployer".into(),
-                lease_secs: 60,
-                override_reason: None,
-            })
+            .create_plan(
+                &NewPlan {
+                    id: id.into(),
+                    service: "billing".into(),
+                    environment: environment.into(),
+                    to_version: 2,
+                    to_digest: "sha256:2".into(),
+                    requested_by: "deployer".into(),
+                    lease_secs: 60,
+                    override_reason: None,
+                },
+                &[],
+            )
             .await
             .unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -88,6 +101,7 @@ async fn overview(store: &Store) {
                 error: None,
                 plan_digest: None,
             },
+            &[],
         )
         .await
         .unwrap();

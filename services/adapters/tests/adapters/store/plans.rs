@@ -8,7 +8,7 @@ use super::service;
 on_both_backends!(plans);
 
 async fn plans(store: &Store) {
-    store.create_service(&service("billing")).await.unwrap();
+    store.create_service(&service("billing"), &[]).await.unwrap();
     let new = |id: &str| NewPlan {
         id: id.into(),
         service: "billing".into(),
@@ -19,7 +19,7 @@ async fn plans(store: &Store) {
         lease_secs: 60,
         override_reason: None,
     };
-    let p = store.create_plan(&new("plan-1")).await.unwrap();
+    let p = store.create_plan(&new("plan-1"), &[]).await.unwrap();
     assert_eq!(p.state, PlanState::Computing);
     let body = PlanBody {
         plan: schemareg_engine::plan::plan(&Default::default(), &Default::default(), &Default::default()),
@@ -37,7 +37,7 @@ async fn plans(store: &Store) {
         error: None,
         plan_digest: Some("sha256:plan".into()),
     };
-    store.finish_plan("plan-1", &outcome).await.unwrap();
+    store.finish_plan("plan-1", &outcome, &[]).await.unwrap();
     let done = store.existing_plan("plan-1").await.unwrap();
     assert_eq!(
         (done.state, done.body.as_ref(), done.from_fingerprint.as_deref()),
@@ -51,6 +51,7 @@ async fn plans(store: &Store) {
                 state: PlanState::Failed,
                 ..outcome
             },
+            &[],
         )
         .await
         .unwrap();
@@ -60,19 +61,25 @@ async fn plans(store: &Store) {
     );
     // A plan whose lease ran out is abandoned; one whose registry renews it is not.
     store
-        .create_plan(&NewPlan {
-            lease_secs: 0,
-            environment: "staging".into(),
-            ..new("plan-2")
-        })
+        .create_plan(
+            &NewPlan {
+                lease_secs: 0,
+                environment: "staging".into(),
+                ..new("plan-2")
+            },
+            &[],
+        )
         .await
         .unwrap();
     store
-        .create_plan(&NewPlan {
-            lease_secs: 0,
-            environment: "production".into(),
-            ..new("plan-3")
-        })
+        .create_plan(
+            &NewPlan {
+                lease_secs: 0,
+                environment: "production".into(),
+                ..new("plan-3")
+            },
+            &[],
+        )
         .await
         .unwrap();
     store.renew_plan("plan-3", 60).await.unwrap();
@@ -104,6 +111,7 @@ async fn plans(store: &Store) {
             PlanState::Approved,
             None,
             "alice",
+            &[],
         )
         .await
         .unwrap();
@@ -115,6 +123,7 @@ async fn plans(store: &Store) {
             PlanState::Rejected,
             Some("no"),
             "bob",
+            &[],
         )
         .await
         .unwrap();
@@ -125,7 +134,7 @@ async fn plans(store: &Store) {
         (PlanState::Approved, Some("sha256:plan"))
     );
     // A newer plan for the same service and environment supersedes the open ones there only.
-    store.create_plan(&new("plan-4")).await.unwrap();
+    store.create_plan(&new("plan-4"), &[]).await.unwrap();
     for (id, state) in [
         ("plan-1", PlanState::Superseded),
         ("plan-2", PlanState::Failed),
@@ -144,13 +153,16 @@ async fn plans(store: &Store) {
         comment: "ok".into(),
         at: String::new(),
     };
-    store.add_approval(&approval).await.unwrap();
-    assert!(matches!(store.add_approval(&approval).await, Err(StoreError::Conflict(m)) if m.contains("alice")));
+    store.add_approval(&approval, &[]).await.unwrap();
+    assert!(matches!(store.add_approval(&approval, &[]).await, Err(StoreError::Conflict(m)) if m.contains("alice")));
     store
-        .add_approval(&Approval {
-            approver: "bob".into(),
-            ..approval.clone()
-        })
+        .add_approval(
+            &Approval {
+                approver: "bob".into(),
+                ..approval.clone()
+            },
+            &[],
+        )
         .await
         .unwrap();
     let given = store.approvals("plan-4").await.unwrap();

@@ -7,14 +7,14 @@ use super::service;
 on_both_backends!(services);
 
 async fn services(store: &Store) {
-    let created = store.create_service(&service("billing")).await.unwrap();
+    let created = store.create_service(&service("billing"), &[]).await.unwrap();
     assert_eq!(created.owners, ["team-a"]);
     assert!(matches!(
-        store.create_service(&service("billing")).await,
+        store.create_service(&service("billing"), &[]).await,
         Err(StoreError::Conflict(m)) if m.contains("billing")
     ));
     for name in ["alpha", "zeta", "gamma"] {
-        store.create_service(&service(name)).await.unwrap();
+        store.create_service(&service(name), &[]).await.unwrap();
     }
     let read = store.service("billing").await.unwrap().unwrap();
     assert_eq!(read, created);

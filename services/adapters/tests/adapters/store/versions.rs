@@ -8,21 +8,33 @@ use super::{service, version};
 on_both_backends!(versions, concurrent_pushes);
 
 async fn versions(store: &Store) {
-    store.create_service(&service("billing")).await.unwrap();
-    store.create_service(&service("other")).await.unwrap();
+    store.create_service(&service("billing"), &[]).await.unwrap();
+    store.create_service(&service("other"), &[]).await.unwrap();
     assert!(matches!(
         store.existing_version("billing", &VersionRef::Latest).await,
         Err(StoreError::NotFound(m)) if m.contains("no versions")
     ));
-    let one = store.push_version("billing", &version("sha256:a")).await.unwrap();
+    let one = store
+        .push_version("billing", &version("sha256:a"), |_| Vec::new())
+        .await
+        .unwrap();
     assert_eq!((one.version.number, one.created), (1, true));
-    let again = store.push_version("billing", &version("sha256:a")).await.unwrap();
+    let again = store
+        .push_version("billing", &version("sha256:a"), |_| Vec::new())
+        .await
+        .unwrap();
     assert_eq!((again.version.number, again.created), (1, false));
     assert_eq!(again.version, one.version);
-    let two = store.push_version("billing", &version("sha256:b")).await.unwrap();
+    let two = store
+        .push_version("billing", &version("sha256:b"), |_| Vec::new())
+        .await
+        .unwrap();
     assert_eq!((two.version.number, two.created), (2, true));
     // Numbers are per service.
-    let other = store.push_version("other", &version("sha256:b")).await.unwrap();
+    let other = store
+        .push_version("other", &version("sha256:b"), |_| Vec::new())
+        .await
+        .unwrap();
     assert_eq!(other.version.number, 1);
 
     let latest = store.existing_version("billing", &VersionRef::Latest).await.unwrap();
@@ -47,7 +59,7 @@ async fn versions(store: &Store) {
     );
     for d in ["c", "d", "e"] {
         store
-            .push_version("billing", &version(&format!("sha256:{d}")))
+            .push_version("billing", &version(&format!("sha256:{d}")), |_| Vec::new())
             .await
             .unwrap();
     }
@@ -79,11 +91,19 @@ async fn versions(store: &Store) {
 }
 
 async fn concurrent_pushes(store: &Store) {
-    store.create_service(&service("billing")).await.unwrap();
-    store.push_version("billing", &version("sha256:first")).await.unwrap();
+    store.create_service(&service("billing"), &[]).await.unwrap();
+    store
+        .push_version("billing", &version("sha256:first"), |_| Vec::new())
+        .await
+        .unwrap();
     let pushes = (0..20).map(|_| {
         let store = store.clone();
-        tokio::spawn(async move { store.push_version("billing", &version("sha256:same")).await.unwrap() })
+        tokio::spawn(async move {
+            store
+                .push_version("billing", &version("sha256:same"), |_| Vec::new())
+                .await
+                .unwrap()
+        })
     });
     let results = futures_util::future::join_all(pushes).await;
     let numbers: Vec<i64> = results.iter().map(|r| r.as_ref().unwrap().version.number).collect();
@@ -94,7 +114,7 @@ async fn concurrent_pushes(store: &Store) {
         let store = store.clone();
         tokio::spawn(async move {
             store
-                .push_version("billing", &version(&format!("sha256:n{i}")))
+                .push_version("billing", &version(&format!("sha256:n{i}")), |_| Vec::new())
                 .await
                 .unwrap()
         })

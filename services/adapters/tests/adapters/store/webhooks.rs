@@ -36,21 +36,33 @@ fn attempt(number: i64) -> Attempt {
 /// Events are written with the change that causes them and queued per matching subscription;
 /// a subscription's deliveries are claimed one at a time in event order, by one owner each.
 async fn outbox_and_deliveries(store: &Store) {
-    store.create_service(&service("billing")).await.unwrap();
-    store.create_service(&service("other")).await.unwrap();
+    store.create_service(&service("billing"), &[]).await.unwrap();
+    store.create_service(&service("other"), &[]).await.unwrap();
     let pushes = Some(vec![EventKind::VersionPushed]);
     store
-        .create_webhook(&webhook("wh_a", pushes, Some("billing"), None))
+        .create_webhook(&webhook("wh_a", pushes, Some("billing"), None), &[])
         .await
         .unwrap();
     store
-        .create_webhook(&webhook("wh_b", None, None, Some("staging")))
+        .create_webhook(&webhook("wh_b", None, None, Some("staging")), &[])
         .await
         .unwrap();
-    store.push_version("billing", &version("sha256:1")).await.unwrap();
-    store.push_version("billing", &version("sha256:1")).await.unwrap();
-    store.push_version("billing", &version("sha256:2")).await.unwrap();
-    store.push_version("other", &version("sha256:1")).await.unwrap();
+    store
+        .push_version("billing", &version("sha256:1"), |_| Vec::new())
+        .await
+        .unwrap();
+    store
+        .push_version("billing", &version("sha256:1"), |_| Vec::new())
+        .await
+        .unwrap();
+    store
+        .push_version("billing", &version("sha256:2"), |_| Vec::new())
+        .await
+        .unwrap();
+    store
+        .push_version("other", &version("sha256:1"), |_| Vec::new())
+        .await
+        .unwrap();
     let queued = store.deliveries("wh_a", None, None, 10).await.unwrap();
     let subjects: Vec<&str> = queued.iter().map(|d| d.event.subject.as_str()).collect();
     assert_eq!(
@@ -72,7 +84,8 @@ async fn outbox_and_deliveries(store: &Store) {
                 &[PlanState::PendingApproval],
                 PlanState::Approved,
                 None,
-                "alice"
+                "alice",
+                &[]
             )
             .await
             .unwrap()
@@ -123,7 +136,7 @@ async fn outbox_and_deliveries(store: &Store) {
     let (done, attempts) = store.existing_delivery("wh_a", &id).await.unwrap();
     assert_eq!(done.state, DeliveryState::Delivered);
     assert_eq!(attempts.iter().map(|a| a.number).collect::<Vec<_>>(), [1, 2]);
-    let (again, _) = store.redeliver("wh_a", &id).await.unwrap();
+    let (again, _) = store.redeliver("wh_a", &id, &[]).await.unwrap();
     assert_eq!(again.state, DeliveryState::Pending);
 
     // Paused: its deliveries are not claimed; deleted: gone with them.
@@ -134,12 +147,13 @@ async fn outbox_and_deliveries(store: &Store) {
                 active: Some(false),
                 ..Default::default()
             },
+            &[],
         )
         .await
         .unwrap();
     store.release_deliveries("r2").await.unwrap();
     assert!(store.claim_deliveries("r3", 30, 10).await.unwrap().is_empty());
-    store.delete_webhook("wh_a").await.unwrap();
+    store.delete_webhook("wh_a", &[]).await.unwrap();
     assert!(matches!(
         store.existing_delivery("wh_a", &id).await,
         Err(StoreError::NotFound(_))
@@ -155,13 +169,18 @@ async fn two_registries_write_events_side_by_side() {
     let one = Store::open(&db.url()).await.unwrap();
     let two = Store::open(&db.url()).await.unwrap();
     for s in ["a", "b"] {
-        one.create_service(&service(s)).await.unwrap();
+        one.create_service(&service(s), &[]).await.unwrap();
     }
-    one.create_webhook(&webhook("wh_all", None, None, None)).await.unwrap();
+    one.create_webhook(&webhook("wh_all", None, None, None), &[])
+        .await
+        .unwrap();
     // In step: each round, one push on each, so that their counters are equal.
     for i in 0..100 {
         let v = version(&format!("sha256:{i}"));
-        let (a, b) = tokio::join!(one.push_version("a", &v), two.push_version("b", &v));
+        let (a, b) = tokio::join!(
+            one.push_version("a", &v, |_| Vec::new()),
+            two.push_version("b", &v, |_| Vec::new())
+        );
         a.expect("every push writes its event");
         b.expect("every push writes its event");
     }

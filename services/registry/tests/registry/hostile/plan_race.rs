@@ -21,13 +21,16 @@ async fn twenty_plans_at_once_leave_one_live(backend: Backend) {
     };
     let store = Store::open(&url).await.unwrap();
     store
-        .create_service(&NewService {
-            name: "shop".into(),
-            description: String::new(),
-            owners: Vec::new(),
-            scope: ScopeSpec::default(),
-            created_by: "t".into(),
-        })
+        .create_service(
+            &NewService {
+                name: "shop".into(),
+                description: String::new(),
+                owners: Vec::new(),
+                scope: ScopeSpec::default(),
+                created_by: "t".into(),
+            },
+            &[],
+        )
         .await
         .unwrap();
     for round in 0..3 {
@@ -35,16 +38,19 @@ async fn twenty_plans_at_once_leave_one_live(backend: Backend) {
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .create_plan(&NewPlan {
-                        id: format!("plan_{round}{i:015}"),
-                        service: "shop".into(),
-                        environment: "dev".into(),
-                        to_version: 1,
-                        to_digest: "sha256:x".into(),
-                        requested_by: "t".into(),
-                        lease_secs: 60,
-                        override_reason: None,
-                    })
+                    .create_plan(
+                        &NewPlan {
+                            id: format!("plan_{round}{i:015}"),
+                            service: "shop".into(),
+                            environment: "dev".into(),
+                            to_version: 1,
+                            to_digest: "sha256:x".into(),
+                            requested_by: "t".into(),
+                            lease_secs: 60,
+                            override_reason: None,
+                        },
+                        &[],
+                    )
                     .await
                     .unwrap()
             })

@@ -164,6 +164,7 @@ async fn a_reference_stored_before_the_rules_is_refused_when_used(backend: Backe
                     scope: ScopeSpec::default(),
                     updated_by: "old".into(),
                 },
+                &[],
             )
             .await
             .unwrap();
