@@ -46,11 +46,8 @@ async fn check_on(
     binding: &Binding,
     version: i64,
 ) -> Result<Checked, ApiError> {
-    let mut live = super::live::read_on(client, service, binding).await?;
-    let wanted = live
-        .scope
-        .apply(super::snapshot_of(state, &service.name, version).await?);
-    let planned = super::live::plan_to(state, client, binding, &mut live, wanted, PlanOptions::default()).await?;
+    let (live, planned) =
+        super::live::plan_version(state, client, service, binding, version, PlanOptions::default()).await?;
     let changes = planned.compared.changes;
     let sql = if changes.is_empty() {
         String::new()

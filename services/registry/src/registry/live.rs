@@ -112,13 +112,32 @@ pub async fn read_on(client: &Client, service: &Service, binding: &Binding) -> R
     })
 }
 
+/// The bound database read on `client` and planned to `version` of the service: the one way
+/// plans and drift checks are made (the schema read and scoped, the version scoped as the live
+/// database is, then [`plan_to`]). The live snapshot has moved into the plan's comparison.
+pub async fn plan_version(
+    state: &AppState,
+    client: &Client,
+    service: &Service,
+    binding: &Binding,
+    version: i64,
+    options: PlanOptions,
+) -> Result<(Live, Planned), ApiError> {
+    let mut live = read_on(client, service, binding).await?;
+    let wanted = live
+        .scope
+        .apply(super::snapshot_of(state, &service.name, version).await?);
+    let planned = plan_to(state, client, binding, &mut live, wanted, options).await?;
+    Ok((live, planned))
+}
+
 /// The plan from the bound database's schema, as `live` read it on `client`, to `wanted` (a
 /// version, scoped as the live database is), made the one way plans are made
 /// ([`schemareg_adapters::compare::plan_live`]): the version's unowned objects and default
 /// privileges named as the role the registry connects as (the live database reads its own
 /// so), both sides settled where needed, compared once, and the sizes of the tables the plan
 /// looks up read on `client`. The live snapshot moves into the comparison.
-pub async fn plan_to(
+async fn plan_to(
     state: &AppState,
     client: &Client,
     binding: &Binding,

@@ -150,15 +150,12 @@ pub async fn compute(state: AppState, request: Request) {
 async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError> {
     // One place in the budget of the bound database's server for the whole computation.
     let (client, _) = super::live::connect(state, &r.binding, None).await?;
-    let mut live = super::live::read_on(&client, &r.service, &r.binding).await?;
-    let to = live
-        .scope
-        .apply(super::snapshot_of(state, &r.service.name, r.version.number).await?);
     let options = PlanOptions {
         concurrently: r.concurrently,
         ..PlanOptions::default()
     };
-    let planned = super::live::plan_to(state, &client, &r.binding, &mut live, to, options).await?;
+    let (live, planned) =
+        super::live::plan_version(state, &client, &r.service, &r.binding, r.version.number, options).await?;
     let computed = planned.plan;
     let fingerprint = live.fingerprint;
     let script = ScriptOptions {
