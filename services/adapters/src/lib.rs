@@ -12,6 +12,7 @@
 //! - [`compare`]: two schemas made comparable, compared and planned (the one way to a plan).
 
 pub mod compare;
+pub mod data_checks;
 pub mod execute;
 pub mod files;
 pub mod ident;

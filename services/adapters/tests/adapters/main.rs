@@ -3,6 +3,7 @@
 //! differently, verification in scratch databases, and the LOG-158 scenario end to end.
 
 mod completeness;
+mod data_checks;
 mod definitions;
 mod dependencies;
 mod equivalence;

@@ -6,11 +6,13 @@
 //! dependency the usual order holds (drops of dependants first, types before tables, foreign
 //! keys after the keys they reference, views after their tables, type drops last).
 
+mod data_check;
 mod hazard;
 mod order;
 mod script;
 mod steps;
 
+pub use data_check::DataCheck;
 pub use hazard::{Hazard, HazardKind, TableSize, TableSizes};
 pub use script::{ScriptOptions, groups, render_rollback_script, render_script, session_settings, valid_duration};
 
@@ -48,6 +50,9 @@ pub struct Step {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rollback_note: Option<String>,
     pub hazards: Vec<Hazard>,
+    /// The rows to count before the step runs, when existing rows can make it fail.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_checks: Vec<DataCheck>,
     /// Whether the step may run inside a transaction.
     pub transactional: bool,
     /// The strongest lock the step takes.

@@ -29,8 +29,8 @@ pub use grant::change_grants;
 pub use index::{create_index, drop_index};
 pub use owner::set_owner;
 pub use table::{
-    ColumnAlteration, add_column, alter_column, column_settings, create_table, drop_column, drop_identity, drop_table,
-    rename_column, rename_table, replica_identity, set_not_null, set_table_options,
+    ColumnAlteration, add_column, alter_column, cast_using, column_settings, create_table, drop_column, drop_identity,
+    drop_table, rename_column, rename_table, replica_identity, set_not_null, set_table_options,
 };
 pub use trigger::*;
 pub use types::*;

@@ -168,6 +168,37 @@ fn is_user_type(t: &str) -> bool {
     t.trim_end_matches("[]").contains('.')
 }
 
+/// How a column's values become its new type, as the `USING` of its `ALTER COLUMN … TYPE`:
+/// none between sizes of one type (`varchar(10)` to `varchar(4)`, `numeric(8,2)` to
+/// `numeric(12,2)`: the new size is enforced as on an insert, so a value too long is refused,
+/// never cut short, and a wider size rewrites nothing); else a cast (through `text` to or from
+/// a type of the schema's own, such as an enum; only to `text` for a sized `varchar` or
+/// `char`, whose explicit casts cut values short).
+pub fn cast_using(from: &Column, to: &Column) -> Option<String> {
+    if base_type(&from.data_type) == base_type(&to.data_type) {
+        return None;
+    }
+    let col = ident(&to.name);
+    let sized_text = ["character varying(", "character("]
+        .iter()
+        .any(|t| to.data_type.starts_with(t) && to.data_type.ends_with(')'));
+    Some(if sized_text {
+        format!("{col}::text")
+    } else if is_user_type(&from.data_type) || is_user_type(&to.data_type) {
+        format!("{col}::text::{}", to.data_type)
+    } else {
+        format!("{col}::{}", to.data_type)
+    })
+}
+
+/// A type without its size (`character varying(10)[]` is `character varying[]`).
+fn base_type(t: &str) -> String {
+    match (t.find('('), t.find(')')) {
+        (Some(open), Some(close)) if open < close => format!("{}{}", t[..open].trim_end(), &t[close + 1..]),
+        _ => t.to_string(),
+    }
+}
+
 /// `ALTER TABLE … ALTER COLUMN …` from one column definition to another: defaults that would
 /// block a type change are dropped first and set again after, casts use `USING`.
 pub fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> ColumnAlteration {
@@ -198,13 +229,9 @@ pub fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Column
             .as_ref()
             .map(|c| format!(" COLLATE {c}"))
             .unwrap_or_default();
-        let using = if is_user_type(&from.data_type) || is_user_type(&to.data_type) {
-            format!("{col}::text::{}", to.data_type)
-        } else {
-            format!("{col}::{}", to.data_type)
-        };
+        let using = cast_using(from, to).map(|u| format!(" USING {u}")).unwrap_or_default();
         out.statements
-            .push(alter(format!("TYPE {}{collate} USING {using}", to.data_type)));
+            .push(alter(format!("TYPE {}{collate}{using}", to.data_type)));
     }
     if from.default != to.default || default_dropped {
         match &to.default {

@@ -44,10 +44,12 @@ pub(super) fn add_column(ctx: &Context, table: &QualifiedName, column: &Column) 
             );
     }
     if column.not_null && column.default.is_none() && column.identity.is_none() && column.generated.is_none() {
-        b = b.hazard(
-            H::MayFailOnExistingData,
-            format!("{table} must be empty: the new column is NOT NULL without a default"),
-        );
+        b = b
+            .hazard(
+                H::MayFailOnExistingData,
+                format!("{table} must be empty: the new column is NOT NULL without a default"),
+            )
+            .data_check(DataCheck::Rows { table: table.clone() });
     }
     b.done()
 }
@@ -261,6 +263,10 @@ pub(super) fn alter_column(ctx: &Context, table: &QualifiedName, from: &Column, 
             H::MayFailOnExistingData,
             format!("NULLs in {table}.{} make the validation fail", to.name),
         )
+        .data_check(DataCheck::Nulls {
+            table: table.clone(),
+            column: to.name.clone(),
+        })
         .hazard(
             H::LongRunning,
             format!("scans {} (reads and writes go on)", ctx.sized(table)),
@@ -334,13 +340,20 @@ pub(super) fn alter_column(ctx: &Context, table: &QualifiedName, from: &Column, 
             );
         }
         if !safe {
-            b = b.hazard(
-                H::MayFailOnExistingData,
-                format!(
-                    "values of {what} that do not cast from {} to {} make the step fail",
-                    from.data_type, to.data_type
-                ),
-            );
+            b = b
+                .hazard(
+                    H::MayFailOnExistingData,
+                    format!(
+                        "values of {what} that do not cast from {} to {} make the step fail",
+                        from.data_type, to.data_type
+                    ),
+                )
+                .data_check(DataCheck::Casts {
+                    table: table.clone(),
+                    column: to.name.clone(),
+                    to_type: to.data_type.clone(),
+                    using: render::cast_using(from, to).unwrap_or_else(|| render::ident::ident(&to.name)),
+                });
         }
         if from.data_type == "timestamp without time zone" && to.data_type == "timestamp with time zone" {
             b = b.hazard(
@@ -360,10 +373,15 @@ pub(super) fn alter_column(ctx: &Context, table: &QualifiedName, from: &Column, 
         );
     }
     if a.sets_not_null && before.is_empty() {
-        b = b.hazard(
-            H::MayFailOnExistingData,
-            format!("NULLs in {what} make SET NOT NULL fail"),
-        );
+        b = b
+            .hazard(
+                H::MayFailOnExistingData,
+                format!("NULLs in {what} make SET NOT NULL fail"),
+            )
+            .data_check(DataCheck::Nulls {
+                table: table.clone(),
+                column: to.name.clone(),
+            });
     }
     if !before.is_empty() {
         b = b.needs_new([ObjectKey::not_null_valid(table, &to.name)]);

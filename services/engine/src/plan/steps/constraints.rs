@@ -33,11 +33,19 @@ pub(super) fn add_constraint(ctx: &Context, table: &QualifiedName, c: &Constrain
                 } else {
                     "duplicates"
                 };
+                let nulls_not_distinct = matches!(c, Constraint::Unique(u) if u.nulls_not_distinct);
                 b = b
                     .hazard(
                         H::MayFailOnExistingData,
                         format!("{what} in {table}({}) make it fail", columns.join(", ")),
                     )
+                    .data_check(DataCheck::Duplicates {
+                        table: table.clone(),
+                        keys: columns.iter().map(|c| render::ident::ident(c)).collect(),
+                        predicate: None,
+                        nulls_fail: matches!(c, Constraint::PrimaryKey(_)),
+                        nulls_not_distinct,
+                    })
                     .hazard(
                         H::AccessExclusiveLock,
                         format!("{} is locked while the index is built", ctx.sized(table)),
@@ -49,6 +57,12 @@ pub(super) fn add_constraint(ctx: &Context, table: &QualifiedName, c: &Constrain
                 H::MayFailOnExistingData,
                 format!("rows of {} that break it make it fail", ctx.sized(table)),
             );
+            if let Constraint::Check(check) = c {
+                b = b.data_check(DataCheck::Violations {
+                    table: table.clone(),
+                    expression: check.expression.clone(),
+                });
+            }
         }
         Constraint::ForeignKey(f) => {
             b = b.needs_new([
@@ -56,14 +70,21 @@ pub(super) fn add_constraint(ctx: &Context, table: &QualifiedName, c: &Constrain
                 ObjectKey::key(&f.references, &f.referenced_columns),
             ]);
             if existing {
-                b = b.hazard(
-                    H::MayFailOnExistingData,
-                    format!(
-                        "rows of {} without a match in {} make VALIDATE fail",
-                        ctx.sized(table),
-                        f.references
-                    ),
-                );
+                b = b
+                    .hazard(
+                        H::MayFailOnExistingData,
+                        format!(
+                            "rows of {} without a match in {} make VALIDATE fail",
+                            ctx.sized(table),
+                            f.references
+                        ),
+                    )
+                    .data_check(DataCheck::Orphans {
+                        table: table.clone(),
+                        columns: f.columns.clone(),
+                        references: f.references.clone(),
+                        referenced_columns: f.referenced_columns.clone(),
+                    });
             }
         }
         _ => {}

@@ -39,10 +39,18 @@ pub(super) fn create_index(ctx: &Context, table: &QualifiedName, index: &Index, 
         );
     }
     if index.unique && !new_table {
-        b = b.hazard(
-            H::MayFailOnExistingData,
-            format!("duplicate rows in {table} make the unique index fail"),
-        );
+        b = b
+            .hazard(
+                H::MayFailOnExistingData,
+                format!("duplicate rows in {table} make the unique index fail"),
+            )
+            .data_check(DataCheck::Duplicates {
+                table: table.clone(),
+                keys: index.keys.iter().map(|k| k.expression.clone()).collect(),
+                predicate: index.predicate.clone(),
+                nulls_fail: false,
+                nulls_not_distinct: index.nulls_not_distinct,
+            });
     }
     b.done()
 }

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::hazard::{Hazard, HazardKind as H, TableSize};
-use super::{Lock, PlanOptions, Step};
+use super::{DataCheck, Lock, PlanOptions, Step};
 use crate::diff::Change;
 use crate::model::*;
 use crate::render::refs::qualified_names;
@@ -194,6 +194,7 @@ impl Builder {
                 rollback_sql: None,
                 rollback_note: None,
                 hazards: Vec::new(),
+                data_checks: Vec::new(),
                 transactional: true,
                 lock: Lock::AccessExclusive,
                 commit_after: false,
@@ -216,6 +217,11 @@ impl Builder {
     }
     fn hazard(mut self, kind: H, message: impl Into<String>) -> Self {
         self.step.hazards.push(Hazard::new(kind, message));
+        self
+    }
+    /// The rows to count before the step runs (with its `may_fail_on_existing_data` hazard).
+    fn data_check(mut self, check: DataCheck) -> Self {
+        self.step.data_checks.push(check);
         self
     }
     fn hazards(mut self, hazards: Vec<Hazard>) -> Self {
