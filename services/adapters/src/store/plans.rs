@@ -108,6 +108,9 @@ pub struct PlanBody {
     pub lock_timeout: String,
     #[serde(default = "default_statement_timeout")]
     pub statement_timeout: String,
+    /// What the checks on the live rows found when the plan was computed, step by step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_checks: Vec<crate::data_checks::CheckResult>,
 }
 
 fn default_lock_timeout() -> String {

@@ -101,6 +101,7 @@ fn stored(p: &Plan) -> Plan {
         rollback_sql: render_rollback_script(p, &options),
         lock_timeout: options.lock_timeout,
         statement_timeout: options.statement_timeout,
+        data_checks: Vec::new(),
     };
     let text = serde_json::to_string(&body).unwrap();
     serde_json::from_str::<PlanBody>(&text).unwrap().plan

@@ -164,7 +164,12 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
     };
     let sql = render_script(&computed, &script);
     let hazards = computed.hazard_kinds();
+    // The rows that would make a step fail, counted on the bound database before anyone
+    // approves (read-only, each check within the policy's statement timeout).
+    let data_checks =
+        schemareg_adapters::data_checks::check_plan(&client, &computed, &data_check_limits(&r.policy)).await;
     let body = PlanBody {
+        data_checks,
         rollback_sql: render_rollback_script(&computed, &script),
         plan: computed.clone(),
         hazards: hazards.clone(),
@@ -225,6 +230,18 @@ async fn outcome(state: &AppState, r: &Request) -> Result<PlanOutcome, ApiError>
         }
     }
     Ok(outcome)
+}
+
+/// The most rows of a table a check on the live rows reads: past it, a count is a lower bound.
+const DATA_CHECK_MAX_ROWS: u64 = 1_000_000;
+
+/// How far the checks on the live rows go under `policy`.
+fn data_check_limits(policy: &crate::policy::Policy) -> schemareg_adapters::data_checks::Limits {
+    let secs = crate::policy::seconds(&policy.statement_timeout).unwrap_or(1800);
+    schemareg_adapters::data_checks::Limits {
+        statement_timeout: std::time::Duration::from_secs(secs.max(1)),
+        max_rows: Some(DATA_CHECK_MAX_ROWS),
+    }
 }
 
 /// Of the roles a plan needs, those the bound database's server does not have.

@@ -72,9 +72,36 @@ pub struct PlanView {
     pub override_reason: Option<String>,
     /// The approvals given (in single reads; lists leave them out).
     pub approvals: Option<Vec<ApprovalView>>,
+    /// What the checks on the live rows found when the plan was computed: for each step that
+    /// existing rows can make fail, how many rows were looked at and how many fail it (a lower
+    /// bound where the table holds more than a check reads), or that the check timed out.
+    #[schema(value_type = Vec<DataCheckView>)]
+    pub data_checks: serde_json::Value,
     /// The steps an apply ran: step, description, milliseconds, whether its group committed.
     #[schema(value_type = Option<Vec<AppliedStep>>)]
     pub applied_steps: Option<serde_json::Value>,
+}
+
+/// What a check on the live rows found.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DataCheckView {
+    /// The step it is for.
+    pub step: u64,
+    /// What it looks for, in words (`NULLs in public.users.email`).
+    pub check: String,
+    /// `counted`, `timed_out` (nothing is known) or `failed` (the check could not run).
+    #[schema(example = "counted")]
+    pub outcome: String,
+    /// Rows looked at (when counted).
+    pub checked: Option<i64>,
+    /// Of those, rows that make the step fail (when counted).
+    pub failing: Option<i64>,
+    /// False when the table holds more rows than a check reads: `failing` is a lower bound.
+    pub exact: Option<bool>,
+    /// What the server said (when failed).
+    pub message: Option<String>,
+    pub millis: u64,
 }
 
 /// A step an apply ran.
@@ -135,6 +162,7 @@ impl From<PlanRecord> for PlanView {
             verification: p.verification,
             error: p.error,
             hazards: p.body.as_ref().map(|b| b.hazards.clone()).unwrap_or_default(),
+            data_checks: serde_json::json!(p.body.as_ref().map(|b| b.data_checks.clone()).unwrap_or_default()),
             sql: p.body.as_ref().map(|b| b.sql.clone()),
             rollback_sql: p.body.as_ref().map(|b| b.rollback_sql.clone()),
             plan: p.body.map(|b| b.plan),

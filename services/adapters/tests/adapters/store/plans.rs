@@ -28,6 +28,7 @@ async fn plans(store: &Store) {
         rollback_sql: String::new(),
         lock_timeout: "10s".into(),
         statement_timeout: "30min".into(),
+        data_checks: Vec::new(),
     };
     let outcome = PlanOutcome {
         state: PlanState::PendingApproval,

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{USERS_SQL, refused};
 
-on_both_stores!(drift_and_plans);
+on_both_stores!(drift_and_plans, a_plan_counts_the_rows_that_would_make_its_steps_fail);
 
 /// Polls a plan until it is no longer computing.
 async fn settled(api: &Api, created: crate::http::Resp, token: &str) -> Value {
@@ -169,4 +169,74 @@ async fn drift_and_plans(backend: Backend) {
         .problem(409);
 
     api.assert_no_secret_shown();
+}
+
+/// A plan computed against a database with rows says, step by step, how many of them would
+/// make the step fail (issue 34, item 1): NULLs where a column becomes NOT NULL, duplicates of
+/// a new unique key; a step no row can fail has no check.
+async fn a_plan_counts_the_rows_that_would_make_its_steps_fail(backend: Backend) {
+    let api = Api::new(backend).await;
+    let admin = api.admin();
+    api.service("billing").await;
+    let live = TestDb::new().await;
+    live.execute(
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text, nick text); \
+         INSERT INTO users VALUES (1, 'a@example.com', 'a'), (2, NULL, 'b'), (3, NULL, 'b');",
+    )
+    .await;
+    let wanted = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, nick text UNIQUE, bio text);";
+    let pushed = api.push("billing", &admin, "application/sql", wanted).await;
+    assert_eq!(pushed.status, StatusCode::CREATED, "{}", pushed.text);
+    let created = api.plan_in_dev("billing", &url_with_password(&live)).await;
+    let plan = settled(&api, created, &admin).await;
+    let steps = plan["plan"]["steps"].as_array().unwrap();
+    let step_of = |words: &str| {
+        steps
+            .iter()
+            .find(|s| s["description"].as_str().unwrap().contains(words))
+            .unwrap_or_else(|| panic!("no step {words}: {plan}"))["id"]
+            .clone()
+    };
+    let checks = plan["data_checks"].as_array().unwrap_or_else(|| panic!("{plan}"));
+    let found: Vec<Value> = checks
+        .iter()
+        .map(|c| {
+            json!([
+                c["step"],
+                c["check"],
+                c["outcome"],
+                c["checked"],
+                c["failing"],
+                c["exact"]
+            ])
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            json!([
+                step_of("alter column public.users.email"),
+                "NULLs in public.users.email",
+                "counted",
+                3,
+                2,
+                true
+            ]),
+            json!([
+                step_of("add constraint"),
+                "duplicates of (\"nick\") in public.users",
+                "counted",
+                3,
+                2,
+                true
+            ]),
+        ],
+        "{plan}"
+    );
+    // Read back from the store, the plan says the same.
+    let again = api
+        .get(&format!("/v1/plans/{}", plan["id"].as_str().unwrap()), &admin)
+        .await
+        .json();
+    assert_eq!(again["data_checks"], plan["data_checks"]);
 }
