@@ -1,6 +1,11 @@
 //! Checks on the live rows, run: each step's [`DataCheck`]s counted on the database the plan
-//! is for, in a read-only transaction of their own under a statement timeout, so that a check
-//! changes nothing and waits for no one longer than the policy allows.
+//! is for, in a read-only transaction of their own under a lock timeout and a statement
+//! timeout, so that a check changes nothing, does not queue behind (and so ahead of) another
+//! session's lock longer than the policy allows, and ends in time.
+//!
+//! What the checks paste into SQL comes from the plan: identifiers quoted by the engine, and
+//! expressions and type names as PostgreSQL itself printed them when the version was built in a
+//! scratch database and read back (a version's text never reaches here as it was sent).
 
 use std::time::{Duration, Instant};
 
@@ -12,12 +17,17 @@ use tokio_postgres::error::SqlState;
 /// How far checks may go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
+    /// How long a check waits for a lock on its table.
+    pub lock_timeout: Duration,
     /// Each check's statement timeout.
     pub statement_timeout: Duration,
     /// The most rows of a table a check looks at (`None`: all of them). Past it, a count is a
     /// lower bound.
     pub max_rows: Option<u64>,
 }
+
+/// The most characters of a server's message a failed check keeps.
+const MAX_MESSAGE: usize = 300;
 
 /// What a check found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +36,8 @@ pub enum Found {
     /// The rows were counted: `failing` of the `checked` make the step fail; `exact` unless
     /// the table holds more rows than a check may look at (then `failing` is a lower bound).
     Counted { checked: i64, failing: i64, exact: bool },
-    /// The check took longer than its statement timeout: nothing is known.
+    /// The check took longer than its statement timeout, or waited longer than its lock
+    /// timeout for its table: nothing is known.
     TimedOut,
     /// The check could not run (what the server said).
     Failed { message: String },
@@ -76,8 +87,12 @@ pub async fn run(client: &Client, check: &DataCheck, limits: &Limits) -> Found {
             message: "the check's expression cannot be quoted for it".into(),
         };
     };
-    let timeout = limits.statement_timeout.as_millis().max(1);
-    let begin = format!("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = {timeout}");
+    let millis = |d: Duration| d.as_millis().max(1);
+    let begin = format!(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
+        millis(limits.lock_timeout),
+        millis(limits.statement_timeout)
+    );
     if let Err(e) = client.batch_execute(&begin).await {
         return failed(&e);
     }
@@ -110,11 +125,15 @@ async fn counted(client: &Client, statements: &[String], max_rows: Option<u64>) 
 }
 
 fn failed(e: &tokio_postgres::Error) -> Found {
-    if e.code() == Some(&SqlState::QUERY_CANCELED) {
+    if e.code() == Some(&SqlState::QUERY_CANCELED) || e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
         Found::TimedOut
     } else {
-        Found::Failed {
-            message: crate::pg::error_text(e),
+        // What the server said, kept short: it is stored with the plan.
+        let mut message = crate::pg::error_text(e);
+        if let Some((end, _)) = message.char_indices().nth(MAX_MESSAGE) {
+            message.truncate(end);
+            message.push('…');
         }
+        Found::Failed { message }
     }
 }

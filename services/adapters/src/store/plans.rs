@@ -351,12 +351,7 @@ impl Store {
         let Some(row) = query.fetch_optional(&mut *tx).await? else {
             return Ok(false);
         };
-        let record = plan(&row)?;
-        let events: Vec<NewEvent> = super::transitions::plan_events(from, to)
-            .into_iter()
-            .map(|k| NewEvent::plan(k, &record, by))
-            .collect();
-        self.write_events(&mut tx, &events).await?;
+        self.write_move(&mut tx, &plan(&row)?, from, to, by).await?;
         append_all_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
@@ -437,6 +432,22 @@ impl Store {
         Ok(failed)
     }
 
+    /// Writes the events of `record`'s move from one of `from` to `to`, caused by `by`.
+    async fn write_move(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        record: &PlanRecord,
+        from: &[PlanState],
+        to: PlanState,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        let events: Vec<NewEvent> = super::transitions::plan_events(from, to)
+            .into_iter()
+            .map(|k| NewEvent::plan(k, record, by))
+            .collect();
+        self.write_events(conn, &events).await
+    }
+
     /// Records what verification after an apply reported by a pipeline found.
     pub async fn record_verification(&self, id: &str, verification: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE plans SET verification = $2, updated_at = $3 WHERE id = $1")
@@ -489,12 +500,8 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(row) = moved {
-            let record = plan(&row)?;
-            let events: Vec<NewEvent> = super::transitions::plan_events(&[PlanState::Applying], finished.to)
-                .into_iter()
-                .map(|k| NewEvent::plan(k, &record, "registry"))
-                .collect();
-            self.write_events(&mut tx, &events).await?;
+            self.write_move(&mut tx, &plan(&row)?, &[PlanState::Applying], finished.to, "registry")
+                .await?;
         }
         append_all_in(&mut tx, audit).await?;
         tx.commit().await?;

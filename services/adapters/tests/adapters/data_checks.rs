@@ -10,6 +10,7 @@ use schemareg_adapters::testing::fixtures::{ingested, live_snapshot, loaded};
 use schemareg_engine::plan::{PlanOptions, plan};
 
 const LIMITS: Limits = Limits {
+    lock_timeout: Duration::from_secs(10),
     statement_timeout: Duration::from_secs(10),
     max_rows: None,
 };
@@ -211,4 +212,30 @@ async fn a_narrower_varchar_refuses_a_long_value_instead_of_cutting_it() {
     let _ = client.batch_execute("ROLLBACK").await;
     let kept: String = client.query_one("SELECT code::text FROM t", &[]).await.unwrap().get(0);
     assert_eq!(kept, "abcdefgh");
+}
+
+/// A check does not queue behind another session's lock on its table longer than the lock
+/// timeout (while it waits, every query on the table would queue behind it): it says it timed
+/// out, and the lock's holder goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_behind_a_lock_gives_up_at_the_lock_timeout() {
+    let db = loaded("CREATE TABLE t (id int PRIMARY KEY, email text); INSERT INTO t VALUES (1, NULL);").await;
+    let live = live_snapshot(&db).await;
+    let to = ingested("CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL);", "to").await;
+    let p = plan(&live, &to, &PlanOptions::default());
+    let holder = db.client().await;
+    holder
+        .batch_execute("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let hurried = Limits {
+        lock_timeout: Duration::from_millis(200),
+        ..LIMITS
+    };
+    let started = std::time::Instant::now();
+    let results = check_plan(&db.client().await, &p, &hurried).await;
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].found, Found::TimedOut, "{results:#?}");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    holder.batch_execute("ROLLBACK").await.unwrap();
 }

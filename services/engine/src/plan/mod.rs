@@ -14,7 +14,9 @@ mod steps;
 
 pub use data_check::DataCheck;
 pub use hazard::{Hazard, HazardKind, TableSize, TableSizes};
-pub use script::{ScriptOptions, groups, render_rollback_script, render_script, session_settings, valid_duration};
+pub use script::{
+    ScriptOptions, duration_millis, groups, render_rollback_script, render_script, session_settings, valid_duration,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -7,6 +7,12 @@ use super::{Plan, Step};
 /// Whether a `lock_timeout` / `statement_timeout` value is a plain duration (`10s`, `30min`):
 /// digits and a unit, nothing else, so it is safe to render into `SET … = '…'`.
 pub fn valid_duration(s: &str) -> bool {
+    duration_millis(s).is_some()
+}
+
+/// The milliseconds of a plain duration (`500ms`, `10s`, `30min`, `2h`, `1d`; digits alone are
+/// milliseconds, as PostgreSQL reads them), when it is one PostgreSQL can hold.
+pub fn duration_millis(s: &str) -> Option<u64> {
     let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let unit_ms: u64 = match &s[digits.len()..] {
         "" | "ms" => 1,
@@ -14,14 +20,17 @@ pub fn valid_duration(s: &str) -> bool {
         "min" => 60_000,
         "h" => 3_600_000,
         "d" => 86_400_000,
-        _ => return false,
+        _ => return None,
     };
+    if !(1..=10).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     // PostgreSQL keeps these settings in milliseconds in an int.
-    (1..=10).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && digits
-            .parse::<u64>()
-            .is_ok_and(|n| n.checked_mul(unit_ms).is_some_and(|ms| ms <= i32::MAX as u64))
+    digits
+        .parse::<u64>()
+        .ok()?
+        .checked_mul(unit_ms)
+        .filter(|ms| *ms <= i32::MAX as u64)
 }
 
 /// Session settings of a script.
@@ -186,7 +195,7 @@ pub fn render_rollback_script(plan: &Plan, options: &ScriptOptions) -> String {
 
 #[cfg(test)]
 mod durations {
-    use super::valid_duration;
+    use super::{duration_millis, valid_duration};
 
     #[test]
     fn durations_are_plain_and_fit_postgresqls_int_of_milliseconds() {
@@ -209,5 +218,21 @@ mod durations {
         ] {
             assert!(!valid_duration(bad), "{bad}");
         }
+        let millis: Vec<Option<u64>> = ["500ms", "10s", "30min", "2h", "1d", "250", "10sec"]
+            .iter()
+            .map(|d| duration_millis(d))
+            .collect();
+        assert_eq!(
+            millis,
+            [
+                Some(500),
+                Some(10_000),
+                Some(1_800_000),
+                Some(7_200_000),
+                Some(86_400_000),
+                Some(250),
+                None
+            ]
+        );
     }
 }

@@ -237,9 +237,11 @@ const DATA_CHECK_MAX_ROWS: u64 = 1_000_000;
 
 /// How far the checks on the live rows go under `policy`.
 fn data_check_limits(policy: &crate::policy::Policy) -> schemareg_adapters::data_checks::Limits {
-    let secs = crate::policy::seconds(&policy.statement_timeout).unwrap_or(1800);
+    // A policy's timeouts are checked when it is written; the defaults' values otherwise.
+    let millis = |text: &str, default| schemareg_engine::plan::duration_millis(text).unwrap_or(default);
     schemareg_adapters::data_checks::Limits {
-        statement_timeout: std::time::Duration::from_secs(secs.max(1)),
+        lock_timeout: std::time::Duration::from_millis(millis(&policy.lock_timeout, 10_000)),
+        statement_timeout: std::time::Duration::from_millis(millis(&policy.statement_timeout, 1_800_000)),
         max_rows: Some(DATA_CHECK_MAX_ROWS),
     }
 }

@@ -86,6 +86,41 @@ async fn every_script_shape_applies_from_push_to_verified() {
     assert!(steps(&plan).iter().any(|s| s["commit_after"] == true), "{plan}");
     assert!(sql.matches("BEGIN;").count() >= 2, "{sql}");
 
+    // A column made NOT NULL and narrower on rows that all fit: the checks on the live rows
+    // count them (nothing fails), the plan carries them as stored and read back, and the
+    // apply goes through.
+    let (plan, sql) = through_the_registry(
+        &base,
+        "checked",
+        "CREATE TABLE t (id int PRIMARY KEY, code varchar(10)); INSERT INTO t VALUES (1, 'ab'), (2, 'abcd');",
+        "CREATE TABLE t (id int PRIMARY KEY, code varchar(4) NOT NULL);",
+        json!({}),
+    )
+    .await;
+    let checks: Vec<Value> = plan["data_checks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{plan}"))
+        .iter()
+        .map(|c| json!([c["check"], c["outcome"], c["checked"], c["failing"]]))
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            json!([
+                "values of public.t.code that do not become character varying(4)",
+                "counted",
+                2,
+                0
+            ]),
+            json!(["NULLs in public.t.code", "counted", 2, 0]),
+        ],
+        "{plan}"
+    );
+    assert!(
+        !sql.contains("USING"),
+        "a narrower size is enforced as on an insert: {sql}"
+    );
+
     // A label added in the middle of an enum and a new table using it.
     through_the_registry(
         &base,
